@@ -1,0 +1,47 @@
+"""Activity per period: the overview's first chart until the executive KPIs land.
+
+Definitions (also on the page):
+
+- new customers: customers whose ``signup_date`` falls in the period;
+- active customers: distinct customers with at least one transaction of positive amount in the period;
+- revenue: sum of ``amount`` in the period, net of refunds;
+- a period is complete when its last day is on or before the as-of date (the latest transaction date).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from analytics.filters import Filters
+from analytics.periods import is_complete_expr
+from queries import DataSource
+
+
+def activity_by_period(source: DataSource, filters: Filters) -> pl.DataFrame:
+    """One row per period: period (first day), new_customers, active_customers, revenue, transactions,
+    is_complete. Example: ``activity_by_period(DataSource.open("sample_data"), Filters(grain="quarter"))``.
+    """
+    source.require("customers", "transactions")
+    frame = source.run("activity_by_period", filters.sql_params())
+    return frame.with_columns(is_complete=is_complete_expr("period", filters.grain, source.as_of))
+
+
+def filter_options(source: DataSource) -> dict[str, list[str]]:
+    """Values offered by the segment / channel / region filters, largest group first."""
+    if not source.has("customers"):
+        return {"segment": [], "channel": [], "region": []}
+    values = source.run("dimension_values")
+    return {name: values.filter(pl.col("dimension") == name)["value"].to_list()
+            for name in ("segment", "channel", "region")}
+
+
+def date_bounds(source: DataSource) -> tuple[date, date] | None:
+    """(first signup or transaction date, as-of date), or None when transactions are unusable."""
+    if not (source.has("transactions") and source.as_of):
+        return None
+    first: date = source.run("coverage_transactions")["first_date"][0]
+    if source.has("customers"):
+        first = min(first, source.run("coverage_customers")["first_date"][0])
+    return first, source.as_of

@@ -1,0 +1,41 @@
+"""Calendar periods: a period is named by its first day (weeks start on Monday, as in ISO 8601)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from analytics.filters import Grain
+
+_POLARS_EVERY = {"week": "1w", "month": "1mo", "quarter": "1q"}
+
+
+def period_start(day: date, grain: Grain) -> date:
+    """First day of the period containing ``day``. ``period_start(date(2024, 5, 17), "quarter") == date(2024, 4, 1)``."""
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def period_end(start: date, grain: Grain) -> date:
+    """Last day of the period that starts on ``start``."""
+    if grain == "week":
+        return start + timedelta(days=6)
+    months = 1 if grain == "month" else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    return date(start.year + year, month + 1, 1) - timedelta(days=1)
+
+
+def period_end_expr(column: str, grain: Grain) -> pl.Expr:
+    """Polars expression: last day of the period starting at date column ``column``."""
+    return pl.col(column).dt.offset_by(_POLARS_EVERY[grain]).dt.offset_by("-1d")
+
+
+def is_complete_expr(column: str, grain: Grain, as_of: date | None) -> pl.Expr:
+    """True where the whole period is on or before the as-of date (a partial last period is not complete)."""
+    if as_of is None:
+        return pl.lit(True)
+    return period_end_expr(column, grain) <= pl.lit(as_of)

@@ -1,0 +1,5 @@
+"""SQL over DuckDB: the data contract, the views over the Parquet exports, and one ``.sql`` file per result."""
+
+from queries.runner import DataSource, DataUnavailable, Problem, data_fingerprint, default_data_dir
+
+__all__ = ["DataSource", "DataUnavailable", "Problem", "data_fingerprint", "default_data_dir"]

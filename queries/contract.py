@@ -1,0 +1,96 @@
+"""The data contract: which exports a data folder holds and which columns each must or may carry.
+
+This is the single place the contract is written down; the runner, the validation, the README table and
+the tests all read it from here.
+
+- ``customers`` (required): one row per customer.
+- ``transactions`` (required): one row per payment or refund.
+- ``marketing_spend`` (optional): one row per month and channel.
+
+Column kinds:
+
+- ``id``: string or integer; normalised to text so that ``1`` and ``"1"`` join.
+- ``date``: date, timestamp, or text in ISO form; normalised to a calendar date (timestamps are truncated).
+- ``number``: any numeric type, or text holding numbers; normalised to a 64-bit float.
+- ``text``: anything; normalised to text.
+
+Optional columns that are missing get the default shown in the contract (``unknown`` for the dimensions,
+null otherwise), so every query can rely on every column existing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnKind = Literal["id", "date", "number", "text"]
+ExportName = Literal["customers", "transactions", "marketing_spend"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: ColumnKind
+    required: bool
+    description: str
+    # SQL literal used when an optional column is absent. A constant from this file, never user text.
+    missing_default: str = "null"
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    name: ExportName
+    required: bool
+    description: str
+    columns: tuple[ColumnSpec, ...]
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+CUSTOMERS = ExportSpec(
+    name="customers",
+    required=True,
+    description="One row per customer.",
+    columns=(
+        ColumnSpec("customer_id", "id", True, "Unique customer key (string or integer)."),
+        ColumnSpec("signup_date", "date", True, "Acquisition date: the customer's cohort is taken from it."),
+        ColumnSpec("acquisition_channel", "text", False, "Channel that won the customer.", "'unknown'"),
+        ColumnSpec("segment", "text", False, "Customer segment, e.g. plan or size.", "'unknown'"),
+        ColumnSpec("region", "text", False, "Customer region.", "'unknown'"),
+        ColumnSpec("churn_date", "date", False, "Explicit cancellation date; empty = still a customer."),
+        ColumnSpec("acquisition_cost", "number", False, "Attributed acquisition cost of this customer."),
+    ),
+)
+
+TRANSACTIONS = ExportSpec(
+    name="transactions",
+    required=True,
+    description="One row per payment (positive amount) or refund (negative amount).",
+    columns=(
+        ColumnSpec("customer_id", "id", True, "The paying customer; matches customers.customer_id."),
+        ColumnSpec("transaction_date", "date", True, "Date of the payment or refund."),
+        ColumnSpec("amount", "number", True, "Revenue in the data's currency; negative = refund."),
+        ColumnSpec("transaction_id", "id", False, "Unique transaction key, used to spot duplicates."),
+        ColumnSpec("gross_margin", "number", False, "Profit of this transaction; else a margin % applies."),
+    ),
+)
+
+MARKETING_SPEND = ExportSpec(
+    name="marketing_spend",
+    required=False,
+    description="Marketing spend per month and acquisition channel.",
+    columns=(
+        ColumnSpec("month", "date", True, "Any date in the month (first of month by convention)."),
+        ColumnSpec("channel", "text", True, "Acquisition channel; matches customers.acquisition_channel."),
+        ColumnSpec("spend", "number", True, "Spend in the data's currency."),
+    ),
+)
+
+EXPORTS: dict[str, ExportSpec] = {spec.name: spec for spec in (CUSTOMERS, TRANSACTIONS, MARKETING_SPEND)}
+
+#: Name of the optional file in the data folder that maps contract columns to the export's own names.
+MAPPING_FILE = "retention.toml"

@@ -1,0 +1,1 @@
+"""Seeded synthetic dataset generator and the bundled default exports (see ``generate.py``)."""

@@ -1,0 +1,1 @@
+"""Plotly figure builders (no Streamlit) and the Streamlit widgets every page shares."""

@@ -1,0 +1,40 @@
+"""Figure builders: a Polars frame in, a Plotly figure out. No Streamlit here, so tests can call them."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from ui import theme
+from ui.format import money, period_label
+
+
+def activity_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
+    """Revenue bars (incomplete last period hatched) with active customers as a line on a second axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    if frame.height == 0:
+        return theme.apply(fig, "No activity in the selected window")
+    complete = frame["is_complete"].to_list()
+    fig.add_bar(
+        x=frame["period"].to_list(), y=frame["revenue"].to_list(), name="Revenue",
+        marker_color=theme.EXISTING_COLOR,
+        marker_pattern_shape=["" if c else "/" for c in complete],
+        hovertemplate="%{x|%Y-%m-%d}<br>Revenue %{y:,.0f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=frame["period"].to_list(), y=frame["active_customers"].to_list(), name="Active customers",
+        mode="lines+markers", line=dict(color=theme.NEW_COLOR, width=3), secondary_y=True,
+        hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} active customers<extra></extra>",
+    )
+    done = frame.filter(pl.col("is_complete"))
+    if done.height:
+        last = done.row(-1, named=True)
+        title = (f"{money(last['revenue'])} revenue from {last['active_customers']:,} active customers in "
+                 f"{period_label(last['period'], grain)}")
+    else:
+        title = "Revenue and active customers (no complete period yet)"
+    fig.update_yaxes(title_text="Revenue (net of refunds)", secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title_text="Active customers", secondary_y=True, rangemode="tozero", showgrid=False)
+    fig.update_xaxes(title_text=f"{grain.capitalize()} (hatched = incomplete)")
+    return theme.apply(fig, title)

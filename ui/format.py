@@ -1,0 +1,42 @@
+"""Number and label formatting shared by charts, tiles and sentences."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def money(value: float | None) -> str:
+    """Compact currency-less amount: 1234 -> '1,234', 2_500_000 -> '2.5M'."""
+    if value is None:
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e9:
+        return f"{sign}{value / 1e9:.1f}B"
+    if value >= 1e6:
+        return f"{sign}{value / 1e6:.1f}M"
+    if value >= 1e4:
+        return f"{sign}{value / 1e3:.0f}k"
+    return f"{sign}{value:,.0f}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A fraction as a percentage: 0.714 -> '71%'."""
+    return "–" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def period_label(start: date, grain: str) -> str:
+    """How a period is named in sentences: 'March 2024', 'Q2 2024', 'week of 2024-03-04'."""
+    if grain == "month":
+        return start.strftime("%B %Y")
+    if grain == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return f"week of {start.isoformat()}"
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def escape_markdown(text: str) -> str:
+    """Show ``text`` (file names, column names, data values) literally in ``st.markdown``: never as markup."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)

@@ -1,0 +1,126 @@
+"""What every page shares in Streamlit: the data source, the URL-bound filters, caching, downloads, errors.
+
+The shell (``app.py``) draws the filters in the sidebar on every run, so they survive page switches and live
+in the URL (``bind="query-params"``: a value equal to its default is left out of the URL). Pages read them
+back with :func:`current_filters` and compute through :func:`compute`, which caches on small keys only:
+the data folder, its fingerprint, the function and its (hashable) arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from analytics.filters import GRAINS, Filters
+from analytics.overview import date_bounds, filter_options
+from ui.format import escape_markdown
+from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
+
+T = TypeVar("T")
+DIMENSIONS = {"segment": "Segment", "channel": "Acquisition channel", "region": "Region"}
+
+
+def data_dir() -> Path:
+    """``--data DIR`` after ``--`` on the streamlit command line, else RETENTION_DATA_DIR, else sample_data/."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--data", type=Path, default=None)
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    return (args.data or default_data_dir()).resolve()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Opening the data folder…")
+def _open_source(folder: str, fingerprint: str) -> DataSource:
+    # Keyed on the fingerprint: rewriting an export opens a new version; the old one is evicted.
+    return DataSource.open(Path(folder))
+
+
+def get_source() -> DataSource:
+    folder = data_dir()
+    return _open_source(str(folder), data_fingerprint(folder))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _cached(name: str, folder: str, fingerprint: str, args: tuple[Any, ...], _fn: Callable[..., Any]) -> Any:
+    return _fn(_open_source(folder, fingerprint), *args)
+
+
+def compute(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(source, *args)``, cached per data version on (function, args). Args must be small and hashable."""
+    source = get_source()
+    return _cached(f"{fn.__module__}.{fn.__qualname__}", str(source.data_dir), source.fingerprint, args, fn)
+
+
+def sidebar_filters() -> None:
+    """Draw the shared filters in the sidebar, each bound to its URL parameter (called by app.py only)."""
+    source = get_source()
+    bounds = date_bounds(source)
+    with st.sidebar:
+        st.header("Filters")
+        if bounds:
+            first, last = bounds
+            st.date_input("From", value=first, min_value=first, max_value=last, key="start",
+                          bind="query-params", help="First day of the reporting window.")
+            st.date_input("To", value=last, min_value=first, max_value=last, key="end", bind="query-params",
+                          help="Last day of the reporting window; defaults to the as-of date.")
+        st.segmented_control("Period", GRAINS, default="month", key="grain", bind="query-params",
+                             format_func=str.capitalize, help="Grain of every chart by period.")
+        options = compute(filter_options)
+        for name, label in DIMENSIONS.items():
+            st.multiselect(label, options[name], key=name, bind="query-params", placeholder="All",
+                           help=f"Keep only customers in these {label.lower()}s; empty = all.")
+
+
+def current_filters() -> Filters:
+    """The filters in force, read from the sidebar widgets' state (defaults when a page runs alone)."""
+    source = get_source()
+    bounds = date_bounds(source)
+    state = st.session_state
+    start, end = state.get("start"), state.get("end")
+    # A bound equal to the data's own edge is no filter: keep the cache key the same as "all dates".
+    if bounds:
+        start = None if start is None or start <= bounds[0] else start
+        end = None if end is None or end >= bounds[1] else end
+    if start and end and start > end:
+        st.sidebar.warning("“From” is after “To”: showing all dates.")
+        start = end = None
+    grain = state.get("grain") or "month"
+    return Filters(start=start, end=end, grain=grain, segment=tuple(state.get("segment") or ()),
+                   channel=tuple(state.get("channel") or ()), region=tuple(state.get("region") or ()))
+
+
+def data_footer() -> None:
+    """As-of date and data fingerprint, so a screenshot says which data it shows."""
+    source = get_source()
+    with st.sidebar:
+        st.divider()
+        as_of = source.as_of.isoformat() if source.as_of else "unknown"
+        st.caption(f"Data: `{source.data_dir.name}` · as of **{as_of}** · fingerprint `{source.fingerprint}`")
+
+
+def show_unavailable(exc: DataUnavailable) -> None:
+    """The message a page shows instead of its charts when the data it needs has errors; then stop the page."""
+    st.error(f"This page needs the **{exc.export}** export, which could not be used:")
+    for problem in exc.problems:
+        st.markdown(f"- {escape_markdown(problem.message)}")
+    st.page_link("pages/data_health.py", label="See the Data health page for details", icon="🩺")
+    st.stop()
+
+
+def download_csv(frame: pl.DataFrame, file_name: str, label: str | None = None) -> None:
+    """A CSV download of exactly the table behind a chart or table."""
+    st.download_button(label or f"Download {file_name}", frame.write_csv().encode(), file_name=file_name,
+                       mime="text/csv", key=f"download-{file_name}", icon=":material/download:")
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    """Draw a figure with the project theme (not Streamlit's) and the PNG camera button in the toolbar."""
+    st.plotly_chart(fig, key=key, theme=None, config={
+        "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}})

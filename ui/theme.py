@@ -1,0 +1,36 @@
+"""One Plotly theme for every chart: large type for projectors, a colour-blind safe palette (Okabe-Ito)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies; ordered for contrast on white.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+NEW_COLOR = "#E69F00"
+EXISTING_COLOR = "#0072B2"
+MUTED = "#8C8C8C"
+TEMPLATE_NAME = "retention"
+
+_template = go.layout.Template()
+_template.layout = go.Layout(
+    font=dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=16, color="#1F2933"),
+    title=dict(font=dict(size=22), x=0.0, xanchor="left", y=0.97),
+    colorway=PALETTE,
+    paper_bgcolor="#FFFFFF",
+    plot_bgcolor="#FFFFFF",
+    margin=dict(l=70, r=30, t=80, b=60),
+    hoverlabel=dict(font_size=15),
+    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0, font=dict(size=15)),
+    xaxis=dict(showgrid=False, linecolor="#9AA5B1", ticks="outside", title=dict(font=dict(size=16)),
+               tickfont=dict(size=14), automargin=True),
+    yaxis=dict(gridcolor="#E4E7EB", zerolinecolor="#9AA5B1", title=dict(font=dict(size=16)),
+               tickfont=dict(size=14), automargin=True),
+)
+pio.templates[TEMPLATE_NAME] = _template
+
+
+def apply(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+    """Give ``fig`` the project theme and a title that states the takeaway."""
+    fig.update_layout(template=TEMPLATE_NAME, title_text=title, height=height)
+    return fig
