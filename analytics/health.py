@@ -96,8 +96,8 @@ def data_health(source: DataSource) -> HealthReport:
         findings.append(_check(
             source, "health_duplicate_customers", "duplicate customer_id", "customers", "warning",
             "customer_id values appear more than once in customers",
-            "Each customer should be one row: metrics may count these customers more than once. "
-            "De-duplicate the export."))
+            "Each customer should be one row: the dashboard keeps the row with the earliest signup_date of "
+            "each and ignores the others. De-duplicate the export to choose yourself."))
     if has_c and has_t:
         nulls = source.run("health_null_keys")
         for row in nulls.iter_rows(named=True):

@@ -43,6 +43,8 @@ class ExportSpec:
     required: bool
     description: str
     columns: tuple[ColumnSpec, ...]
+    #: Rows are unique on this key: the normalised view keeps the earliest row of each (see the runner).
+    unique_key: str | None = None
 
     def column(self, name: str) -> ColumnSpec:
         for col in self.columns:
@@ -64,6 +66,7 @@ CUSTOMERS = ExportSpec(
         ColumnSpec("churn_date", "date", False, "Explicit cancellation date; empty = still a customer."),
         ColumnSpec("acquisition_cost", "number", False, "Attributed acquisition cost of this customer."),
     ),
+    unique_key="customer_id",
 )
 
 TRANSACTIONS = ExportSpec(

@@ -3,9 +3,9 @@
 with
 counts as (
     select 'customers' as export, 'customer_id' as column_name, count(*) filter (where customer_id is null) as affected
-    from customers
+    from customers_all
     union all
-    select 'customers', 'signup_date', count(*) filter (where signup_date is null) from customers
+    select 'customers', 'signup_date', count(*) filter (where signup_date is null) from customers_all
     union all
     select 'transactions', 'customer_id', count(*) filter (where customer_id is null) from transactions
     union all

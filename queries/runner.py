@@ -374,7 +374,19 @@ def _register_export(
         select_list.append(f"{_normalise(col, quote_identifier(source), types[source])} as {col.name}")
     if problems:
         return problems, mapped
-    con.execute(f"create view {name} as select {', '.join(select_list)} from raw_{name}")
+    if spec.unique_key is None:
+        con.execute(f"create view {name} as select {', '.join(select_list)} from raw_{name}")
+        return [], mapped
+    # Every row is kept in NAME_all (the duplicate check reads it); NAME keeps one row per key, the earliest
+    # by the first date column, so that duplicated rows cannot double-count anything downstream.
+    key = spec.unique_key
+    order = next(c.name for c in spec.columns if c.kind == "date")
+    con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
+    con.execute(
+        f"create view {name} as select * exclude (row_rank) from ("
+        f"select *, row_number() over (partition by {key} order by {order}, {key}) as row_rank "
+        f"from {name}_all where {key} is not null and {order} is not null) as ranked where row_rank = 1"
+    )
     return [], mapped
 
 
