@@ -71,7 +71,7 @@ def sidebar_filters() -> None:
             st.date_input("To", value=last, min_value=first, max_value=last, key="end", bind="query-params",
                           help="Last day of the reporting window; defaults to the as-of date.")
         st.segmented_control("Period", GRAINS, default="month", key="grain", bind="query-params",
-                             format_func=str.capitalize, help="Grain of every chart by period.")
+                             help="Grain of every chart by period.")
         options = compute(filter_options)
         for name, label in DIMENSIONS.items():
             st.multiselect(label, options[name], key=name, bind="query-params", placeholder="All",

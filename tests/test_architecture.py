@@ -1,0 +1,65 @@
+"""Imports flow one way: queries -> analytics -> ui -> app/pages. Only queries/ imports duckdb;
+analytics/ and queries/ never import streamlit."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+LAYERS = {"queries": 0, "analytics": 1, "ui": 2, "pages": 3, "app": 3}
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def python_files() -> list[tuple[str, Path]]:
+    files = [("app", ROOT / "app.py")]
+    for layer in ("queries", "analytics", "ui", "pages"):
+        files += [(layer, p) for p in sorted((ROOT / layer).rglob("*.py"))]
+    return files
+
+
+def test_layers_only_import_leftwards():
+    offenders = []
+    for layer, path in python_files():
+        for module in imports_of(path):
+            if module in LAYERS and LAYERS[module] > LAYERS[layer]:
+                offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
+
+
+def test_only_queries_talks_to_duckdb_and_no_streamlit_below_ui():
+    offenders = []
+    for layer, path in python_files():
+        modules = imports_of(path)
+        if "duckdb" in modules and layer != "queries":
+            offenders.append(f"{path.relative_to(ROOT)} imports duckdb")
+        if "streamlit" in modules and layer in ("queries", "analytics"):
+            offenders.append(f"{path.relative_to(ROOT)} imports streamlit")
+    assert offenders == []
+
+
+def test_pages_folder_holds_only_page_scripts():
+    # st.navigation lists every page; a helper module in pages/ would be mistaken for one.
+    app_text = (ROOT / "app.py").read_text()
+    for page in (ROOT / "pages").glob("*.py"):
+        assert f'"pages/{page.name}"' in app_text, f"{page.name} is not a page of st.navigation"
+
+
+def test_every_sql_file_has_a_grain_and_parameters_header():
+    for sql in (ROOT / "queries").glob("*.sql"):
+        head = sql.read_text().splitlines()[:4]
+        if sql.name == "macros.sql":
+            continue
+        text = "\n".join(head)
+        assert head[0].startswith("-- Grain:"), sql.name
+        assert "Parameters:" in text, sql.name

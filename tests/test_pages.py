@@ -1,0 +1,76 @@
+"""Every page renders in AppTest (through the shell, as in the app): no exception, the expected charts
+and downloads; with broken data the affected page explains itself and the rest keeps working."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, write_exports
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def small_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
+    return folder
+
+
+def run_page(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def downloads(at: AppTest) -> list[str]:
+    return [button.proto.label for button in at.get("download_button")]
+
+
+def test_overview_page(small_data):
+    at = run_page()
+    assert at.title[0].value == "Overview"
+    (fig,) = figures(at)
+    assert [trace["type"] for trace in fig["data"]] == ["bar", "scatter"]
+    assert fig["data"][0]["y"] == [15.0, 7.0, 19.0]
+    # The title states the takeaway of the last complete month (February: 7 from 1 customer).
+    assert fig["layout"]["title"]["text"] == "7 revenue from 1 active customers in February 2024"
+    assert "Download activity_by_period.csv" in downloads(at)
+    assert {m.label: m.value for m in at.metric}["Revenue in window"] == "41"
+
+
+def test_overview_reads_filters_from_the_url(small_data):
+    at = run_page(query={"segment": "starter", "grain": "quarter"})
+    (fig,) = figures(at)
+    assert fig["data"][0]["y"] == [15.0]
+
+
+def test_data_health_page(small_data):
+    at = run_page("pages/data_health.py")
+    assert at.title[0].value == "Data health"
+    assert any("negative amount" in e.label for e in at.expander)
+    assert {"Download data_coverage.csv", "Download data_health.csv"} <= set(downloads(at))
+
+
+def test_broken_data_keeps_the_app_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS)
+    (folder / "transactions.parquet").write_bytes(b"not parquet")
+    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
+    at = run_page()
+    assert at.error and "transactions" in at.error[0].value
+    assert any("cannot be read as Parquet" in m.value for m in at.markdown)
+    health = run_page("pages/data_health.py")
+    assert health.error and "error" in health.error[0].value
