@@ -6,7 +6,8 @@ Usage::
     python -m sample_data.generate --customers 1000000 --seed 1 --out /tmp/big --start 2022-01-01 --end 2025-12-31
 
 Writes ``customers.parquet``, ``transactions.parquet`` and ``marketing_spend.parquet`` into ``--out``.
-The same ``--customers/--seed/--start/--end`` always give byte-for-byte identical data.
+The same ``--customers/--seed/--start/--end`` give identical data (byte-for-byte identical files with the same
+numpy and pyarrow versions).
 
 The model
 ---------
@@ -59,8 +60,9 @@ Scale
     Customer-level attributes are a few arrays of ``customers`` elements. Transactions are simulated in
     chunks of ``CHUNK_SIZE`` customers, each with its own child of ``SeedSequence(seed)``, and spilled into
     per-month binary bucket files; a second pass sorts each month in memory, numbers the transactions in
-    (date, customer) order and streams them to Parquet in ``ROW_GROUP_SIZE`` row groups. Peak memory is
-    bounded by one chunk or one month of transactions, not by the total.
+    (date, customer) order and streams them to Parquet in ``ROW_GROUP_SIZE`` row groups. Beyond a few arrays
+    per customer, peak memory is bounded by one chunk or one month of transactions, not by the total
+    (1M customers / 10M transactions: ~0.5 GB RSS).
 """
 
 from __future__ import annotations
@@ -166,7 +168,8 @@ ROW_GROUP_SIZE = 1_000_000
 # Keeps the number of simultaneously open spill files small even for very long ranges.
 MAX_BUCKETS = 240
 COMPRESSION = "zstd"
-COMPRESSION_LEVEL = 9
+# Level 3 is ~4x faster to write than 9 for a few percent larger files.
+COMPRESSION_LEVEL = 3
 
 CUSTOMERS_SCHEMA = pa.schema(
     [
@@ -209,8 +212,9 @@ def generate(
     """Write the three exports into ``out`` and return their row counts.
 
     Files are built in a temporary folder inside ``out`` and moved into place with ``os.replace`` only once
-    all three are complete, so an interrupted run leaves the previous exports untouched. Other files in
-    ``out`` are never removed.
+    all three are complete, so an interrupted or failed run never leaves a half-written export (and, unless
+    it stops between the three renames, leaves the previous exports untouched). Other files in ``out`` are
+    never removed.
 
     >>> counts = generate(200, seed=1, out=Path(tempfile.mkdtemp()), progress=False)
     >>> sorted(counts)
@@ -570,8 +574,8 @@ def _id_strings(prefix: str, numbers: IntArray, width: int) -> pa.Array:
     chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     rest = np.asarray(numbers, dtype=np.int64).copy()
     for pos in range(size - 1, len(prefix) - 1, -1):
-        chars[:, pos] = rest % 10 + ord("0")
-        rest //= 10
+        rest, digit = np.divmod(rest, 10)
+        chars[:, pos] = digit + ord("0")
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int32)
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
 

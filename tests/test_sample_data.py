@@ -18,7 +18,9 @@ N_CUSTOMERS = 500
 EXPORTS = ("customers", "transactions", "marketing_spend")
 
 
-def _run(out: Path, seed: int = 7, customers: int = N_CUSTOMERS, start: date = START, end: date = END) -> dict[str, int]:
+def _run(
+    out: Path, seed: int = 7, customers: int = N_CUSTOMERS, start: date = START, end: date = END
+) -> dict[str, int]:
     return gen.generate(customers, seed, out, start, end, progress=False)
 
 
