@@ -24,8 +24,7 @@ else:
     st.success("All exports loaded and every check passed.")
 
 st.subheader("Exports")
-st.dataframe(report.coverage, hide_index=True, width="stretch")
-shell.download_csv(report.coverage, "data_coverage.csv")
+shell.table(report.coverage, "data_coverage.csv")
 
 st.subheader("Checks")
 icons = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
@@ -37,13 +36,11 @@ for finding in report.findings:
         st.markdown(escape_markdown(finding.message))
         if finding.examples is not None and finding.examples.height:
             st.caption("First examples:")
-            st.dataframe(finding.examples, hide_index=True, width="stretch")
+            shell.table(finding.examples)
 passed = [f for f in report.findings if f.affected == 0]
 if passed:
     st.markdown("**Passed:** " + escape_markdown("; ".join(f.message.rstrip(".") for f in passed) + "."))
-table = report.table()
-st.dataframe(table, hide_index=True, width="stretch")
-shell.download_csv(table, "data_health.csv")
+shell.table(report.table(), "data_health.csv")
 
 with st.expander("How the data is read"):
     st.markdown(

@@ -38,5 +38,4 @@ with st.expander("Definitions"):
         "- **New customers**: customers whose `signup_date` falls in the period.\n"
         "- A period is **incomplete** (hatched) when it ends after the as-of date."
     )
-st.dataframe(activity, hide_index=True, width="stretch")
-shell.download_csv(activity, "activity_by_period.csv")
+shell.table(activity, "activity_by_period.csv")

@@ -47,7 +47,7 @@ def test_overview_page(small_data):
     assert [trace["type"] for trace in fig["data"]] == ["bar", "scatter"]
     assert fig["data"][0]["y"] == [15.0, 7.0, 19.0]
     # The title states the takeaway of the last complete month (February: 7 from 1 customer).
-    assert fig["layout"]["title"]["text"] == "7 revenue from 1 active customers in February 2024"
+    assert fig["layout"]["title"]["text"] == "Revenue of 7 from 1 active customer in February 2024"
     assert "Download activity_by_period.csv" in downloads(at)
     assert {m.label: m.value for m in at.metric}["Revenue in window"] == "41"
 

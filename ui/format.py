@@ -25,13 +25,13 @@ def percent(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f}%"
 
 
-def period_label(start: date, grain: str) -> str:
-    """How a period is named in sentences: 'March 2024', 'Q2 2024', 'week of 2024-03-04'."""
+def period_label(start: date, grain: str, short: bool = False) -> str:
+    """How a period is named: 'March 2024' / 'Mar 2024', 'Q2 2024', 'week of 2024-03-04' / 'wk 2024-03-04'."""
     if grain == "month":
-        return start.strftime("%B %Y")
+        return start.strftime("%b %Y" if short else "%B %Y")
     if grain == "quarter":
         return f"Q{(start.month - 1) // 3 + 1} {start.year}"
-    return f"week of {start.isoformat()}"
+    return f"{'wk' if short else 'week of'} {start.isoformat()}"
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
@@ -40,3 +40,8 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
 def escape_markdown(text: str) -> str:
     """Show ``text`` (file names, column names, data values) literally in ``st.markdown``: never as markup."""
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """'1 active customer', '2,000 active customers'."""
+    return f"{count:,} {noun if count == 1 else (plural_noun or noun + 's')}"

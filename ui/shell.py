@@ -124,3 +124,16 @@ def chart(fig: go.Figure, key: str) -> None:
     """Draw a figure with the project theme (not Streamlit's) and the PNG camera button in the toolbar."""
     st.plotly_chart(fig, key=key, theme=None, config={
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}})
+
+
+def table(frame: pl.DataFrame, file_name: str | None = None) -> None:
+    """Show a table (dates as ISO dates, fractions as %) and, with ``file_name``, its CSV download."""
+    config: dict[str, Any] = {}
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
+        elif name.endswith(("share", "retention", "rate")) and dtype.is_float():
+            config[name] = st.column_config.NumberColumn(name, format="percent")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    if file_name:
+        download_csv(frame, file_name)
