@@ -14,8 +14,9 @@ st.set_page_config(page_title="Retention analytics", page_icon=":material/insigh
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/cohorts.py", title="Cohorts", icon=":material/stacked_line_chart:", url_path="cohorts"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:",
-            url_path="data-health"),
+            url_path="data_health"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -8,6 +8,7 @@ from analytics.health import data_health
 from ui import shell
 from ui.format import escape_markdown
 
+shell.ensure_shell()
 st.title("Data health")
 source = shell.get_source()
 report = shell.compute(data_health)

@@ -10,6 +10,7 @@ from queries import DataUnavailable
 from ui import charts, shell
 from ui.format import money
 
+shell.ensure_shell()
 st.title("Overview")
 source = shell.get_source()
 filters = shell.current_filters()

@@ -63,3 +63,15 @@ def test_every_sql_file_has_a_grain_and_parameters_header():
         text = "\n".join(head)
         assert head[0].startswith("-- Grain:"), sql.name
         assert "Parameters:" in text, sql.name
+
+
+def test_every_page_runs_inside_the_shell():
+    # A page's url_path equals its file name and the page calls shell.ensure_shell() first: see its
+    # docstring for the Streamlit first-request quirk that this guards against.
+    import re
+    app_text = (ROOT / "app.py").read_text()
+    for match in re.finditer(r'st\.Page\("pages/(\w+)\.py"(.*?)\)', app_text, re.S):
+        stem, options = match.groups()
+        if "default=True" not in options:
+            assert f'url_path="{stem}"' in options, stem
+        assert "shell.ensure_shell()" in (ROOT / "pages" / f"{stem}.py").read_text(), stem

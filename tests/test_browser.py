@@ -28,10 +28,15 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     yield page
     context.close()
+
+
+#: (path, h1) of every page of the app.
+PAGES = [("/", "Overview"), ("/cohorts", "Cohort retention"), ("/data_health", "Data health")]
+VIEWPORT = {"width": 1440, "height": 1000}
 
 
 def assert_healthy(page: Page) -> None:
@@ -52,12 +57,15 @@ def chart_title(page: Page) -> str:
 
 def test_every_page_renders(page: Page, app_url: str):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for path, title in (("/", "Overview"), ("/data-health", "Data health")):
+    for path, title in PAGES:
         page.goto(app_url + path)
         wait_idle(page)
         expect(page.locator("h1").first).to_contain_text(title)
         assert_healthy(page)
-        page.screenshot(path=str(SCREENSHOTS / f"{title.lower().replace(' ', '_')}.png"), full_page=True)
+        # Streamlit scrolls inside its own container: a tall viewport captures the whole page.
+        page.set_viewport_size({"width": 1440, "height": 3800})
+        page.screenshot(path=str(SCREENSHOTS / f"{path.strip('/') or 'overview'}.png"))
+        page.set_viewport_size(VIEWPORT)
 
 
 def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: Browser, app_url: str):
@@ -76,7 +84,7 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
     shared_url = page.url
 
     # A copied URL in a fresh browser context reproduces the widget state and the numbers.
-    other = browser.new_context(viewport={"width": 1440, "height": 1000})
+    other = browser.new_context(viewport=VIEWPORT)
     fresh = other.new_page()
     fresh.goto(shared_url)
     wait_idle(fresh)
@@ -86,12 +94,29 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
 
     # Switching pages through the navigation keeps the shared filters in the URL.
     sidebar.get_by_role("link", name="Data health").click()
-    page.wait_for_url(lambda url: "/data-health" in url, timeout=30_000)
+    page.wait_for_url(lambda url: "/data_health" in url, timeout=30_000)
     wait_idle(page)
     assert query(page).get("grain") == ["quarter"]
     sidebar.get_by_role("link", name="Overview").click()
-    page.wait_for_url(lambda url: "data-health" not in url, timeout=30_000)
+    page.wait_for_url(lambda url: "data_health" not in url, timeout=30_000)
     wait_idle(page)
     assert query(page).get("grain") == ["quarter"]
     expect(page.locator("[data-testid=stPlotlyChart] .gtitle").first).to_have_text(quarterly_title,
                                                                                       timeout=30_000)
+
+
+def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser: Browser):
+    """Streamlit's legacy pages/ discovery would run pages/cohorts.py without the shell on the first request
+    of a new server process; the link must still get the shell and its URL filters."""
+    with running_app() as url:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.goto(url + "/cohorts?grain=quarter&segment=pro")
+        wait_idle(page)
+        expect(page.locator("h1").first).to_contain_text("Cohort retention")
+        expect(page.get_by_text("Filters in force: quarterly · all dates · segment: pro")).to_be_visible()
+        sidebar = page.locator("[data-testid=stSidebar]")
+        expect(sidebar.get_by_role("radio", name="quarter")).to_be_checked()
+        expect(sidebar.get_by_role("link", name="Overview")).to_be_visible()
+        assert_healthy(page)
+        context.close()

@@ -74,3 +74,24 @@ def test_broken_data_keeps_the_app_running(tmp_path: Path, monkeypatch: pytest.M
     assert any("cannot be read as Parquet" in m.value for m in at.markdown)
     health = run_page("pages/data_health.py")
     assert health.error and "error" in health.error[0].value
+
+
+def test_cohorts_page(small_data):
+    at = run_page("pages/cohorts.py")
+    assert at.title[0].value == "Cohort retention"
+    heatmap, curves, trend, groups = figures(at)
+    # Complete cells (Jan: k0, k1; Feb: k0) in the coloured trace, March cells in the grey one.
+    assert [t["type"] for t in heatmap["data"]] == ["heatmap", "heatmap"]
+    assert sorted(heatmap["data"][0]["z"]) == [0.0, 1.0, 1.0]
+    assert heatmap["data"][1]["text"] == ["…", "…"]
+    assert curves["data"][-1]["name"] == "Average (weighted by cohort size)"
+    assert {t["name"] for t in groups["data"]} == {"pro", "starter"}
+    assert {"Download cohort_retention.csv", "Download cohort_average.csv"} <= set(downloads(at))
+
+
+def test_cohorts_page_reads_its_settings_from_the_url(small_data):
+    at = run_page("pages/cohorts.py", query={"metric": "active-or-later", "by": "channel", "k": "1"})
+    heatmap, _, _, groups = figures(at)
+    # k=1: only the Jan cohort's Feb is complete; a comes back later, so 1 of 2 is active then or later.
+    assert heatmap["layout"]["title"]["text"] == "50% of customers are active in month 1 or later on average"
+    assert {t["name"] for t in groups["data"]} == {"ads", "organic"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 
@@ -45,3 +46,9 @@ def escape_markdown(text: str) -> str:
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """'1 active customer', '2,000 active customers'."""
     return f"{count:,} {noun if count == 1 else (plural_noun or noun + 's')}"
+
+
+def plotly_text(value: object) -> str:
+    """A data value (segment, channel...) for a Plotly title, legend or label: Plotly renders a subset of
+    HTML there, so ``<``, ``>`` and ``&`` are escaped and data always shows as text."""
+    return html.escape(str(value), quote=False)

@@ -132,8 +132,24 @@ def table(frame: pl.DataFrame, file_name: str | None = None) -> None:
     for name, dtype in frame.schema.items():
         if dtype == pl.Date:
             config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
-        elif name.endswith(("share", "retention", "rate")) and dtype.is_float():
+        elif any(word in name for word in ("share", "retention", "rate", "survival")) and dtype.is_float():
             config[name] = st.column_config.NumberColumn(name, format="percent")
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
     if file_name:
         download_csv(frame, file_name)
+
+
+def ensure_shell() -> None:
+    """Make sure this page runs inside the app shell (app.py), never on its own.
+
+    Streamlit still knows the legacy ``pages/`` folder discovery: in a fresh server process, until some run
+    has called ``st.navigation``, a deep link such as ``/cohorts?segment=pro`` runs ``pages/cohorts.py``
+    alone, without the shell's URL-bound filters, so the link would show unfiltered numbers. Every page
+    calls this first; in that case it switches the server to ``st.navigation`` routing and reruns, which
+    runs app.py for the same page (each page's url_path equals its file name, so the page is the same).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -21,7 +21,8 @@ _template.layout = go.Layout(
     plot_bgcolor="#FFFFFF",
     margin=dict(l=70, r=30, t=80, b=60),
     hoverlabel=dict(font_size=15),
-    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0, font=dict(size=15)),
+    # Legend on the right: a horizontal legend above the plot wraps into the title when groups are many.
+    legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02, font=dict(size=15)),
     xaxis=dict(showgrid=False, linecolor="#9AA5B1", ticks="outside", title=dict(font=dict(size=16)),
                tickfont=dict(size=14), automargin=True),
     yaxis=dict(gridcolor="#E4E7EB", zerolinecolor="#9AA5B1", title=dict(font=dict(size=16)),
