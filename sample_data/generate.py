@@ -98,14 +98,16 @@ CHANNELS = ("paid_search", "paid_social", "organic", "referral", "partners")
 SEGMENTS = ("starter", "pro", "enterprise")
 REGIONS = ("north_america", "europe", "apac", "latam")
 
-# Cost per acquired customer in the middle of the range. organic is 0: it has no spend rows. paid_social is
-# set below 80 because its CAC climbs while signups grow, so its customer-weighted average lands near 80.
+# Cost per acquired customer in the middle of the range, set against the margin customers bring so that the
+# channels tell different stories: referral pays back within months, paid_search and partners at a healthy
+# LTV:CAC near 3-4, paid_social barely (its CAC also climbs while signups grow, so its customer-weighted
+# average lands near 600). organic is 0: it has no spend rows.
 CHANNEL_CAC: dict[str, float] = {
-    "paid_search": 120.0,
-    "paid_social": 75.0,
+    "paid_search": 900.0,
+    "paid_social": 560.0,
     "organic": 0.0,
-    "referral": 40.0,
-    "partners": 200.0,
+    "referral": 300.0,
+    "partners": 2000.0,
 }
 # CAC at the end of the range minus CAC at the start, as a fraction of CHANNEL_CAC (linear in between):
 # paid_social auctions get more crowded, so it starts at 0.8× and ends at 1.2× its mid-range CAC.
