@@ -18,9 +18,17 @@ from pathlib import Path
 
 import polars as pl
 
+from analytics.budget import Assumptions, budget_scenarios, calibration_window, horizon_months, margin_fraction
+from analytics.cohorts import cohort_retention
 from analytics.filters import GRAINS, Filters
+from analytics.value import HORIZONS, ValueSettings, clv_report
 from analytics.health import data_coverage, data_health
 from analytics.overview import activity_by_period
+from analytics.revenue_mix import (lorenz_curve, revenue_by_acquisition_year, revenue_concentration, revenue_mix,
+                                   revenue_movements)
+from analytics.survival import (CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, SURVIVAL_BY, ChurnDefinition, SurvivalBy,
+                                resolve_churn_definition,
+                                hazard_ratios, positive_days, survival_curve, survival_summary)
 from queries import DataSource, DataUnavailable, default_data_dir
 
 
@@ -29,6 +37,27 @@ class Settings:
     """Everything an export depends on: the shared filters plus page settings added by later pages."""
 
     filters: Filters
+    #: Survival: None = the app's default (explicit where the customers export has churn dates, else inactivity).
+    churn_definition: ChurnDefinition | None = None
+    inactivity_days: int = DEFAULT_INACTIVITY_DAYS
+    survival_by: SurvivalBy = "segment"
+    #: Gross margin where the transactions have no gross_margin (URL key margin).
+    margin: float = 0.7
+    #: Value & CAC (URL keys discount_rate, horizon, target_ratio).
+    discount_rate: float = 0.10
+    horizon: int = 24
+    target_ratio: float = 3.0
+    #: Where the dashboard runs: the board pack links to each page's view there.
+    base_url: str = "http://localhost:8501"
+
+    def value_settings(self, source: DataSource) -> ValueSettings:
+        return ValueSettings(margin=self.margin, discount_rate=self.discount_rate, horizon=self.horizon,
+                             target_ratio=self.target_ratio,
+                             churn_definition=resolve_churn_definition(source, self.churn_definition),
+                             inactivity_days=self.inactivity_days)
+    #: Budget what-if: calibration window and the inputs (budget and B_half None = the data's defaults).
+    calibration_months: int = 12
+    budget_assumptions: Assumptions = Assumptions()
 
 
 #: file name -> how to compute it. Each page adds its tables here.
@@ -36,6 +65,25 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
     "data_coverage.csv": lambda source, settings: data_coverage(source),
     "data_health.csv": lambda source, settings: data_health(source).table(),
     "activity_by_period.csv": lambda source, settings: activity_by_period(source, settings.filters),
+    "cohort_retention.csv": lambda source, settings: cohort_retention(source, settings.filters),
+    "revenue_mix.csv": lambda source, settings: revenue_mix(source, settings.filters),
+    "revenue_by_acquisition_year.csv": lambda source, settings: revenue_by_acquisition_year(source, settings.filters),
+    "revenue_movements.csv": lambda source, settings: revenue_movements(source, settings.filters),
+    "revenue_concentration.csv": lambda source, settings: revenue_concentration(source, settings.filters),
+    "revenue_lorenz.csv": lambda source, settings: lorenz_curve(source, settings.filters),
+    "survival_curve.csv": lambda source, settings: survival_curve(
+        source, settings.filters, settings.churn_definition, settings.inactivity_days, settings.survival_by),
+    "survival_summary.csv": lambda source, settings: survival_summary(
+        source, settings.filters, settings.churn_definition, settings.inactivity_days, settings.survival_by),
+    "hazard_ratios.csv": lambda source, settings: hazard_ratios(
+        source, settings.filters, settings.churn_definition, settings.inactivity_days),
+    "budget_scenarios.csv": lambda source, settings: budget_scenarios(
+        source, settings.filters, settings.budget_assumptions, settings.margin, settings.calibration_months,
+        settings.churn_definition, settings.inactivity_days),
+    "clv_cac.csv": lambda source, settings: clv_report(
+        source, settings.filters, settings.value_settings(source)).channels.drop("is_small"),
+    "value_curve.csv": lambda source, settings: clv_report(
+        source, settings.filters, settings.value_settings(source)).curves,
 }
 
 
@@ -52,15 +100,50 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--start", type=date.fromisoformat, default=None, help="first day of the window")
     parser.add_argument("--end", type=date.fromisoformat, default=None, help="last day of the window")
     parser.add_argument("--grain", choices=GRAINS, default="month", help="period of every period table")
+    parser.add_argument("--discount-rate", type=float, default=0.10,
+                        help="Value & CAC: annual discount rate as a fraction (default 0.10)")
+    parser.add_argument("--horizon", type=int, choices=HORIZONS, default=24,
+                        help="Value & CAC: CLV horizon in months (default 24)")
+    parser.add_argument("--target-ratio", type=float, default=3.0, help="Value & CAC: target LTV:CAC (default 3)")
+    parser.add_argument("--board-pack", action="store_true",
+                        help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
+    parser.add_argument("--base-url", default="http://localhost:8501",
+                        help="where the dashboard runs, for the board pack's links to each view")
     for name in ("segment", "channel", "region"):
         parser.add_argument(f"--{name}", action="append", default=None,
                             help=f"keep only these {name}s (repeat the flag or separate with commas)")
+    parser.add_argument("--churn-definition", choices=CHURN_DEFINITIONS, default=None,
+                        help="survival tables: explicit (churn_date) or inactivity (default: explicit where the "
+                        "customers export has churn dates, else inactivity)")
+    parser.add_argument("--inactivity-days", type=positive_days, default=DEFAULT_INACTIVITY_DAYS,
+                        help="inactivity definition: days without a purchase that count as churn (default 90)")
+    parser.add_argument("--survival-by", choices=SURVIVAL_BY, default="segment",
+                        help="group of the survival curve and summary tables (default segment)")
+    parser.add_argument("--margin", type=margin_fraction, default=0.7,
+                        help="gross margin (fraction) where transactions have no gross_margin (default 0.7)")
+    budget = parser.add_argument_group("budget what-if (budget_scenarios.csv)")
+    budget.add_argument("--calibration-months", type=calibration_window, default=12,
+                        help="complete months before the as-of date to calibrate on (default 12)")
+    budget.add_argument("--budget", type=float, default=None,
+                        help="total marketing budget a month (default: the recent average spend)")
+    budget.add_argument("--horizon-months", type=horizon_months, default=24,
+                        help="months projected, 12-60 (default 24)")
+    budget.add_argument("--beta", type=float, default=0.7, help="returns on acquisition spend, 0-1 (default 0.7)")
+    budget.add_argument("--rmax", type=float, default=25.0, help="largest churn reduction in %% (default 25)")
+    budget.add_argument("--bhalf", type=float, default=None,
+                        help="retention spend scale a month (default: 10%% of the recent spend)")
     return parser
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(Filters(start=args.start, end=args.end, grain=args.grain, segment=_split(args.segment),
-                            channel=_split(args.channel), region=_split(args.region)))
+                            channel=_split(args.channel), region=_split(args.region)),
+                    churn_definition=args.churn_definition, inactivity_days=args.inactivity_days,
+                    survival_by=args.survival_by, margin=args.margin, calibration_months=args.calibration_months,
+                    discount_rate=args.discount_rate, horizon=args.horizon, target_ratio=args.target_ratio,
+                    base_url=args.base_url,
+                    budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
+                                                   beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
 
 
 def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
@@ -87,7 +170,13 @@ def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path
     return written, failures
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+#: Writes one more file after the tables (the board pack): (source, settings, out folder) -> path written.
+Extra = Callable[[DataSource, Settings, Path], Path]
+
+
+def main(argv: Sequence[str] | None = None, board_pack: Extra | None = None) -> int:
+    """The export command. ``board_pack`` is passed in by the command-line entry point
+    (``analytics/__main__.py``), which may import the figure builders; this module may not."""
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)
@@ -97,11 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = DataSource.open(args.data or default_data_dir())
     try:
         written, failures = export(source, settings, args.out)
+        errors = [p.message for p in source.problems if p.level == "error"]
+        if args.board_pack and board_pack is not None and not (errors or failures):
+            written.append(board_pack(source, settings, args.out.resolve()))
     finally:
         source.close()
     for path in written:
         print(f"wrote {path}")
-    errors = [p.message for p in source.problems if p.level == "error"]
     if errors or failures:
         print(f"\nThe data folder {source.data_dir} has problems:", file=sys.stderr)
         for message in dict.fromkeys(errors + [f.split(": ", 1)[1] for f in failures]):

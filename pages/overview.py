@@ -1,42 +1,69 @@
-"""Overview: the data at a glance (row counts, revenue and active customers by period)."""
+"""Overview: how well the business keeps its customers, on one screen."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
+from analytics.executive import executive_summary
 from analytics.overview import activity_by_period
 from queries import DataUnavailable
-from ui import charts, shell
-from ui.format import money
+from ui import charts, shell, tiles
+from ui.board_pack import board_pack
+from ui.format import escape_markdown, period_label
 
 shell.ensure_shell()
 st.title("Overview")
 source = shell.get_source()
 filters = shell.current_filters()
+churn_definition, inactivity_days = shell.churn_controls()
 try:
+    summary = shell.compute(executive_summary, filters, churn_definition, inactivity_days)
     activity = shell.compute(activity_by_period, filters)
 except DataUnavailable as exc:
     shell.show_unavailable(exc)
 
-st.caption(f"Filters in force: {filters.describe()}")
-tiles = st.columns(4)
-tiles[0].metric("Customers", f"{source.row_counts.get('customers', 0):,}", help="Rows in the customers export.")
-tiles[1].metric("Transactions", f"{source.row_counts.get('transactions', 0):,}",
-                help="Rows in the transactions export, refunds included.")
-tiles[2].metric("Revenue in window", money(activity["revenue"].sum()),
-                help="Sum of amount over the selected window and customers, net of refunds.")
-tiles[3].metric("As-of date", source.as_of.isoformat() if source.as_of else "–",
-                help="The latest transaction date: the end of every curve and the date incomplete periods "
-                     "are judged against.")
+period = period_label(summary.period, filters.grain) if summary.period else "no complete period"
+st.caption(f"Last complete {filters.grain}: **{period}** · as of **{summary.as_of}** · data fingerprint "
+           f"`{source.fingerprint}` · filters: {filters.describe()}")
+
+for sentence in summary.sentences:
+    st.markdown(f"- {escape_markdown(sentence)}")
+
+query = {key: value for key, value in st.query_params.to_dict().items()}
+for row in range(0, len(summary.kpis), 4):
+    columns = st.columns(4)
+    for kpi, column in zip(summary.kpis[row:row + 4], columns):
+        tiles.kpi_tile(kpi, column, query)
 
 shell.chart(charts.activity_chart(activity, filters.grain), key="activity")
+with st.container(horizontal=True):
+    if st.button("Prepare the board pack", icon=":material/slideshow:",
+                 help="One HTML file that opens offline: these KPIs and headlines, the main chart of every page "
+                      "(interactive), the filters, the as-of date, the fingerprint and a link to each view."):
+        st.session_state["board_pack_ready"] = True
+    if st.session_state.get("board_pack_ready"):
+        base_url = (st.context.url or "http://localhost:8501").rstrip("/")
+        base_url = base_url.rsplit("/", 1)[0] if base_url.count("/") > 2 else base_url
+        pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url)
+        st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
+                           icon=":material/download:", key="download-board-pack")
+shell.table(summary.table(), "overview_kpis.csv")
 with st.expander("Definitions"):
-    st.markdown(
-        "- **Revenue**: sum of `amount` in the period, net of refunds (negative amounts).\n"
-        "- **Active customers**: distinct customers with at least one transaction of positive amount in the "
-        "period.\n"
-        "- **New customers**: customers whose `signup_date` falls in the period.\n"
-        "- A period is **incomplete** (hatched) when it ends after the as-of date."
-    )
+    st.markdown(f"""
+- **Active customers**: customers with a positive transaction in the last complete {filters.grain}.
+- **Revenue**: net revenue (refunds deducted) in the last complete {filters.grain}.
+- **Existing-customer share**: share of that {filters.grain}'s revenue from customers acquired in earlier
+  {filters.grain}s.
+- **Logo retention, 12 months**: of the customers who bought in the 12 months before the trailing 12 months,
+  the share who bought again in the trailing 12 months (ending at the last complete month).
+- **Net revenue retention, 12 months**: the trailing-12-month revenue of those same customers / their revenue
+  in the 12 months before; above 100% when they spend more than they churn.
+- **Median time to churn**: Kaplan-Meier median days from signup to churn ({churn_definition} churn, see
+  Survival); "not reached" when more than half of customers have not churned within the data.
+- **Blended LTV:CAC** and **payback month**: customer-weighted across channels (see Value & CAC).
+- Each change compares with the previous {filters.grain}: the {filters.grain} before for the first three, the
+  data cut at the end of the previous {filters.grain} for the others. The small line is the recent trend.
+- **Revenue chart**: revenue per {filters.grain}, net of refunds, with active customers; a hatched bar is a
+  {filters.grain} not complete at the as-of date.
+""")
 shell.table(activity, "activity_by_period.csv")

@@ -21,10 +21,14 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
+#: Entry points that compose every layer, as app.py does: the export command writes the board pack with ui/.
+COMPOSITION_ROOTS = {ROOT / "app.py", ROOT / "analytics" / "__main__.py"}
+
+
 def python_files() -> list[tuple[str, Path]]:
     files = [("app", ROOT / "app.py")]
     for layer in ("queries", "analytics", "ui", "pages"):
-        files += [(layer, p) for p in sorted((ROOT / layer).rglob("*.py"))]
+        files += [("app" if p in COMPOSITION_ROOTS else layer, p) for p in sorted((ROOT / layer).rglob("*.py"))]
     return files
 
 

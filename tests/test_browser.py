@@ -35,7 +35,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 #: (path, h1) of every page of the app.
-PAGES = [("/", "Overview"), ("/cohorts", "Cohort retention"), ("/data_health", "Data health")]
+PAGES = [("/", "Overview"), ("/cohorts", "Cohort retention"), ("/revenue_mix", "Revenue mix"),
+         ("/survival", "Survival"), ("/value", "Customer value vs. acquisition cost"), ("/budget", "Budget"),
+         ("/data_health", "Data health")]
 VIEWPORT = {"width": 1440, "height": 1000}
 
 
@@ -120,3 +122,22 @@ def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser: Browser):
         expect(sidebar.get_by_role("link", name="Overview")).to_be_visible()
         assert_healthy(page)
         context.close()
+
+
+def test_board_pack_opens_offline_with_its_charts(browser: Browser, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    out = tmp_path / "pack"
+    subprocess.run([sys.executable, "-m", "analytics", "export", "--out", str(out), "--board-pack"], cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)
+    context = browser.new_context(viewport=VIEWPORT, offline=True)
+    page = context.new_page()
+    page.goto((out / "board_pack.html").as_uri())
+    expect(page.locator("h1")).to_have_text("Retention board pack")
+    expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached(timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() == 5
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "board_pack.png"), full_page=True)
+    context.close()

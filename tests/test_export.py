@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,19 @@ def test_export_refuses_to_write_into_the_data_folder(tmp_path: Path):
     result = run_export("--data", str(data), "--out", str(data / "exports"))
     assert result.returncode != 0 and "never written to" in result.stderr
     assert not (data / "exports").exists()
+
+
+def test_board_pack_is_self_contained_and_escapes_data(tmp_path: Path):
+    customers = dict(SMALL_CUSTOMERS) | {"segment": ["<b>pro</b>", "starter", "starter"]}
+    data = write_exports(tmp_path / "data", customers=customers, transactions=SMALL_TRANSACTIONS)
+    out = tmp_path / "out"
+    result = run_export("--data", str(data), "--out", str(out), "--board-pack", "--base-url", "https://dash.example")
+    assert result.returncode == 0, result.stderr
+    text = (out / "board_pack.html").read_text()
+    for title in ("Revenue and active customers", "Cohort retention", "New vs. existing revenue",
+                  "Survival by segment", "Customer value vs. acquisition cost"):
+        assert f"<h2>{title}</h2>" in text
+    assert "https://dash.example/cohorts" in text           # each section links to its view
+    assert not re.search(r"<script[^>]*\bsrc=", text)       # Plotly is inlined: opens offline
+    assert "Plotly.newPlot" in text and len(text) > 1_000_000
+    assert "<b>pro</b>" not in text.split("<script", 1)[0]    # data shows as text, not markup

@@ -48,8 +48,15 @@ def test_overview_page(small_data):
     assert fig["data"][0]["y"] == [15.0, 7.0, 19.0]
     # The title states the takeaway of the last complete month (February: 7 from 1 customer).
     assert fig["layout"]["title"]["text"] == "Revenue of 7 from 1 active customer in February 2024"
-    assert "Download activity_by_period.csv" in downloads(at)
-    assert {m.label: m.value for m in at.metric}["Revenue in window"] == "41"
+    tiles = {m.label: (m.value, m.delta) for m in at.metric}
+    # February vs January: 1 active customer (c) vs 2 (a, b); revenue 7 vs 15.
+    assert tiles["Active customers"] == ("1", "-1")
+    assert tiles["Revenue, last month"] == ("7", "-53.3%")
+    # February revenue comes from c, acquired in February: nothing from existing customers.
+    assert tiles["Existing-customer share"][0] == "0.0%"
+    assert any("Revenue was 7 in February 2024, -53% on the month before." in m.value.replace("\\", "")
+               for m in at.markdown)
+    assert {"Download activity_by_period.csv", "Download overview_kpis.csv"} <= set(downloads(at))
 
 
 def test_overview_reads_filters_from_the_url(small_data):

@@ -153,3 +153,22 @@ def ensure_shell() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def churn_controls() -> tuple[str, int]:
+    """The churn definition widgets (sidebar, bound to the URL as ``churn`` and ``inactivity_days``), shared by
+    every page that needs survival. The default is explicit where the customers export has churn dates."""
+    from analytics.survival import default_churn_definition
+
+    source = get_source()
+    default = compute(default_churn_definition) if source.has("customers") and source.has("transactions") \
+        else "inactivity"
+    with st.sidebar:
+        st.subheader("Churn definition")
+        choice = st.segmented_control(
+            "A customer churns", ["explicit", "inactivity"], default=default, key="churn", bind="query-params",
+            help="explicit: at their churn_date (customers without one are still customers). inactivity: at "
+                 "their last purchase, once N days have passed without another.")
+        days = st.number_input("Days without a purchase", 1, 730, 90, 15, key="inactivity_days",
+                               bind="query-params", disabled=(choice or default) != "inactivity")
+    return choice or default, int(days)

@@ -1,0 +1,880 @@
+"""Survival analysis of time to churn: Kaplan-Meier curves by group, log-rank tests, Cox hazard ratios.
+
+Definitions (also on the page):
+
+- **as-of date**: the latest transaction date, or the window end (``filters.end``) when that is earlier; only
+  data up to it counts.
+- **explicit churn**: a customer churns on ``churn_date`` (when it is on or before the as-of date); with no
+  ``churn_date`` (or a later one) they are censored at the as-of date.
+- **inactivity churn** (N days): last activity = the last transaction with a positive amount (signup date
+  for a customer who never bought). The customer churned on their last activity date when last activity +
+  N days <= as-of date; otherwise they are censored at the as-of date. Exactly N days of silence is churn.
+- **duration** = churn (or censoring) date - ``signup_date``, in whole days; a same-day churn has duration 0.
+  Customers who signed up after the as-of date are left out (and counted); so are explicit churn dates
+  before the signup date (a data error).
+- the shared filters apply: segment / channel / region lists, and ``start`` = customers who signed up on or
+  after it.
+
+Every fit runs on aggregated rows with frequency weights (one row per duration x churned x covariates,
+counted in SQL), never on a row per customer: the bundled generator's million customers come back as about
+260,000 rows (8,000 once summed to one grouping for the curves).
+Kaplan-Meier and the log-rank test take weights as case counts (exact). lifelines' Cox model handles tied
+churn days with Efron's method but counts a tie by rows, not by weight, so an aggregated fit would differ
+slightly from the row-level one; :class:`FrequencyWeightedCoxPHFitter` counts tied churns by their weight,
+which makes the aggregated fit equal the row-level fit (tests/test_survival.py shows it).
+
+Confidence intervals are 95%: Kaplan-Meier bands are lifelines' exponential Greenwood ("log(-log)")
+intervals; hazard-ratio intervals are Wald intervals exp(coef ± 1.96 se). p-values of the pairwise log-rank
+tests are also given Holm-adjusted for the number of pairs.
+
+Example::
+
+    from analytics.filters import Filters
+    from queries import DataSource
+    source = DataSource.open("sample_data")
+    curves = survival_curves(source, Filters(), "inactivity", 90, "segment")
+    curves.summary.select("group", "customers", "churned", "median_days")
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError
+from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
+from lifelines.statistics import multivariate_logrank_test
+from lifelines.utils import restricted_mean_survival_time
+from scipy import sparse, stats
+
+from analytics.filters import Filters
+from queries import DataSource
+
+ChurnDefinition = Literal["explicit", "inactivity"]
+CHURN_DEFINITIONS: tuple[ChurnDefinition, ...] = get_args(ChurnDefinition)
+SurvivalBy = Literal["segment", "channel", "region", "cohort_year"]
+SURVIVAL_BY: tuple[SurvivalBy, ...] = get_args(SurvivalBy)
+BY_LABELS: dict[str, str] = {"segment": "segment", "channel": "acquisition channel", "region": "region",
+                             "cohort_year": "signup year"}
+DEFAULT_INACTIVITY_DAYS = 90
+#: Days at which the summary reads survival off each curve.
+HORIZONS: tuple[int, ...] = (30, 90, 180, 365)
+#: Days of the at-risk table under the curves (those within the longest follow-up are drawn).
+AT_RISK_DAYS: tuple[int, ...] = (0, 90, 180, 365, 730, 1095, 1460)
+#: The restricted mean lifetime is taken over the first year.
+RMST_DAYS = 365
+#: Groups drawn at most (the Okabe-Ito palette has 8 colours); more are pooled, see group_spans.
+MAX_GROUPS = 8
+#: Below either, a group is too small to say anything about (shown, warned about, left out of sentences).
+MIN_CUSTOMERS = 30
+MIN_CHURNED = 10
+COX_DIMENSIONS: tuple[str, ...] = ("segment", "channel", "region", "value_band")
+DIMENSION_LABELS = {"segment": "segment", "channel": "channel", "region": "region",
+                    "value_band": "first-order value"}
+
+
+# ------------------------------------------------------------------------------------------------ data
+def positive_days(text: str) -> int:
+    """``--inactivity-days`` value: a whole number of days, at least 1."""
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of days, at least 1, not {text!r}")
+    return days
+
+
+def analysis_as_of(source: DataSource, filters: Filters) -> date:
+    """The date every duration is measured to: the latest transaction date, or ``filters.end`` if earlier."""
+    source.require("customers", "transactions")
+    assert source.as_of is not None
+    return min(source.as_of, filters.end) if filters.end else source.as_of
+
+
+def _params(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
+            inactivity_days: int) -> dict[str, Any]:
+    if churn_definition not in CHURN_DEFINITIONS:
+        raise ValueError(f"churn definition must be one of {', '.join(CHURN_DEFINITIONS)}, not "
+                         f"{churn_definition!r}")
+    if int(inactivity_days) < 1:
+        raise ValueError(f"inactivity days must be at least 1, not {inactivity_days}")
+    return {**filters.sql_params(), "as_of": analysis_as_of(source, filters),
+            "churn_definition": churn_definition, "inactivity_days": int(inactivity_days)}
+
+
+def default_churn_definition(source: DataSource) -> ChurnDefinition:
+    """``explicit`` when the customers export holds any ``churn_date``, else ``inactivity``."""
+    source.require("customers")
+    return "explicit" if source.run("survival_churn_dates")["churn_dates"][0] else "inactivity"
+
+
+def resolve_churn_definition(source: DataSource, churn_definition: ChurnDefinition | None) -> ChurnDefinition:
+    """The definition asked for, or the data's default when None."""
+    return churn_definition or default_churn_definition(source)
+
+
+def survival_spans(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
+                   inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> pl.DataFrame:
+    """Aggregated survival rows (``queries/survival_spans.sql``): segment, channel, region, cohort_year,
+    value_band (0 = never bought, 1..4 = quartile of the first-order value), duration (days), churned (bool),
+    left_out (reason, or null), customers (the frequency weight), and the band cut points band_q1..band_q3.
+    Rows with a ``left_out`` reason are customers no fit counts; :func:`followed` drops them.
+    """
+    return source.run("survival_spans", _params(source, filters, churn_definition, inactivity_days))
+
+
+def followed(spans: pl.DataFrame) -> pl.DataFrame:
+    """The spans of customers who are followed (every row without a left_out reason)."""
+    return spans.filter(pl.col("left_out").is_null())
+
+
+def left_out_counts(spans: pl.DataFrame) -> dict[str, int]:
+    """Customers in scope that no curve counts, by reason ('signed up after the as-of date', ...)."""
+    counts = spans.filter(pl.col("left_out").is_not_null()).group_by("left_out").agg(pl.col("customers").sum())
+    return {row["left_out"]: int(row["customers"]) for row in counts.sort("left_out").iter_rows(named=True)}
+
+
+def group_spans(spans: pl.DataFrame, by: SurvivalBy) -> pl.DataFrame:
+    """Spans summed to one row per group x duration x churned (``group`` is text: '2024' for cohort years).
+
+    More than MAX_GROUPS groups do not fit one chart: the largest MAX_GROUPS - 1 are kept and the rest pooled
+    as 'other (N smaller groups)'; for signup years, the latest ones are kept and the rest pooled as
+    'before YEAR'.
+    """
+    if by not in SURVIVAL_BY:
+        raise ValueError(f"survival_by must be one of {', '.join(SURVIVAL_BY)}, not {by!r}")
+    grouped = (followed(spans).group_by(pl.col(by).cast(pl.Utf8).alias("group"), "duration", "churned")
+               .agg(pl.col("customers").sum()))
+    sizes = grouped.group_by("group").agg(pl.col("customers").sum()).sort(["customers", "group"],
+                                                                          descending=[True, False])
+    if sizes.height > MAX_GROUPS:
+        if by == "cohort_year":
+            keep = sorted(sizes["group"].to_list())[-(MAX_GROUPS - 1):]
+            other = f"before {keep[0]}"
+        else:
+            keep = sizes["group"].head(MAX_GROUPS - 1).to_list()
+            other = f"other ({sizes.height - len(keep)} smaller groups)"
+        grouped = (grouped.with_columns(pl.when(pl.col("group").is_in(keep)).then(pl.col("group"))
+                                        .otherwise(pl.lit(other)).alias("group"))
+                   .group_by("group", "duration", "churned").agg(pl.col("customers").sum()))
+    return grouped.sort("group", "duration", "churned")
+
+
+# ------------------------------------------------------------------------------------------------ Kaplan-Meier
+def kaplan_meier(durations: Any, churned: Any, customers: Any | None = None, label: str = "KM_estimate"
+                 ) -> KaplanMeierFitter:
+    """A lifelines Kaplan-Meier fit; ``customers`` are frequency weights (one row may stand for many).
+
+    ``kaplan_meier([0, 3, 5], [True, True, False], [2, 1, 1]).predict(3)`` is 1/4: 4 at risk, 2 churn on
+    day 0 (S = 2/4), 1 of the 2 left churns on day 3 (S = 1/2 x 2/4).
+    """
+    weights = None if customers is None else np.asarray(customers, dtype=float)
+    return KaplanMeierFitter(label=label).fit(np.asarray(durations, dtype=float),
+                                              np.asarray(churned, dtype=bool), weights=weights)
+
+
+def _group_order(grouped: pl.DataFrame, by: SurvivalBy) -> list[str]:
+    sizes = grouped.group_by("group").agg(pl.col("customers").sum())
+    if by == "cohort_year":
+        return sorted(sizes["group"].to_list(), key=lambda g: (not g.startswith("before"), g))
+    return sizes.sort(["customers", "group"], descending=[True, False])["group"].to_list()
+
+
+def _at(kmf: KaplanMeierFitter, day: float, follow_up: float) -> float | None:
+    # Beyond the longest follow-up the curve is unknown (unless it already reached 0).
+    value = float(kmf.predict(day))
+    return value if day <= follow_up or value == 0.0 else None
+
+
+@dataclass(frozen=True)
+class GroupFits:
+    order: list[str]
+    fits: dict[str, KaplanMeierFitter]
+    follow_up: dict[str, float]
+
+
+def fit_groups(grouped: pl.DataFrame, by: SurvivalBy) -> GroupFits:
+    """One weighted Kaplan-Meier fit per group of ``group_spans`` output."""
+    order = _group_order(grouped, by)
+    fits: dict[str, KaplanMeierFitter] = {}
+    follow_up: dict[str, float] = {}
+    for name in order:
+        part = grouped.filter(pl.col("group") == name)
+        fits[name] = kaplan_meier(part["duration"], part["churned"], part["customers"], label=name)
+        follow_up[name] = float(part["duration"].max())
+    return GroupFits(order, fits, follow_up)
+
+
+def curve_table(groups: GroupFits) -> pl.DataFrame:
+    """group, days, survival, ci_lower, ci_upper, at_risk: one row per group and day with a churn or a
+    censoring. survival = share still active after that day; at_risk = customers still followed at its start.
+    """
+    frames = []
+    for name in groups.order:
+        kmf = groups.fits[name]
+        sf = kmf.survival_function_.iloc[:, 0]
+        ci = kmf.confidence_interval_
+        frames.append(pl.DataFrame({
+            "group": [name] * len(sf),
+            "days": sf.index.to_numpy().astype(np.int64),
+            "survival": sf.to_numpy(dtype=float),
+            "ci_lower": ci.iloc[:, 0].to_numpy(dtype=float),
+            "ci_upper": ci.iloc[:, 1].to_numpy(dtype=float),
+            "at_risk": kmf.event_table["at_risk"].reindex(sf.index).to_numpy().astype(np.int64),
+        }))
+    if not frames:
+        return pl.DataFrame(schema={"group": pl.Utf8, "days": pl.Int64, "survival": pl.Float64,
+                                    "ci_lower": pl.Float64, "ci_upper": pl.Float64, "at_risk": pl.Int64})
+    return pl.concat(frames)
+
+
+def _median(kmf: KaplanMeierFitter) -> float:
+    # The first day with S <= 0.5. lifelines' median_survival_time_ asks for S < 0.5 of a product computed
+    # through logs, so a curve landing exactly on one half gives that day or "never" by rounding.
+    sf = kmf.survival_function_.iloc[:, 0]
+    reached = sf.index[sf.to_numpy() <= 0.5 + 1e-9]
+    return float(reached[0]) if len(reached) else math.inf
+
+
+def summary_table(grouped: pl.DataFrame, groups: GroupFits) -> pl.DataFrame:
+    """group, customers, churned, median_days (first day with survival <= 50%; null = not reached),
+    survival_30/90/180/365 (null = nobody followed that long), rmst_365 (restricted mean lifetime over the
+    first 365 days, in days; null when the group is not followed for a whole year).
+    """
+    totals = grouped.group_by("group").agg(
+        customers=pl.col("customers").sum(),
+        churned=pl.col("customers").filter(pl.col("churned")).sum(),
+    )
+    rows = []
+    for name in groups.order:
+        kmf, follow_up = groups.fits[name], groups.follow_up[name]
+        total = totals.filter(pl.col("group") == name).row(0, named=True)
+        median = _median(kmf)
+        row: dict[str, Any] = {"group": name, "customers": int(total["customers"]),
+                               "churned": int(total["churned"] or 0),
+                               "median_days": median if math.isfinite(median) else None}
+        for day in HORIZONS:
+            row[f"survival_{day}"] = _at(kmf, day, follow_up)
+        row["rmst_365"] = (float(restricted_mean_survival_time(kmf, t=RMST_DAYS))
+                           if follow_up >= RMST_DAYS or row["survival_365"] == 0.0 else None)
+        rows.append(row)
+    schema = {"group": pl.Utf8, "customers": pl.Int64, "churned": pl.Int64, "median_days": pl.Float64,
+              **{f"survival_{day}": pl.Float64 for day in HORIZONS}, "rmst_365": pl.Float64}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def at_risk_table(grouped: pl.DataFrame, order: list[str], days: tuple[int, ...] = AT_RISK_DAYS) -> pl.DataFrame:
+    """group, days, at_risk: customers still followed (not churned, not censored) at the start of each day."""
+    rows = []
+    for name in order:
+        part = grouped.filter(pl.col("group") == name)
+        for day in days:
+            rows.append({"group": name, "days": day,
+                         "at_risk": int(part.filter(pl.col("duration") >= day)["customers"].sum())})
+    return pl.DataFrame(rows, schema={"group": pl.Utf8, "days": pl.Int64, "at_risk": pl.Int64})
+
+
+# ------------------------------------------------------------------------------------------------ log-rank
+def _holm(p_values: list[float]) -> list[float]:
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _pairwise_logrank(grouped: pl.DataFrame, a: str, b: str) -> tuple[float, float]:
+    """(statistic, p-value) of the two-group log-rank test on weighted rows: observed minus expected churns
+    of ``a`` over every churn day, squared, over its hypergeometric variance (1 degree of freedom)."""
+    pair = grouped.filter(pl.col("group").is_in([a, b]))
+    days = np.unique(pair["duration"].to_numpy())
+    at_day = np.searchsorted(days, pair["duration"].to_numpy())
+    is_a = (pair["group"] == a).to_numpy()
+    weight = pair["customers"].to_numpy().astype(float)
+    churned = pair["churned"].to_numpy().astype(bool)
+
+    def per_day(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(at_day[mask], weights=weight[mask], minlength=len(days))
+
+    # At risk on a day: everyone whose duration is that day or later.
+    n_a = per_day(is_a)[::-1].cumsum()[::-1]
+    n = per_day(np.ones_like(is_a))[::-1].cumsum()[::-1]
+    d_a, d = per_day(is_a & churned), per_day(churned)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(n > 0, d * n_a / n, 0.0)
+        # (n - d) / (n - 1) is taken as 1 where n = 1, as lifelines does.
+        spread = np.where(n > 1, (n - d) / (n - 1), 1.0)
+        variance = np.where(n > 0, spread * d * n_a * (n - n_a) / n**2, 0.0)
+    total = float(variance.sum())
+    statistic = float((d_a.sum() - expected.sum()) ** 2 / total) if total > 0 else 0.0
+    return statistic, float(stats.chi2.sf(statistic, 1))
+
+
+def logrank_tests(grouped: pl.DataFrame, order: list[str]) -> tuple[dict[str, float] | None, pl.DataFrame]:
+    """Log-rank test across all groups (lifelines' ``multivariate_logrank_test`` with weights) and for every
+    pair, on weighted rows.
+
+    Returns ({test_statistic, p_value, degrees_of_freedom} or None with fewer than 2 groups, and a frame
+    group_a, group_b, test_statistic, p_value, p_value_holm, reading: the Holm-adjusted p-value in words).
+    lifelines' ``pairwise_logrank_test`` takes no weights and costs some 50 ms per pair; the pairs here are
+    computed directly from the weighted counts, and tests/test_survival.py checks them against it.
+    """
+    schema = {"group_a": pl.Utf8, "group_b": pl.Utf8, "test_statistic": pl.Float64, "p_value": pl.Float64,
+              "p_value_holm": pl.Float64, "reading": pl.Utf8}
+    if len(order) < 2:
+        return None, pl.DataFrame(schema=schema)
+    frame = grouped.filter(pl.col("group").is_in(order))
+    overall = multivariate_logrank_test(frame["duration"].to_numpy(), frame["group"].to_numpy(),
+                                        frame["churned"].to_numpy(), weights=frame["customers"].to_numpy())
+    rows = []
+    for a, b in combinations(order, 2):
+        statistic, p = _pairwise_logrank(frame, a, b)
+        rows.append({"group_a": a, "group_b": b, "test_statistic": statistic, "p_value": p})
+    for row, adjusted in zip(rows, _holm([r["p_value"] for r in rows])):
+        row["p_value_holm"] = adjusted
+        row["reading"] = f"difference {chance_text(adjusted)}"
+    return ({"test_statistic": float(overall.test_statistic), "p_value": float(overall.p_value),
+             "degrees_of_freedom": len(order) - 1}, pl.DataFrame(rows, schema=schema))
+
+
+def p_text(p: float) -> str:
+    """'p < 0.001' or 'p = 0.023'."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def chance_text(p: float) -> str:
+    """What a p-value means, in words a board reads."""
+    if p < 0.001:
+        return "very unlikely to be chance"
+    if p < 0.01:
+        return "unlikely to be chance"
+    if p < 0.05:
+        return "probably not chance"
+    return "could well be chance"
+
+
+# ------------------------------------------------------------------------------------------------ Cox model
+class _FrequencyWeightedSemiParametricPHFitter(SemiParametricPHFitter):
+    """The Newton-Raphson fitter behind CoxPHFitter, with Efron's tie correction counted by weight."""
+
+    def _choose_gradient_calculator(self, T: pd.Series, X: pd.DataFrame, entries: Any):  # noqa: ANN202
+        lifelines_gradients = super()._choose_gradient_calculator(T, X, entries)
+        if entries is not None or self.strata is not None:
+            return lifelines_gradients
+        layouts: dict[tuple[int, ...], _Layout] = {}
+
+        def gradients(X: pd.DataFrame, T: pd.Series, E: pd.Series, weights: pd.Series, entries: Any,
+                      beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+            # The same frames come back at every Newton step: lay them out once per fit.
+            key = (id(X), id(T), id(E), id(weights))
+            if key not in layouts:
+                w = weights.to_numpy(dtype=float)
+                if not np.array_equal(w, np.round(w)):
+                    return lifelines_gradients(X, T, E, weights, entries, beta)
+                layouts.clear()
+                layouts[key] = _layout(X.to_numpy(dtype=float), T.to_numpy(dtype=float), E.to_numpy(dtype=bool), w)
+            return _efron_frequency_weighted(layouts[key], np.asarray(beta, dtype=float))
+
+        return gradients
+
+
+class FrequencyWeightedCoxPHFitter(CoxPHFitter):
+    """lifelines' Cox model for frequency weights (a row standing for ``weight`` identical customers).
+
+    lifelines applies Efron's tie correction per *row* (as R's ``coxph`` does with weights): right for sampling
+    weights, but then aggregating identical customers into one weighted row changes the estimate wherever
+    churns tie on the same day. Here tied churns are counted by their weight, which is Efron's method applied
+    to the customers the rows stand for: the fit equals the row-level fit, standard errors included (so
+    ``robust=False`` is right: the naive variance is the row-level variance). It is also vectorised over
+    days rather than rows. Only for whole-number weights without strata or entry times; anything else falls
+    back to lifelines' own computation. Everything else (summary, intervals, baseline) is lifelines'.
+    """
+
+    def _fit_model_breslow(self, *args: Any, **kwargs: Any) -> SemiParametricPHFitter:
+        model = _FrequencyWeightedSemiParametricPHFitter(
+            penalizer=self.penalizer, l1_ratio=self.l1_ratio, strata=self.strata, alpha=self.alpha,
+            label=self._label)
+        model.fit(*args, **kwargs)
+        return model
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What stays fixed between Newton steps: customers per day x distinct covariate row, and Efron's steps.
+
+    Rows must be sorted by duration (lifelines sorts before fitting). Covariates here are one-hot, so a few
+    hundred distinct rows carry every customer: sums over a risk set become (days x rows) @ (rows x ...).
+    """
+
+    U: np.ndarray  # distinct covariate rows (k, d)
+    at_day: np.ndarray | sparse.csr_matrix  # customers per day x distinct row (m, k)
+    churned_day: np.ndarray | sparse.csr_matrix  # churned customers per day x distinct row (m, k)
+    churn_days: np.ndarray  # indices of the days with churns
+    D: np.ndarray  # churned customers on each of those days
+    step_day: np.ndarray  # Efron: for l = 0..D-1 of every churn day, which churn day it belongs to
+    step_p: np.ndarray  # ... and l / D
+    step_first: np.ndarray  # first step of each churn day
+    day_of_row: np.ndarray  # for every row, its churn day (index into churn_days), -1 if none churned
+
+
+def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each row's distinct value, the distinct rows): np.unique(axis=0) by hashing, 10x faster."""
+    code = np.zeros(len(X), dtype=np.int64)
+    for j in range(X.shape[1]):
+        column, levels = pd.factorize(X[:, j])
+        code, _ = pd.factorize(code * len(levels) + column)
+    first = np.unique(code, return_index=True)[1] if len(code) else np.zeros(0, dtype=np.int64)
+    return code, X[first][np.argsort(code[first])] if len(code) else X[:0]
+
+
+def _layout(X: np.ndarray, T: np.ndarray, E: np.ndarray, w: np.ndarray) -> _Layout:
+    n = len(T)
+    new_day = np.r_[True, T[1:] != T[:-1]] if n else np.zeros(0, dtype=bool)
+    day = np.cumsum(new_day) - 1
+    m = int(day[-1]) + 1 if n else 0
+    row, U = _distinct_rows(X)
+    at_day: np.ndarray | sparse.csr_matrix = sparse.csr_matrix((w, (day, row)), shape=(m, len(U)))
+    churned_day: np.ndarray | sparse.csr_matrix = sparse.csr_matrix((np.where(E, w, 0.0), (day, row)),
+                                                                    shape=(m, len(U)))
+    if m * len(U) <= 20_000_000:
+        # A few thousand days x a few hundred covariate rows: dense products (BLAS) are several times faster.
+        at_day, churned_day = at_day.toarray(), churned_day.toarray()
+    deaths = np.asarray(churned_day.sum(axis=1)).reshape(-1)
+    churn_days = np.flatnonzero(deaths > 0)
+    # Efron: the D tied churns of a day leave the risk set a fraction l/D at a time, l = 0..D-1, each
+    # customer counted once (not once per row): laid out for all churn days at once.
+    counts = np.rint(deaths[churn_days]).astype(np.int64)
+    first = np.cumsum(counts) - counts
+    step_day = np.repeat(np.arange(len(counts)), counts)
+    step_p = (np.arange(counts.sum()) - np.repeat(first, counts)) / np.repeat(counts, counts)
+    index = np.full(m, -1)
+    index[churn_days] = np.arange(len(churn_days))
+    return _Layout(U, at_day, churned_day, churn_days, deaths[churn_days], step_day, step_p, first, index[day])
+
+
+@dataclass(frozen=True)
+class _RiskSums:
+    """Per churn day: risk-set sums (R: everyone still followed; T: that day's churns) and Efron's sums."""
+
+    x_churned: np.ndarray  # sum of x over every churned customer (d,)
+    Rx: np.ndarray
+    Rxx: np.ndarray | None
+    Tx: np.ndarray
+    Txx: np.ndarray | None
+    S0: np.ndarray  # sum_l 1 / (R - l/D T)
+    S1: np.ndarray  # sum_l (l/D) / (R - l/D T)
+    Q0: np.ndarray  # the same with squares, for the second derivative
+    Q1: np.ndarray
+    Q2: np.ndarray
+    L: np.ndarray  # sum_l log 1 / (R - l/D T)
+
+
+def _risk_sums(layout: _Layout, beta: np.ndarray, second_order: bool = True) -> _RiskSums:
+    U = layout.U
+    k, d = U.shape
+    phi = np.exp(U @ beta)
+    phi_u = phi[:, None] * U
+    days = layout.churn_days
+
+    def risk_set(per_day: np.ndarray) -> np.ndarray:
+        # At risk on a day: everyone whose duration is that day or later (reverse cumulative sum).
+        return per_day[::-1].cumsum(axis=0)[::-1][days]
+
+    R = risk_set(layout.at_day @ phi)
+    Rx = risk_set(layout.at_day @ phi_u)
+    T = (layout.churned_day @ phi)[days]
+    Tx = (layout.churned_day @ phi_u)[days]
+    Rxx = Txx = None
+    if second_order:
+        phi_uu = (phi_u[:, :, None] * U[:, None, :]).reshape(k, d * d)
+        Rxx = risk_set(layout.at_day @ phi_uu).reshape(-1, d, d)
+        Txx = (layout.churned_day @ phi_uu)[days].reshape(-1, d, d)
+    p, day = layout.step_p, layout.step_day
+    inv = 1.0 / (R[day] - p * T[day])
+
+    def per_churn_day(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, layout.step_first) if len(layout.step_first) else np.zeros(0)
+
+    return _RiskSums(
+        x_churned=np.asarray(layout.churned_day.sum(axis=0)).reshape(-1) @ U, Rx=Rx, Rxx=Rxx, Tx=Tx, Txx=Txx,
+        S0=per_churn_day(inv), S1=per_churn_day(p * inv), Q0=per_churn_day(inv**2),
+        Q1=per_churn_day(p * inv**2), Q2=per_churn_day(p * p * inv**2), L=per_churn_day(np.log(inv)),
+    )
+
+
+def _efron_frequency_weighted(layout: _Layout, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(Hessian, gradient, log partial likelihood) in lifelines' conventions, Efron ties by weight."""
+    s = _risk_sums(layout, beta)
+    assert s.Rxx is not None and s.Txx is not None
+    gradient = s.x_churned - (s.Rx * s.S0[:, None] - s.Tx * s.S1[:, None]).sum(axis=0)
+    log_lik = float(s.x_churned @ beta + s.L.sum())
+    a1 = np.einsum("t,tab->ab", s.S0, s.Rxx) - np.einsum("t,tab->ab", s.S1, s.Txx)
+    cross = np.einsum("t,ta,tb->ab", s.Q1, s.Rx, s.Tx)
+    a2 = (np.einsum("t,ta,tb->ab", s.Q0, s.Rx, s.Rx) - cross - cross.T
+          + np.einsum("t,ta,tb->ab", s.Q2, s.Tx, s.Tx))
+    return a2 - a1, gradient, log_lik
+
+
+#: lifelines stops Newton-Raphson once the Newton decrement is below 1e-7, which leaves coefficients a few
+#: parts in a million from the maximum; one or two more steps (milliseconds) make them reproducible.
+TIGHT_CONVERGENCE = {"precision": 1e-10, "r_precision": 1e-12}
+
+
+def fit_cox(frame: pd.DataFrame, duration_col: str = "duration", event_col: str = "churned",
+            weights_col: str | None = "customers") -> FrequencyWeightedCoxPHFitter:
+    """Fit the Cox model on a design frame (numeric covariates, duration, churned, frequency weight)."""
+    # Newton-Raphson from 0 can overshoot when many churns tie on one day (day 0 under the inactivity
+    # definition): then start again with shorter steps. The maximum is the same, only the path differs.
+    for step_size in (0.5, 0.2):
+        cph = FrequencyWeightedCoxPHFitter()
+        try:
+            cph.fit(frame, duration_col=duration_col, event_col=event_col, weights_col=weights_col, robust=False,
+                    fit_options={"step_size": step_size, **TIGHT_CONVERGENCE})
+            return cph
+        except ConvergenceError:
+            if step_size == 0.2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def proportional_hazards_test(cph: CoxPHFitter, frame: pd.DataFrame) -> pl.DataFrame:
+    """Grambsch-Therneau test of proportional hazards for each covariate: covariate, test_statistic, p_value.
+
+    The statistic of lifelines' ``proportional_hazard_test(cph, df, time_transform="km")`` (R's classic
+    ``cox.zph`` transform: 1 - Kaplan-Meier), computed with each row counted ``weight`` times, so that it
+    equals the row-level test; lifelines' own function ignores weights. A small p-value says the covariate's
+    hazard ratio changes with time since signup: read it as an average over the lifetime.
+    """
+    duration, event, weight = cph.duration_col, cph.event_col, cph.weights_col
+    data = frame.sort_values([duration, event], kind="stable")
+    names = list(cph.params_.index)
+    X = data[names].to_numpy(dtype=float)
+    T = data[duration].to_numpy(dtype=float)
+    E = data[event].to_numpy(dtype=bool)
+    w = data[weight].to_numpy(dtype=float) if weight else np.ones(len(data))
+    beta = cph.params_.to_numpy(dtype=float)
+    layout = _layout(X, T, E, w)
+    s = _risk_sums(layout, beta, second_order=False)
+    # Schoenfeld residual of each churned customer: x minus the (Efron-averaged) risk-set mean of its day.
+    mean = (s.Rx * s.S0[:, None] - s.Tx * s.S1[:, None]) / layout.D[:, None]
+    rows = np.flatnonzero(E)
+    resid = X[rows] - mean[layout.day_of_row[rows]]
+    deaths = float(w[rows].sum())
+    scaled = deaths * resid @ cph.variance_matrix_.to_numpy(dtype=float)
+    km = kaplan_meier(T, E, w)
+    g = 1.0 - km.survival_function_.iloc[:, 0].reindex(T[rows]).to_numpy(dtype=float)
+    weights = w[rows]
+    g = g - np.average(g, weights=weights)
+    se2 = cph.standard_errors_.to_numpy(dtype=float) ** 2
+    statistic = (weights * g) @ scaled
+    statistic = statistic**2 / (deaths * se2 * float((weights * g * g).sum()))
+    return pl.DataFrame({"covariate": names, "test_statistic": statistic,
+                         "p_value": stats.chi2.sf(statistic, 1)})
+
+
+def _band_label(band: int, cuts: tuple[float, float, float]) -> str:
+    q1, q2, q3 = (f"{c:,.0f}" for c in cuts)
+    return {0: "never bought", 1: f"lowest quarter (≤ {q1})", 2: f"second quarter ({q1}–{q2})",
+            3: f"third quarter ({q2}–{q3})", 4: f"top quarter (> {q3})"}[band]
+
+
+@dataclass(frozen=True)
+class CoxDesign:
+    """The Cox model's input: one row per covariates x duration x churned with its customer count."""
+
+    frame: pd.DataFrame  # one-hot columns named "dimension: level", plus duration, churned, customers
+    references: dict[str, str]  # dimension -> reference level (hazard ratio 1)
+    levels: pl.DataFrame  # dimension, level, customers, churned, role (reference|covariate|left out)
+    covariates: list[tuple[str, str]] = field(default_factory=list)  # (dimension, level) per column
+
+
+def cox_design(spans: pl.DataFrame) -> CoxDesign:
+    """One-hot covariates for segment, channel, region (reference: the largest group) and first-order value
+    band (reference: the lowest quarter, unless it has fewer than MIN_CUSTOMERS customers or MIN_CHURNED
+    churns: then the largest band). Levels with no churn at all are left out with their customers (a level
+    that never churns has no finite hazard ratio), and so is a dimension left with a single level.
+    """
+    cuts = ((float(spans["band_q1"][0]), float(spans["band_q2"][0]), float(spans["band_q3"][0]))
+            if spans.height and spans["band_q1"][0] is not None else (0.0, 0.0, 0.0))
+    data = followed(spans).with_columns(pl.col("value_band").replace_strict(
+        {band: _band_label(band, cuts) for band in range(5)}, return_dtype=pl.Utf8))
+    data = data.group_by(*COX_DIMENSIONS, "duration", "churned").agg(pl.col("customers").sum())
+
+    def sizes(frame: pl.DataFrame, dim: str) -> pl.DataFrame:
+        return (frame.group_by(dim).agg(customers=pl.col("customers").sum(),
+                                        churned=pl.col("customers").filter(pl.col("churned")).sum())
+                .with_columns(pl.col("churned").fill_null(0))
+                .sort(["customers", dim], descending=[True, False]))
+
+    # Leaving out a level can leave another dimension's level without churns: repeat until nothing changes.
+    kept: dict[str, list[str]] = {dim: data[dim].unique().to_list() for dim in COX_DIMENSIONS}
+    model_data = data
+    for _ in range(len(COX_DIMENSIONS) + 1):
+        model_data = data.filter(pl.all_horizontal(pl.col(dim).is_in(kept[dim]) for dim in COX_DIMENSIONS))
+        now = {dim: sizes(model_data, dim).filter(pl.col("churned") > 0)[dim].to_list() for dim in COX_DIMENSIONS}
+        if all(set(now[dim]) == set(kept[dim]) for dim in COX_DIMENSIONS):
+            break
+        kept = now
+
+    level_rows = []
+    references: dict[str, str] = {}
+    covariates: list[tuple[str, str]] = []
+    for dim in COX_DIMENSIONS:
+        inside = sizes(model_data, dim)
+        lowest = inside.filter((pl.col(dim) == _band_label(1, cuts)) & (pl.col("customers") >= MIN_CUSTOMERS)
+                               & (pl.col("churned") >= MIN_CHURNED))
+        reference = (lowest[dim][0] if dim == "value_band" and lowest.height
+                     else inside[dim][0] if inside.height else None)
+        single = inside.height < 2
+        for row in inside.iter_rows(named=True):
+            role = "single level" if single else "reference" if row[dim] == reference else "covariate"
+            level_rows.append({"dimension": DIMENSION_LABELS[dim], "level": row[dim],
+                               "customers": row["customers"], "churned": row["churned"], "role": role})
+        for row in sizes(data, dim).filter(~pl.col(dim).is_in(kept[dim])).iter_rows(named=True):
+            level_rows.append({"dimension": DIMENSION_LABELS[dim], "level": row[dim],
+                               "customers": row["customers"], "churned": row["churned"], "role": "left out"})
+        if not single and reference is not None:
+            references[dim] = reference
+            covariates += [(dim, level) for level in inside[dim].to_list() if level != reference]
+    columns = {f"{DIMENSION_LABELS[dim]}: {level}": (pl.col(dim) == level).cast(pl.Float64)
+               for dim, level in covariates}
+    design = model_data.select(**columns, duration=pl.col("duration").cast(pl.Float64),
+                               churned=pl.col("churned").cast(pl.Int64),
+                               customers=pl.col("customers").cast(pl.Float64))
+    levels = pl.DataFrame(level_rows, schema={"dimension": pl.Utf8, "level": pl.Utf8, "customers": pl.Int64,
+                                              "churned": pl.Int64, "role": pl.Utf8})
+    return CoxDesign(design.to_pandas(), references, levels, covariates)
+
+
+HAZARD_RATIO_SCHEMA = {"covariate": pl.Utf8, "hazard_ratio": pl.Float64, "ci_lower": pl.Float64,
+                       "ci_upper": pl.Float64, "p_value": pl.Float64}
+
+
+def hazard_ratio_table(cph: CoxPHFitter, design: CoxDesign) -> pl.DataFrame:
+    """covariate ('segment: pro vs enterprise'), hazard_ratio, ci_lower, ci_upper (95%), p_value."""
+    summary = cph.summary
+    rows = []
+    for (dim, level), column in zip(design.covariates, cph.params_.index):
+        row = summary.loc[column]
+        rows.append({"covariate": f"{DIMENSION_LABELS[dim]}: {level} vs {design.references[dim]}",
+                     "hazard_ratio": float(row["exp(coef)"]), "ci_lower": float(row["exp(coef) lower 95%"]),
+                     "ci_upper": float(row["exp(coef) upper 95%"]), "p_value": float(row["p"])})
+    return pl.DataFrame(rows, schema=HAZARD_RATIO_SCHEMA)
+
+
+# ------------------------------------------------------------------------------------------------ page level
+@dataclass(frozen=True)
+class SurvivalCurves:
+    """Everything the curves half of the Survival page shows (frames and sentences; no lifelines objects)."""
+
+    churn_definition: ChurnDefinition
+    inactivity_days: int
+    by: SurvivalBy
+    as_of: date
+    curve: pl.DataFrame  # survival_curve.csv
+    summary: pl.DataFrame  # survival_summary.csv
+    at_risk: pl.DataFrame
+    pairwise: pl.DataFrame
+    overall: dict[str, float] | None
+    headline: str  # the takeaway, for the chart title
+    comparison: str  # the plain-language test result
+    too_small: list[str]  # groups with fewer than MIN_CUSTOMERS customers or MIN_CHURNED churns
+    no_churn_recorded: list[str]  # explicit definition: groups where nobody has a churn date
+    left_out: dict[str, int]
+
+    @property
+    def customers(self) -> int:
+        return int(self.summary["customers"].sum()) if self.summary.height else 0
+
+
+def _headline(summary: pl.DataFrame, by: SurvivalBy, eligible: list[str], pairwise: pl.DataFrame,
+              overall: dict[str, float] | None, no_churn: list[str]) -> tuple[str, str]:
+    label = BY_LABELS[by]
+    if summary.height == 0:
+        return "No customers to follow in the selected window", "There are no customers to compare."
+    if len(no_churn) == summary.height:
+        return ("No cancellation dates for these customers: under the explicit definition nobody churns",
+                "Nothing to compare: switch the churn definition to inactivity.")
+    if len(eligible) < 2:
+        row = summary.filter(~pl.col("group").is_in(no_churn)).sort("customers", descending=True).row(0, named=True)
+        at = row["survival_365"] if row["survival_365"] is not None else row["survival_90"]
+        when = "a year" if row["survival_365"] is not None else "90 days"
+        title = (f"{row['customers']:,} customers followed; {at:.0%} still active after {when}" if at is not None
+                 else f"{row['customers']:,} customers followed")
+        return title, (f"Fewer than two {label}s have at least {MIN_CUSTOMERS} customers and {MIN_CHURNED} "
+                       "churns: too few to compare.")
+    rows = {r["group"]: r for r in summary.filter(pl.col("group").is_in(eligible)).iter_rows(named=True)}
+    # Compare at the longest horizon every eligible group reaches (a year when they all do).
+    horizon = next((day for day in reversed(HORIZONS) if all(rows[g][f"survival_{day}"] is not None
+                                                             for g in eligible)), None)
+    if horizon is None:
+        return (f"Survival by {label}", f"The {label}s are not followed long enough (30 days) to compare.")
+    key = f"survival_{horizon}"
+    best = max(eligible, key=lambda g: (rows[g][key], g))
+    worst = min(eligible, key=lambda g: (rows[g][key], g))
+    when = "a year" if horizon == 365 else f"{horizon} days"
+    # "2024 signups", "pro customers"; the sentence starts with the best group.
+    noun = "signups" if by == "cohort_year" else "customers"
+    leader = best[:1].upper() + best[1:]
+    title = (f"{leader} {noun} stay longest: {rows[best][key]:.0%} still active after {when} vs "
+             f"{rows[worst][key]:.0%} for {worst}")
+    pair = pairwise.filter(((pl.col("group_a") == best) & (pl.col("group_b") == worst))
+                           | ((pl.col("group_a") == worst) & (pl.col("group_b") == best)))
+    # Best and worst are picked after looking: with more than two groups, their p-value is Holm-adjusted.
+    p = float(pair["p_value_holm"][0])
+    adjusted = " (log-rank test, adjusted for the number of pairs)" if len(rows) > 2 else " (log-rank test)"
+    sentence = (f"{leader} {noun} stay longer than {worst} ({rows[best][key]:.0%} vs {rows[worst][key]:.0%} "
+                f"still active after {when}); the difference is {chance_text(p)}, {p_text(p)}{adjusted}.")
+    if overall is not None and len(eligible) > 2:
+        q = overall["p_value"]
+        verdict = "churn differs between them" if q < 0.05 else "no clear difference in churn between them"
+        sentence += (f" Across all {len(summary)} {label}s: {verdict} ({p_text(q)}, {chance_text(q)}).")
+    if rows[best][key] == rows[worst][key]:
+        title = f"The {label}s keep customers equally well over {when}"
+    return title, sentence
+
+
+def survival_curves(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
+                    inactivity_days: int = DEFAULT_INACTIVITY_DAYS, by: SurvivalBy = "segment") -> SurvivalCurves:
+    """Kaplan-Meier curves, summary, at-risk counts and log-rank tests by ``by`` (see the module docstring
+    for the churn definitions). Example: ``survival_curves(source, Filters(), "inactivity", 60, "region")``.
+    """
+    spans = survival_spans(source, filters, churn_definition, inactivity_days)
+    grouped = group_spans(spans, by)
+    fits = fit_groups(grouped, by)
+    summary = summary_table(grouped, fits)
+    small = summary.filter((pl.col("customers") < MIN_CUSTOMERS) | (pl.col("churned") < MIN_CHURNED))["group"]
+    # Explicit: a group without a single churn date more likely lacks cancellation data than customers.
+    no_churn = summary.filter(pl.col("churned") == 0)["group"].to_list() if churn_definition == "explicit" else []
+    eligible = [g for g in fits.order if g not in set(small.to_list()) | set(no_churn)]
+    overall, pairwise = logrank_tests(grouped, fits.order)
+    headline, comparison = _headline(summary, by, eligible, pairwise, overall, no_churn)
+    return SurvivalCurves(
+        churn_definition=churn_definition, inactivity_days=int(inactivity_days), by=by,
+        as_of=analysis_as_of(source, filters), curve=curve_table(fits), summary=summary,
+        at_risk=at_risk_table(grouped, fits.order), pairwise=pairwise, overall=overall, headline=headline,
+        comparison=comparison, too_small=[g for g in small.to_list() if g not in no_churn],
+        no_churn_recorded=no_churn, left_out=left_out_counts(spans),
+    )
+
+
+@dataclass(frozen=True)
+class HazardModel:
+    """The Cox half of the Survival page: hazard ratios, the proportional-hazards check, what was left out."""
+
+    hazard_ratios: pl.DataFrame  # hazard_ratios.csv
+    ph_check: pl.DataFrame  # covariate, test_statistic, p_value
+    levels: pl.DataFrame  # dimension, level, customers, churned, role
+    references: dict[str, str]
+    customers: int
+    churned: int
+    headline: str
+    ph_sentence: str
+    error: str | None = None
+
+
+def _ph_sentence(check: pl.DataFrame, design: CoxDesign) -> str:
+    if check.height == 0:
+        return ""
+    changing = [DIMENSION_LABELS[dim] for p, (dim, _) in zip(check["p_value"].to_list(), design.covariates)
+                if p < 0.05]
+    if not changing:
+        return ("Proportional-hazards check: no hazard ratio changes detectably with time since signup "
+                "(every p ≥ 0.05), so each ratio can be read as holding over the whole customer lifetime.")
+    dims = list(dict.fromkeys(changing))
+    named = dims[0] if len(dims) == 1 else ", ".join(dims[:-1]) + " and " + dims[-1]
+    return (f"Proportional-hazards check: the effect of {named} changes with time since signup (p < 0.05 for "
+            f"{len(changing)} of {check.height} ratios, details below), so read those ratios as averages over "
+            "the customer lifetime rather than constants. With many customers even small changes are detected.")
+
+
+def _customers_in(dim: str, level: str) -> str:
+    if dim == "value_band":
+        return ("customers who never bought" if level == "never bought"
+                else f"customers with a first order in the {level}")
+    return f"{level} customers"
+
+
+def _hr_headline(ratios: pl.DataFrame, design: CoxDesign) -> str:
+    """The largest clear effect in words. 'never bought' is skipped: under the inactivity definition those
+    customers churn on their signup day by definition, so their ratio says nothing new."""
+    candidates = [(row, dim, level) for row, (dim, level) in zip(ratios.iter_rows(named=True), design.covariates)
+                  if (row["ci_lower"] > 1 or row["ci_upper"] < 1) and level != "never bought"]
+    if not candidates:
+        return "No segment, channel, region or first-order value clearly changes how fast customers churn"
+    row, dim, level = max(candidates, key=lambda c: abs(math.log(c[0]["hazard_ratio"])))
+    who, reference, hr = _customers_in(dim, level), _customers_in(dim, design.references[dim]), row["hazard_ratio"]
+    who = who[:1].upper() + who[1:]
+    if hr >= 1:
+        return f"{who} churn {hr:.1f}× as often as {reference}, other things equal"
+    return f"{who} churn {1 - hr:.0%} less often than {reference}, other things equal"
+
+
+def hazard_model(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
+                 inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> HazardModel:
+    """Cox proportional hazards on segment, channel, region and first-order value band, with the
+    proportional-hazards check. Example: ``hazard_model(source, Filters(), "explicit").hazard_ratios``.
+    """
+    spans = survival_spans(source, filters, churn_definition, inactivity_days)
+    design = cox_design(spans)
+    frame = design.frame
+    customers = int(frame["customers"].sum()) if len(frame) else 0
+    churned = int(frame.loc[frame["churned"] == 1, "customers"].sum()) if len(frame) else 0
+    empty_ratios = pl.DataFrame(schema=HAZARD_RATIO_SCHEMA)
+    empty_check = pl.DataFrame(schema={"covariate": pl.Utf8, "test_statistic": pl.Float64, "p_value": pl.Float64})
+
+    def without(reason: str) -> HazardModel:
+        return HazardModel(empty_ratios, empty_check, design.levels, design.references, customers, churned,
+                           "No hazard ratios to show", "", reason)
+
+    if not design.covariates:
+        return without("No covariate has two or more groups with churns in this selection, so there is "
+                       "nothing to compare.")
+    if churned < MIN_CHURNED:
+        return without(f"Only {churned} churns in this selection: too few for a hazard model.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cph = fit_cox(frame)
+            check = proportional_hazards_test(cph, frame)
+    except Exception as exc:  # lifelines raises ConvergenceError and linear-algebra errors on degenerate data
+        return without(f"The hazard model could not be fitted on this selection ({type(exc).__name__}: "
+                       f"{str(exc).splitlines()[0][:200]}).")
+    ratios = hazard_ratio_table(cph, design)
+    check = check.with_columns(covariate=pl.Series(ratios["covariate"].to_list(), dtype=pl.Utf8))
+    return HazardModel(ratios, check, design.levels, design.references, customers, churned,
+                       _hr_headline(ratios, design), _ph_sentence(check, design))
+
+
+# ------------------------------------------------------------------------------------------------ export
+def survival_curve(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
+                   inactivity_days: int = DEFAULT_INACTIVITY_DAYS, by: SurvivalBy = "segment") -> pl.DataFrame:
+    """``survival_curve.csv``: group, days, survival, ci_lower, ci_upper, at_risk (None = data's default)."""
+    definition = resolve_churn_definition(source, churn_definition)
+    return survival_curves(source, filters, definition, inactivity_days, by).curve
+
+
+def survival_summary(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
+                     inactivity_days: int = DEFAULT_INACTIVITY_DAYS, by: SurvivalBy = "segment") -> pl.DataFrame:
+    """``survival_summary.csv``: group, customers, churned, median_days, survival_30/90/180/365, rmst_365."""
+    definition = resolve_churn_definition(source, churn_definition)
+    return survival_curves(source, filters, definition, inactivity_days, by).summary
+
+
+def hazard_ratios(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
+                  inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> pl.DataFrame:
+    """``hazard_ratios.csv``: covariate, hazard_ratio, ci_lower, ci_upper, p_value (empty when no model)."""
+    definition = resolve_churn_definition(source, churn_definition)
+    return hazard_model(source, filters, definition, inactivity_days).hazard_ratios

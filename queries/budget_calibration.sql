@@ -1,0 +1,108 @@
+-- Grain: one row per calendar month of the calibration window x segment x channel x region with customers:
+--   the budget model's calibration (active customers, new customers, revenue and gross margin by month).
+-- Parameters: $churn_definition ('explicit'|'inactivity'), $inactivity_days (integer N), $as_of (date),
+--   $window_start, $window_end (first days of the first and last month of the window).
+-- active_customers: customers who were customers (signed up, not yet churned) at some time in the month, from
+--   their signup month to their churn month, both included. Churn exactly as in survival_spans.sql, so that
+--   active here is "not churned" there: explicit = churn_date <= $as_of; inactivity = the last activity (last
+--   transaction with a positive amount, or the signup date) when it + N days <= $as_of. Customers the survival
+--   fit leaves out (signed up after $as_of; explicit churn_date before signup_date) are left out here too.
+-- new_customers: customers who signed up in the month (every one, as in cohort_sizes).
+-- revenue, known_margin, revenue_without_margin (the caller applies the margin % setting), new_revenue (of
+--   customers in their signup month): transactions in the month, with cohort_activity's scope (known customers,
+--   not dated before the customer's signup month, up to $as_of).
+-- Only the window's transactions are aggregated (plus, for inactivity, each customer's last purchase), so this
+-- is much cheaper than the full cohort cubes.
+with
+all_customers as (
+    -- The cast types a churn_date column that the export lacks (a bare null).
+    select customer_id, signup_date, cast(churn_date as date) as churn_date, segment,
+           acquisition_channel as channel, region, year(signup_date) * 12 + month(signup_date) as first_month
+    from customers
+    where signup_date <= $as_of::date
+),
+purchases as (
+    select customer_id, max(transaction_date) as last_active
+    from transactions
+    where $churn_definition = 'inactivity' and amount > 0 and transaction_date <= $as_of::date
+    group by customer_id
+),
+lifetimes as (
+    select
+        c.segment, c.channel, c.region, c.first_month,
+        case
+            when $churn_definition = 'explicit' then
+                case when c.churn_date <= $as_of::date then year(c.churn_date) * 12 + month(c.churn_date) end
+            when greatest(c.signup_date, coalesce(p.last_active, c.signup_date)) + $inactivity_days::integer
+                 <= $as_of::date then
+                year(greatest(c.signup_date, coalesce(p.last_active, c.signup_date))) * 12
+                + month(greatest(c.signup_date, coalesce(p.last_active, c.signup_date)))
+        end as last_month
+    from all_customers as c
+    left join purchases as p on p.customer_id = c.customer_id
+    where not ($churn_definition = 'explicit' and coalesce(c.churn_date < c.signup_date, false))
+),
+window_months as (
+    select cast(month as date) as month, year(month) * 12 + month(month) as month_index
+    from generate_series($window_start::date, $window_end::date, interval 1 month) as g(month)
+),
+spans as (
+    -- Customers with the same groups and months are counted once before the join to the months: a few
+    -- thousand rows instead of one per customer.
+    select segment, channel, region, first_month, last_month, count(*) as customers
+    from lifetimes
+    group by all
+),
+active as (
+    select w.month, l.segment, l.channel, l.region, sum(l.customers) as active_customers
+    from window_months as w
+    inner join spans as l
+        on l.first_month <= w.month_index and (l.last_month is null or l.last_month >= w.month_index)
+    group by w.month, l.segment, l.channel, l.region
+),
+signups as (
+    select w.month, c.segment, c.channel, c.region, count(*) as new_customers
+    from all_customers as c
+    inner join window_months as w on w.month_index = c.first_month
+    group by w.month, c.segment, c.channel, c.region
+),
+sales as (
+    select
+        cast(date_trunc('month', t.transaction_date) as date) as month, c.segment, c.channel, c.region,
+        sum(t.amount) as revenue,
+        coalesce(sum(t.gross_margin), 0.0) as known_margin,
+        coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
+        coalesce(sum(t.amount) filter (
+            where year(t.transaction_date) * 12 + month(t.transaction_date) = c.first_month), 0.0) as new_revenue
+    from transactions as t
+    inner join all_customers as c on c.customer_id = t.customer_id
+    where t.transaction_date >= $window_start::date
+      and t.transaction_date < $window_end::date + interval 1 month
+      and t.transaction_date <= $as_of::date
+      and year(t.transaction_date) * 12 + month(t.transaction_date) >= c.first_month
+    group by all
+),
+combined as (
+    -- Typed zeros: a bare 0.0 is a DECIMAL in DuckDB, and sums of integers are HUGEINT.
+    select month, segment, channel, region, cast(active_customers as bigint) as active_customers,
+           cast(0 as bigint) as new_customers, cast(0 as double) as revenue, cast(0 as double) as known_margin,
+           cast(0 as double) as revenue_without_margin, cast(0 as double) as new_revenue
+    from active
+    union all
+    select month, segment, channel, region, 0, new_customers, 0, 0, 0, 0
+    from signups
+    union all
+    select month, segment, channel, region, 0, 0, cast(revenue as double), cast(known_margin as double),
+           cast(revenue_without_margin as double), cast(new_revenue as double)
+    from sales
+),
+final as (
+    select month, segment, channel, region,
+           cast(sum(active_customers) as bigint) as active_customers,
+           cast(sum(new_customers) as bigint) as new_customers,
+           sum(revenue) as revenue, sum(known_margin) as known_margin,
+           sum(revenue_without_margin) as revenue_without_margin, sum(new_revenue) as new_revenue
+    from combined
+    group by month, segment, channel, region
+)
+select * from final order by month, segment, channel, region

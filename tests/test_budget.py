@@ -1,0 +1,313 @@
+"""Budget what-if: the projection on literal arrays (closed forms worked out by hand), the calibration on a tiny
+business, the optimiser on a concave case with a known optimum, scenario links and the page.
+
+The tiny business (explicit churn, margin setting 0.5, every customer from the paid channel "ads"):
+    a, b, c, d, e sign up on 2024-01-01; a churns 2024-01-20 (day 19), b 2024-02-20 (day 50), c 2024-03-20
+    (day 79); d and e never churn. f signs up 2024-12-01, g 2024-11-15. a pays 33 on 2024-01-01, d 33 on
+    2024-12-31 (the as-of date). ads spend: 500 in Jan 2024, 100 in Nov, 100 in Dec. Segments: a-d pro, e-g starter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics.budget import (BASELINE, BEST, CURRENT, Assumptions, Calibration, CalibrationSettings, Scenario,
+                              best_share, budget_report, calibrate, decode_scenario, encode_scenario, project,
+                              project_paths, retention_effect, split_curve, survival_paths)
+from analytics.filters import Filters
+from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d, write_exports
+
+CUSTOMERS = {
+    "customer_id": list("abcdefg"),
+    "signup_date": [d("2024-01-01")] * 5 + [d("2024-12-01"), d("2024-11-15")],
+    "acquisition_channel": ["ads"] * 7,
+    "segment": ["pro"] * 4 + ["starter"] * 3,
+    "churn_date": [d("2024-01-20"), d("2024-02-20"), d("2024-03-20"), None, None, None, None],
+}
+TRANSACTIONS = {"customer_id": ["a", "d"], "transaction_date": [d("2024-01-01"), d("2024-12-31")],
+                "amount": [33.0, 33.0]}
+SPEND = {"month": [d("2024-01-01"), d("2024-11-01"), d("2024-12-01")], "channel": ["ads"] * 3,
+         "spend": [500.0, 100.0, 100.0]}
+SETTINGS = CalibrationSettings(margin=0.5, reliable_at_risk=1)
+
+
+def tiny(hazard, base, paid_new=10.0, paid_spend=1000.0, organic_new=0.0, revenue=10.0, margin=6.0) -> Calibration:
+    return Calibration(hazard=np.asarray(hazard, dtype=float), base=np.asarray(base, dtype=float),
+                       paid_new=paid_new, paid_spend=paid_spend, organic_new=organic_new,
+                       revenue_per_active=revenue, margin_per_active=margin)
+
+
+# ------------------------------------------------------------------------------------------------ projection
+def test_closed_form_without_retention_effect_and_constant_returns():
+    # h(0) = 0.2, h(a >= 1) = 0.1 (held). Base: 50 customers aged 0, 100 aged 5. n0 = 10 for B0 = 1000.
+    # Budget 500, 20% to retention: acquisition 400 -> paid new = 10 x 400/1000 = 4 (beta 1), + 1 organic = 5.
+    # r_max = 0: retention spend changes nothing.
+    #   base aged 0:   50, 50 x 0.8 = 40, 40 x 0.9 = 36
+    #   base aged 5:  100, 90, 81
+    #   new cohorts:  5 x (1), 5 x (1 + 0.8), 5 x (1 + 0.8 + 0.8 x 0.9) = 5, 9, 12.6
+    #   active:       155, 139, 129.6; revenue x 10; margin x 6: 930, 834, 777.6; net = margin - 500.
+    cal = tiny([0.2, 0.1], [50, 0, 0, 0, 0, 100], organic_new=1.0)
+    table = project(cal, Assumptions(budget=500, retention_share=0.2, horizon_months=3, beta=1.0, r_max=0.0,
+                                     b_half=50))
+    assert table["active_customers"].to_list() == pytest.approx([155, 139, 129.6])
+    assert table["new_customers"].to_list() == pytest.approx([5, 5, 5])
+    assert table["revenue"].to_list() == pytest.approx([1550, 1390, 1296])
+    assert table["gross_margin"].to_list() == pytest.approx([930, 834, 777.6])
+    assert table["spend"].to_list() == [500, 500, 500]
+    assert table["net_contribution"].to_list() == pytest.approx([430, 334, 277.6])
+    # Existing share: everyone but the month's 5 new customers.
+    assert table["existing_share"].to_list() == pytest.approx([150 / 155, 134 / 139, 124.6 / 129.6])
+    # The same with the general formula: base_a S(a+k)/S(a) + new x sum_{j<=k} S(j), S(a) = prod (1 - h).
+    s = np.array([1, 0.8, 0.72, 0.648, 0.5832, 0.52488, 0.472392, 0.4251528, 0.38263752])
+    expected = [50 * s[k] + 100 * s[5 + k] / s[5] + 5 * s[: k + 1].sum() for k in range(3)]
+    assert table["active_customers"].to_list() == pytest.approx(expected)
+
+
+def test_zero_budget_base_decays_exactly_along_the_survival_curve():
+    rng = np.random.default_rng(7)
+    hazard = rng.uniform(0.0, 0.4, 6)
+    base = rng.integers(0, 50, 9).astype(float)
+    cal = tiny(hazard, base)
+    table = project(cal, Assumptions(budget=0, retention_share=0.5, horizon_months=12, r_max=0.4, b_half=10))
+    assert table["new_customers"].to_list() == [0.0] * 12            # no acquisition budget, no organic
+    held = np.concatenate([hazard, np.full(40, hazard[-1])])
+    survival = np.concatenate([[1.0], np.cumprod(1 - held)])        # S(a) = prod_{j<a} (1 - h(j))
+    expected = [sum(base[a] * survival[a + k] / survival[a] for a in range(len(base))) for k in range(12)]
+    assert table["active_customers"].to_list() == pytest.approx(expected, rel=1e-12)
+    assert table["spend"].sum() == 0 and table["net_contribution"].to_list() == table["gross_margin"].to_list()
+
+
+@settings(max_examples=25, deadline=None)
+@given(hazard=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=8),
+       base=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=8),
+       spends=st.tuples(st.floats(0.0, 1e6), st.floats(0.0, 1e6)),
+       r_max=st.floats(0.0, 0.95), b_half=st.floats(1.0, 1e5))
+def test_more_retention_spend_never_raises_churn(hazard, base, spends, r_max, b_half):
+    low, high = sorted(spends)
+    reductions = retention_effect(np.array([low, high]), r_max, b_half)
+    assert 0 <= reductions[0] <= reductions[1] <= r_max
+    from_base, per_new = survival_paths(np.array(hazard), np.array(base), reductions, 12)
+    # Every customer (base and new cohorts) is at least as likely to be active with more retention spend.
+    assert np.all(from_base[1] >= from_base[0] - 1e-9 * (1 + from_base[0]))
+    assert np.all(per_new[1] >= per_new[0] - 1e-9 * (1 + per_new[0]))
+
+
+@pytest.mark.parametrize("n0", [100 / (0.3 * math.e ** 3), 9.0])
+def test_optimiser_finds_the_maximum_of_a_concave_case(n0):
+    # Horizon 2 months, budget B = B0 = 1, beta 1, B_half 0.1, r_max 0.5, margin g = 1 per active customer.
+    # Base: N = 1000 customers aged 1, churn hazard 0.2 from age 1; new customers do not churn in their first
+    # month (h(0) = 0). Active over the two months: N + n, then N (1 - 0.2 (1 - r)) + 2n, so
+    #   f(s) = 2N - 0.2N + 0.2N r(s) + 3 n(s) - 2B,  r(s) = 0.5 (1 - exp(-s / 0.1)),  n(s) = n0 (1 - s).
+    # f'(s) = 0.2N x 0.5 / 0.1 x exp(-10 s) - 3 n0 = 0  ->  s* = 0.1 ln(1000 / (3 n0)); f'' < 0: concave.
+    # n0 = 100 / (0.3 e^3) puts s* at exactly 30%; n0 = 9 at 0.1 ln(37.04) = 36.1%.
+    cal = tiny([0.0, 0.2], [0, 1000], paid_new=n0, paid_spend=1.0, margin=1.0, revenue=1.0)
+    assumptions = Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=0.1)
+    optimum = 0.1 * math.log(1000 / (3 * n0))
+    curve = split_curve(cal, assumptions)
+    found = best_share(curve)
+    assert abs(found - optimum) <= 0.005 + 1e-9          # the nearest 1% step
+    f = lambda s: 1800 + 200 * 0.5 * (1 - math.exp(-10 * s)) + 3 * n0 * (1 - s) - 2  # noqa: E731
+    assert curve["net_contribution"].to_list() == pytest.approx([f(s) for s in curve["retention_share"]])
+
+
+def test_scenario_round_trip_and_bad_links():
+    a = Assumptions(budget=450000, retention_share=0.3, horizon_months=24, beta=0.65, r_max=0.25, b_half=45000)
+    text = encode_scenario("Retention | push", a)
+    assert text == "Retention / push|450000|30|24|0.65|25|45000"
+    assert decode_scenario(text) == Scenario("Retention / push", a)
+    for bad in ("x|1|2", "x|a|30|24|0.7|25|10", "x|100|130|24|0.7|25|10", "x|100|30|6|0.7|25|10",
+                "x|100|30|24|1.5|25|10", "|100|30|24|0.7|25|10", "x|100|30|24|0.7|25|0"):
+        with pytest.raises(ValueError):
+            decode_scenario(bad)
+
+
+# ------------------------------------------------------------------------------------------------ calibration
+def test_calibration_by_hand(make_source):
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    cal = calibrate(source, Filters(), SETTINGS)
+    # Window: the 12 complete months Jan-Dec 2024. Spend 700 / 12 a month for 7 customers / 12: CAC 100.
+    assert (cal.window_start, cal.window_end, cal.months) == (d("2024-01-01"), d("2024-12-01"), 12)
+    assert cal.paid_spend == pytest.approx(700 / 12) and cal.paid_new == pytest.approx(7 / 12)
+    assert cal.cac == pytest.approx(100.0) and cal.organic_new == 0.0
+    # Kaplan-Meier: 7 at risk, a churns on day 19 (S = 6/7); f (day 30) and g (day 46) censored; b churns on
+    # day 50 with 4 at risk (S = 6/7 x 3/4 = 9/14); c on day 79 with 3 at risk (S = 9/14 x 2/3 = 3/7).
+    # S(1) = S(day 30.4) = 6/7, S(2) = S(day 60.9) = 9/14, S(3) = 3/7: h = 1/7, 1/4, 1/3, then 0. Ages 0-10 have
+    # someone followed through them (d and e, 365 days); age 11 (to day 365.25) nobody: it is left out.
+    assert cal.hazard.tolist() == pytest.approx([1 / 7, 1 / 4, 1 / 3] + [0.0] * 8)
+    # Active base: f aged 0 (30 days), g aged 1 (46 days), d and e aged 11 (365 days).
+    assert cal.base.tolist() == [1, 1] + [0] * 9 + [2]
+    # Active customer-months in 2024: a 1, b 2, c 3, d 12, e 12, f 1, g 2 = 33. Revenue 66: 2 a month each,
+    # margin 0.5 -> 1. a's 33 is new (signup month), d's existing: recent existing share 50%.
+    assert cal.monthly["active_customers"].sum() == 33
+    assert cal.revenue_per_active == pytest.approx(2.0) and cal.margin_per_active == pytest.approx(1.0)
+    assert cal.recent_existing_share == pytest.approx(0.5)
+    # Zero budget: the base decays along S(a + k) / S(a): f along S(k), g along S(k + 1) / S(1), d and e stay.
+    table = project(cal, Assumptions(budget=0, horizon_months=12))
+    s = [1, 6 / 7, 9 / 14, 3 / 7, 3 / 7, 3 / 7]
+    expected = [s[k] + s[k + 1] / s[1] + 2 for k in range(4)]
+    assert table["active_customers"].head(4).to_list() == pytest.approx(expected)
+    assert table["month"][0] == d("2025-01-01")
+
+
+def test_segment_filter_shares_spend_by_customers_acquired(make_source):
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    cal = calibrate(source, Filters(segment=("pro",)), SETTINGS)
+    # pro: a-d, 4 of the 7 customers ads acquired -> 4/7 of its 700 = 400 over 12 months; CAC still 100.
+    assert cal.paid_spend * 12 == pytest.approx(400.0) and cal.cac == pytest.approx(100.0)
+    assert cal.base.tolist() == [0] * 11 + [1]             # d only
+    # pro churns: a (day 19), b (day 50), c (day 79) among 4: h = 1/4, 1/3, 1/2.
+    assert cal.hazard[:3].tolist() == pytest.approx([1 / 4, 1 / 3, 1 / 2])
+
+
+def test_no_acquisition_cost_is_explained(make_source):
+    source = make_source(customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    cal = calibrate(source, Filters(), CalibrationSettings())
+    assert cal.problem is not None and "acquisition costs" in cal.problem
+
+
+def test_report_compares_with_todays_split(make_source):
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    cal = calibrate(source, Filters(), SETTINGS)
+    saved = Scenario("Push", Assumptions(budget=90, retention_share=0.5, horizon_months=48, beta=0.8, r_max=0.3,
+                                         b_half=12))
+    report = budget_report(cal, Assumptions(retention_share=0.3), (saved,))
+    assert report.summary["scenario"].to_list() == [BASELINE, CURRENT, BEST, "Push"]
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    assert rows[BASELINE]["budget"] == 58.0 and rows[BASELINE]["retention_share"] == 0.0   # round(700 / 12)
+    assert rows[CURRENT]["b_half"] == 6.0                                                  # 10% of 58.3
+    assert rows[BEST]["net_contribution"] == pytest.approx(report.curve["net_contribution"].max())
+    assert rows["Push"]["horizon_months"] == 48
+    assert report.projections.filter(pl.col("scenario") == "Push").height == 48
+    # Channel split: the acquisition budget (70% of 58) goes to ads, the only paid channel.
+    assert report.channels["budget"].to_list() == pytest.approx([58 * 0.7])
+    paths = project_paths(cal, report.current)
+    assert report.channels["new_customers"][0] == pytest.approx(paths.new[0, 0])
+
+
+def test_export_writes_baseline_and_best(tmp_path: Path):
+    data = write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                             str(tmp_path / "out"), "--horizon-months", "12", "--margin", "0.5"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    table = pl.read_csv(tmp_path / "out" / "budget_scenarios.csv", try_parse_dates=True)
+    assert table.columns == ["scenario", "retention_share", "month", "active_customers", "new_customers", "revenue",
+                             "gross_margin", "spend", "net_contribution"]
+    assert table.group_by("scenario", maintain_order=True).len().rows() == [("baseline", 12), ("best", 12)]
+    baseline = table.filter(pl.col("scenario") == "baseline")
+    assert baseline["month"][0] == d("2025-01-01") and baseline["spend"].unique().to_list() == [58.0]
+    # No acquisition cost in the data: the header only, and the export still succeeds.
+    plain = write_exports(tmp_path / "plain", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(plain), "--out",
+                             str(tmp_path / "out2")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out2" / "budget_scenarios.csv").read_text().strip().startswith("scenario,retention_share")
+    assert len((tmp_path / "out2" / "budget_scenarios.csv").read_text().strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------------------------------------ page
+@pytest.fixture
+def budget_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
+    return folder
+
+
+def open_page(query: dict[str, str]):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/budget.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+URL = {"budget": "80", "retention_share": "30", "horizon_months": "36", "beta": "0.6", "rmax": "40", "bhalf": "9",
+       "calibration_months": "6", "margin": "0.5", "churn": "inactivity", "inactivity_days": "20",
+       "s1": "Push|90|50|48|0.8|30|12"}
+
+
+def test_page_reads_every_input_from_the_url(budget_data):
+    at = open_page(URL)
+    assert at.number_input(key="budget").value == 80
+    assert at.slider(key="retention_share").value == 30
+    assert at.slider(key="horizon_months").value == 36
+    assert at.slider(key="beta").value == pytest.approx(0.6)
+    assert at.slider(key="rmax").value == 40
+    assert at.number_input(key="bhalf").value == 9
+    assert at.number_input(key="calibration_months").value == 6
+    assert at.slider(key="margin").value == pytest.approx(0.5)
+    assert at.session_state["churn"] == "inactivity" and at.session_state["inactivity_days"] == 20
+    # The results are the analytics' for those inputs (6-month window Jul-Dec 2024: 200 spend, 2 customers).
+    from queries import DataSource
+    source = DataSource.open(budget_data)
+    cal = calibrate(source, Filters(), CalibrationSettings(margin=0.5, calibration_months=6,
+                                                           churn_definition="inactivity", inactivity_days=20))
+    source.close()
+    assert cal.cac == pytest.approx(100.0) and cal.paid_spend == pytest.approx(200 / 6)
+    expected = budget_report(cal, Assumptions(budget=80, retention_share=0.3, horizon_months=36, beta=0.6,
+                                              r_max=0.4, b_half=9))
+    from ui.format import money
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Net contribution over 36 months"] == money(expected.summary["net_contribution"][1])
+    assert metrics["Active customers at the end"] == f"{expected.summary['active_customers_end'][1]:,.0f}"
+    # The saved scenario: a line of its own and a link that opens it.
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    contribution = next(f for f in figures if f["layout"]["yaxis"]["title"]["text"].startswith("Cumulative gain"))
+    assert [t["name"] for t in contribution["data"]] == [BASELINE, CURRENT, BEST, "Push"]
+    (link,) = at.get("link_button")
+    assert link.proto.url.startswith("budget?")
+    for part in ("budget=90", "retention_share=50", "horizon_months=48", "beta=0.8", "rmax=30", "bhalf=12",
+                 "calibration_months=6", "s1=Push"):
+        assert part in link.proto.url, part
+
+
+def test_page_renders_charts_downloads_and_memo(budget_data):
+    at = open_page({"retention_share": "20"})
+    assert at.title[0].value == "Budget what-if: acquisition vs retention"
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    kinds = [[t["type"] for t in f["data"]] for f in figures]
+    assert ["bar", "scatter"] == kinds[0][:1] + kinds[0][-1:]               # hazard: bars and the used line
+    assert kinds[1] == kinds[2] == ["scatter"] * 3                          # baseline, this split, best
+    assert kinds[3] == ["scatter"] * 3                                      # curve, best, this split
+    assert kinds[4] == ["heatmap"]
+    curve = figures[3]
+    assert curve["data"][0]["x"][0] == 0 and curve["data"][0]["x"][-1] == 1 and len(curve["data"][0]["x"]) == 101
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert "Download budget_summary.csv" in downloads and any("budget_scenarios.csv" in b for b in downloads)
+    memo = at.code[0].value
+    assert "model with assumptions" in memo and "20% to retention" in memo
+    assert any(e.label == "Definitions and assumptions" for e in at.expander)
+
+
+def test_saving_and_removing_scenarios(budget_data):
+    at = open_page({"retention_share": "30", "s1": "Push|90|50|48|0.8|30|12"})
+    at.text_input(key="scenario_name").input("Keep them").run()
+    at.button(key="save_scenario").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["s2"] == "Keep them|58|30|24|0.7|25|6"
+    at.button(key="remove_s1").click().run()
+    assert "s1" not in at.query_params and "s2" in at.query_params
+    names = [t["name"] for t in json.loads(at.get("plotly_chart")[1].proto.spec)["data"]]
+    assert names == [BASELINE, CURRENT, BEST, "Keep them"]
+
+
+def test_page_explains_data_without_acquisition_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
+    at = open_page({})
+    assert at.info and "acquisition costs" in at.info[0].value
+    assert not at.get("plotly_chart")

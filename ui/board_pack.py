@@ -1,0 +1,144 @@
+"""The board pack: one self-contained HTML file that opens offline, with the KPIs, the headline sentences, the
+main chart of every page (interactive), the filters in force, the as-of date, the data fingerprint, and the
+link to each page's view. Built from the same analytics functions and figure builders as the app.
+
+Plotly's JavaScript is embedded once, so the file needs no network (about 5 MB).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analytics.cohorts import average_curve, cohort_retention, default_period_index
+from analytics.executive import ExecutiveSummary, executive_summary
+from analytics.filters import Filters
+from analytics.overview import activity_by_period
+from analytics.revenue_mix import revenue_mix
+from analytics.survival import survival_curves
+from analytics.value import ValueSettings, clv_report
+from queries import DataSource
+from ui import charts, cohort_charts, value_charts
+from ui.tiles import format_change, format_value
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    path: str
+    figure: go.Figure
+    note: str
+
+
+def filter_query(filters: Filters, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The URL parameters of a view, as the app writes them (defaults left out)."""
+    query: dict[str, str] = {}
+    if filters.start:
+        query["start"] = filters.start.isoformat()
+    if filters.end:
+        query["end"] = filters.end.isoformat()
+    if filters.grain != "month":
+        query["grain"] = filters.grain
+    for name in ("segment", "channel", "region"):
+        values = getattr(filters, name)
+        if values:
+            query[name] = ",".join(values)
+    return query | (extra or {})
+
+
+def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: int
+             ) -> tuple[list[Section], dict[str, str]]:
+    """The main chart of each page, built as the page builds it, and the churn settings of the links."""
+    grain = filters.grain
+    table = cohort_retention(source, filters)
+    k = default_period_index(grain)
+    curves = survival_curves(source, filters, churn, inactivity_days, "segment")
+    value = clv_report(source, filters, ValueSettings(churn_definition=churn, inactivity_days=inactivity_days))
+    churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn == "inactivity" else {})
+    return [
+        Section("Revenue and active customers", "", charts.activity_chart(activity_by_period(source, filters), grain),
+                "Net revenue per period and the customers with a positive transaction in it."),
+        Section("Cohort retention", "cohorts",
+                cohort_charts.heatmap(table, "retention", grain, 30, average_curve(table), k),
+                "Share of each signup cohort active in each later period; grey cells are incomplete."),
+        Section("New vs. existing revenue", "revenue_mix", charts.revenue_mix_chart(revenue_mix(source, filters), grain),
+                "Revenue from customers acquired in the period vs. earlier, with the existing share."),
+        Section("Survival by segment", "survival",
+                charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment"),
+                f"Kaplan-Meier share of customers not yet churned ({churn} churn), with 95% bands."),
+        Section("Customer value vs. acquisition cost", "value", value_charts.value_curves(value.curves, value.channels),
+                "Cumulative gross margin per acquired customer by month of life against each channel's CAC."),
+    ], churn_query
+
+
+def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, source: DataSource, base_url: str,
+           churn_query: dict[str, str]) -> str:
+    """The HTML text of the pack. Every data value is escaped: it shows as text, never as markup."""
+    e = html.escape
+    query = filter_query(filters)
+    base = base_url.rstrip("/")
+
+    def link(path: str, extra: dict[str, str] | None = None) -> str:
+        q = urlencode(query | (extra or {}))
+        return f"{base}/{path}" + (f"?{q}" if q else "")
+
+    tiles = "".join(
+        f'<div class="tile"><div class="label">{e(k.label)}</div><div class="value">{e(format_value(k, k.value))}</div>'
+        f'<div class="change">{e(format_change(k) or "")}</div></div>' for k in summary.kpis)
+    sentences = "".join(f"<li>{e(s)}</li>" for s in summary.sentences)
+    figures = []
+    for i, part in enumerate(parts):
+        extra = churn_query if part.path in ("survival", "value") else None
+        div = pio.to_html(part.figure, include_plotlyjs=(i == 0), full_html=False, default_width="100%",
+                          config={"displaylogo": False, "responsive": True})
+        figures.append(f'<section><h2>{e(part.title)}</h2><p class="note">{e(part.note)} '
+                       f'<a href="{e(link(part.path, extra))}">Open this view in the dashboard</a></p>{div}</section>')
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Retention board pack, as of {e(str(summary.as_of))}</title>
+<style>
+body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; color: #1F2933; margin: 32px auto;
+       max-width: 1200px; padding: 0 24px; }}
+h1 {{ font-size: 34px; margin-bottom: 4px; }} h2 {{ font-size: 24px; margin-top: 40px; }}
+.meta, .note {{ color: #52606D; font-size: 15px; }}
+.tiles {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 20px 0; }}
+.tile {{ border: 1px solid #D9DEE3; border-radius: 8px; padding: 12px 16px; }}
+.tile .label {{ font-size: 14px; color: #52606D; }} .tile .value {{ font-size: 30px; font-weight: 600; }}
+.tile .change {{ font-size: 14px; color: #52606D; min-height: 18px; }}
+li {{ font-size: 18px; margin: 6px 0; }}
+</style></head><body>
+<h1>Retention board pack</h1>
+<p class="meta">As of <b>{e(str(summary.as_of))}</b> · data fingerprint <code>{e(source.fingerprint)}</code> ·
+filters: {e(filters.describe())} · made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))} ·
+<a href="{e(link(""))}">open the overview</a></p>
+<ul>{sentences}</ul>
+<div class="tiles">{tiles}</div>
+{"".join(figures)}
+</body></html>
+"""
+
+
+def board_pack(source: DataSource, filters: Filters, churn_definition: str | None = None, inactivity_days: int = 90,
+               base_url: str = "http://localhost:8501") -> str:
+    """The board pack as HTML text (see the module docstring)."""
+    from analytics.survival import resolve_churn_definition
+
+    churn = resolve_churn_definition(source, churn_definition)  # type: ignore[arg-type]
+    summary = executive_summary(source, filters, churn, inactivity_days)
+    parts, churn_query = sections(source, filters, churn, inactivity_days)
+    return render(summary, parts, filters, source, base_url, churn_query)
+
+
+def write_board_pack(source: DataSource, filters: Filters, out: Path, **kwargs: object) -> Path:
+    """Write ``board_pack.html`` into ``out`` (atomically) and return its path."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "board_pack.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(board_pack(source, filters, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
+    tmp.replace(path)
+    return path

@@ -1,0 +1,255 @@
+"""Figures and the board-memo text of the Budget what-if page."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analytics.budget import BASELINE, BEST, CURRENT, BudgetReport, Calibration
+from ui import theme
+from ui.format import money, percent, period_label, plotly_text
+
+_STYLE = {
+    BASELINE: dict(color=theme.MUTED, dash="dash", width=3),
+    CURRENT: dict(color=theme.EXISTING_COLOR, dash="solid", width=4),
+    BEST: dict(color=theme.PALETTE[2], dash="dot", width=3),
+}
+_SAVED_COLORS = [theme.NEW_COLOR, theme.PALETTE[3], theme.PALETTE[5]]
+
+
+def _style(name: str, saved_index: int) -> dict:
+    return _STYLE.get(name, dict(color=_SAVED_COLORS[saved_index % len(_SAVED_COLORS)], dash="solid", width=2))
+
+
+def _signed_money(value: float) -> str:
+    return ("+" if value > 0 else "") + money(value)
+
+
+def hazard_chart(calibration: Calibration) -> go.Figure:
+    """Monthly churn hazard by age as estimated, and the value the model uses (held beyond the reliable ages)."""
+    table = calibration.hazard_by_age
+    fig = go.Figure()
+    if table.height == 0:
+        return theme.apply(fig, "No churn curve to show", height=380)
+    seen = table.filter(pl.col("is_reliable"))
+    thin = table.filter(~pl.col("is_reliable"))
+    fig.add_bar(x=seen["age"].to_list(), y=seen["hazard"].to_list(), name="Estimated (reliable)",
+                marker_color=theme.EXISTING_COLOR,
+                customdata=seen["followed_through"].to_list(),
+                hovertemplate="Age %{x} months: %{y:.2%} churn that month<br>%{customdata:,} customers followed "
+                              "through it<extra></extra>")
+    if thin.height:
+        fig.add_bar(x=thin["age"].to_list(), y=thin["hazard"].to_list(), name="Estimated (too few customers)",
+                    marker_color="#C9CED6", customdata=thin["followed_through"].to_list(),
+                    hovertemplate="Age %{x} months: %{y:.2%}<br>only %{customdata:,} customers followed through "
+                                  "it: not used<extra></extra>")
+    fig.add_scatter(x=table["age"].to_list(), y=table["hazard_used"].to_list(), mode="lines", name="Used by the model",
+                    line=dict(color="#000000", width=2, shape="hv"),
+                    hovertemplate="Age %{x}: model uses %{y:.2%}<extra></extra>")
+    fig.update_xaxes(title_text="Customer age (whole months since signup; 0 = signup month)")
+    fig.update_yaxes(title_text="Monthly churn hazard (% of active customers)", tickformat=".1%", rangemode="tozero")
+    used = calibration.hazard
+    first = float(used[0])
+    year = float(used[min(12, len(used) - 1)])
+    title = (f"Monthly churn: {first:.1%} in the signup month, {year:.1%} at one year"
+             if len(used) > 12 else f"Monthly churn: {first:.1%} in the signup month, {float(used[-1]):.1%} later")
+    return theme.apply(fig, title, height=420)
+
+
+def _lines(report: BudgetReport, column: str, cumulative: bool, relative: bool = False) -> go.Figure:
+    fig = go.Figure()
+    saved = 0
+    reference = report.projections.filter(pl.col("scenario") == BASELINE).sort("month_index")[column]
+    for name in report.summary["scenario"].to_list():
+        part = report.projections.filter(pl.col("scenario") == name).sort("month_index")
+        values = part[column].cum_sum() if cumulative else part[column]
+        if relative:
+            # Months beyond the baseline's horizon (a saved scenario's longer one) have no reference: cut.
+            part = part.head(reference.len())
+            values = values.head(reference.len()) - (reference.cum_sum() if cumulative else reference).head(
+                part.height)
+        style = _style(name, saved)
+        saved += name not in _STYLE
+        label = plotly_text(name)
+        fig.add_scatter(x=part["month"].to_list(), y=values.to_list(), mode="lines", name=label,
+                        line=dict(color=style["color"], dash=style["dash"], width=style["width"]),
+                        hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra>" + label + "</extra>")
+    fig.update_xaxes(title_text="Projected month")
+    return fig
+
+
+def customers_chart(report: BudgetReport) -> go.Figure:
+    """Active customers month by month, one line per scenario."""
+    fig = _lines(report, "active_customers", cumulative=False)
+    fig.update_yaxes(title_text="Active customers (model, expected)", tickformat=",.0f")
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    current, baseline = rows[CURRENT], rows[BASELINE]
+    h = report.current.horizon_months
+    diff = current["active_customers_end"] - baseline["active_customers_end"]
+    if abs(diff) < 0.5:
+        title = f"{current['active_customers_end']:,.0f} active customers after {h} months, as at today's split"
+    else:
+        title = (f"This split ends with {current['active_customers_end']:,.0f} active customers after {h} months, "
+                 f"{abs(diff):,.0f} {'more' if diff > 0 else 'fewer'} than today's split")
+    return theme.apply(fig, title, height=440)
+
+
+def contribution_chart(report: BudgetReport) -> go.Figure:
+    """Cumulative net contribution (gross margin - marketing spend) of each scenario minus today's split's:
+    the differences are small next to the totals, so the totals would draw as one line."""
+    fig = _lines(report, "net_contribution", cumulative=True, relative=True)
+    fig.update_yaxes(title_text="Cumulative gain vs today's split", tickformat=",.0f",
+                     zeroline=True, zerolinewidth=2)
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    current, baseline = rows[CURRENT], rows[BASELINE]
+    h = report.current.horizon_months
+    diff = current["net_contribution"] - baseline["net_contribution"]
+    if abs(diff) < 0.5:
+        title = f"Net contribution over {h} months: {money(current['net_contribution'])}, as at today's split"
+    else:
+        title = (f"This split makes {money(abs(diff))} {'more' if diff > 0 else 'less'} net contribution over "
+                 f"{h} months than today's split ({money(current['net_contribution'])} vs "
+                 f"{money(baseline['net_contribution'])})")
+    return theme.apply(fig, title, height=440)
+
+
+def split_curve_chart(report: BudgetReport) -> go.Figure:
+    """Horizon net contribution against the retention share, with the best, the current and today's split."""
+    curve = report.curve
+    fig = go.Figure()
+    fig.add_scatter(x=curve["retention_share"].to_list(), y=curve["net_contribution"].to_list(), mode="lines",
+                    name="Net contribution", line=dict(color=theme.EXISTING_COLOR, width=3),
+                    hovertemplate="%{x:.0%} to retention: %{y:,.0f}<extra></extra>")
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    best = rows[BEST]
+    current = rows[CURRENT]
+    fig.add_scatter(x=[best["retention_share"]], y=[best["net_contribution"]], mode="markers+text",
+                    name="Best split", marker=dict(size=16, symbol="star", color=theme.PALETTE[2],
+                                                   line=dict(width=1, color="#000")),
+                    text=[f"best: {percent(best['retention_share'])}"], textposition="top center",
+                    hovertemplate="Best: %{x:.0%} to retention, %{y:,.0f}<extra></extra>")
+    fig.add_scatter(x=[current["retention_share"]], y=[current["net_contribution"]], mode="markers",
+                    name="This split",
+                    marker=dict(size=12, color=theme.EXISTING_COLOR, line=dict(width=2, color="#fff")),
+                    hovertemplate="This split: %{x:.0%} to retention, %{y:,.0f}<extra></extra>")
+    fig.update_xaxes(title_text="Share of the monthly budget to retention", tickformat=".0%", range=[-0.02, 1.02])
+    fig.update_yaxes(title_text=f"Net contribution over {report.current.horizon_months} months", tickformat=",.0f")
+    h = report.current.horizon_months
+    budget = money(report.current.budget)
+    if best["retention_share"] == 0:
+        title = (f"At {budget} a month, every unit to acquisition pays best: net contribution falls as the "
+                 f"retention share rises (over {h} months)")
+    elif best["retention_share"] == 1:
+        title = f"At {budget} a month, all of it to retention pays best over {h} months"
+    else:
+        title = (f"At {budget} a month, {percent(best['retention_share'])} to retention pays best: "
+                 f"{money(best['net_contribution'])} over {h} months")
+    return theme.apply(fig, title, height=460)
+
+
+def sensitivity_chart(report: BudgetReport) -> go.Figure:
+    """Best retention share on a grid of beta x r_max (the current cell outlined)."""
+    table = report.sensitivity
+    betas = sorted(table["beta"].unique().to_list())
+    r_maxes = sorted(table["r_max"].unique().to_list())
+    lookup = {(r["beta"], r["r_max"]): r["best_share"] for r in table.iter_rows(named=True)}
+    z = [[lookup[(b, r)] for b in betas] for r in r_maxes]
+    text = [[percent(v) for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        x=[f"{b:g}" for b in betas], y=[percent(r) for r in r_maxes], z=z, text=text, texttemplate="%{text}",
+        textfont=dict(size=16), colorscale="Blues", zmin=0, zmax=1,
+        colorbar=dict(title=dict(text="Best share<br>to retention"), tickformat=".0%"),
+        hovertemplate="beta %{x}, r_max %{y}: best %{z:.0%} to retention<extra></extra>"))
+    current = table.filter(pl.col("is_current"))
+    if current.height:
+        row = current.row(0, named=True)
+        fig.add_shape(type="rect", xref="x", yref="y", x0=betas.index(row["beta"]) - 0.5,
+                      x1=betas.index(row["beta"]) + 0.5, y0=r_maxes.index(row["r_max"]) - 0.5,
+                      y1=r_maxes.index(row["r_max"]) + 0.5, line=dict(color="#000000", width=3))
+    fig.update_xaxes(title_text="beta: acquisition returns (1 = constant CAC)", type="category")
+    fig.update_yaxes(title_text="r_max: largest churn reduction", type="category")
+    low, high = float(table["best_share"].min()), float(table["best_share"].max())
+    if low == high:
+        title = f"The best split stays at {percent(low)} to retention across these assumptions"
+    else:
+        title = f"The best share to retention ranges from {percent(low)} to {percent(high)} across these assumptions"
+    return theme.apply(fig, title, height=460)
+
+
+def _when(calibration: Calibration) -> str:
+    if calibration.window_start is None or calibration.window_end is None:
+        return "the calibration window"
+    return (f"{period_label(calibration.window_start, 'month', short=True)} to "
+            f"{period_label(calibration.window_end, 'month', short=True)}")
+
+
+def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str:
+    """A plain-language summary for a board memo, computed from the numbers; it says what the model assumes."""
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    current, baseline, best = rows[CURRENT], rows[BASELINE], rows[BEST]
+    a = report.current
+    h = a.horizon_months
+    hazard = calibration.hazard
+    churn = (f"monthly churn {hazard[0]:.1%} in the signup month and {hazard[min(12, len(hazard) - 1)]:.1%} at one "
+             "year" if len(hazard) > 12 else f"monthly churn {hazard[0]:.1%} in the signup month")
+    definition = ("explicit cancellations" if calibration.churn_definition == "explicit"
+                  else f"{calibration.inactivity_days} days without a purchase")
+    cac = calibration.cac
+    lines = [
+        f"Marketing budget: acquisition vs retention — model projection over {h} months",
+        "",
+        f"Basis: {scope}; calibrated on {_when(calibration)} ({calibration.months} complete months). Marketing "
+        f"spend averaged {money(calibration.paid_spend)} a month and won {calibration.paid_new:,.0f} paid new "
+        f"customers a month (CAC {money(cac)}); another {calibration.organic_new:,.0f} a month came without spend. "
+        f"{calibration.active_customers:,.0f} customers were active on {calibration.as_of}, each bringing "
+        f"{money(calibration.revenue_per_active)} revenue and {money(calibration.margin_per_active)} gross margin a "
+        f"month on average; {churn} (churn = {definition}).",
+        "",
+    ]
+    acquisition = a.budget * (1 - a.retention_share)
+    retention = a.budget * a.retention_share
+    diff = current["net_contribution"] - baseline["net_contribution"]
+    same = abs(diff) < 0.5 and abs(current["active_customers_end"] - baseline["active_customers_end"]) < 0.5
+    proposal = (f"Proposal: {money(a.budget)} a month, {percent(a.retention_share)} to retention "
+                f"({money(retention)}) and {percent(1 - a.retention_share)} to acquisition ({money(acquisition)}). ")
+    if same:
+        proposal += (f"This is today's split. The model projects a net contribution (gross margin minus marketing "
+                     f"spend) of {money(current['net_contribution'])} over {h} months and "
+                     f"{current['active_customers_end']:,.0f} active customers at the end.")
+    else:
+        proposal += (f"Under the model's assumptions this gives a net contribution (gross margin minus marketing "
+                     f"spend) of {money(current['net_contribution'])} over {h} months, {money(abs(diff))} "
+                     f"{'more' if diff >= 0 else 'less'} than today's split ({money(baseline['budget'])} a month, "
+                     f"all on acquisition: {money(baseline['net_contribution'])}), and "
+                     f"{current['active_customers_end']:,.0f} active customers at the end versus "
+                     f"{baseline['active_customers_end']:,.0f}.")
+    lines.append(proposal)
+    low = float(report.sensitivity["best_share"].min())
+    high = float(report.sensitivity["best_share"].max())
+    betas, r_maxes = report.sensitivity["beta"], report.sensitivity["r_max"]
+    spread = (f"it stays at {percent(low)}" if low == high else f"it moves between {percent(low)} and "
+              f"{percent(high)}")
+    lines.append("")
+    lines.append(
+        f"With the same budget and assumptions, the split with the highest net contribution puts "
+        f"{percent(best['retention_share'])} into retention ({money(best['net_contribution'])} over {h} months); "
+        f"{spread} when beta ranges {betas.min():g}–{betas.max():g} and r_max {percent(r_maxes.min())}–"
+        f"{percent(r_maxes.max())}.")
+    caveats = [
+        "This is a model with assumptions, not a forecast. New paid customers are assumed to follow "
+        f"n0 × (acquisition budget / {money(calibration.paid_spend)})^{a.beta:g} (diminishing returns; beta is "
+        "an assumption, not measured here). Retention spend is assumed to lower every churn rate by up to "
+        f"{percent(a.r_max)}, half of that reached at about {money(a.b_half * 0.693)} a month "
+        f"(r = {percent(a.r_max)} × (1 − exp(−spend / {money(a.b_half)}))); the data records no retention spend, "
+        "so this effect is not measured and should be tested (for example with a holdout group) before budget "
+        "moves. Every active customer is assumed to earn the recent average whatever their age; organic "
+        "sign-ups continue at the recent rate; amounts are not discounted, and customers still active at the end "
+        f"are not valued beyond the {h} months."
+    ]
+    caveats.extend(calibration.notes)
+    if calibration.paid_spend > 0 and acquisition > 1.5 * calibration.paid_spend:
+        caveats.append(f"The acquisition budget is {acquisition / calibration.paid_spend:.1f} times recent spend: "
+                       "the response is extrapolated beyond anything the data has seen.")
+    lines.append("")
+    lines.extend(caveats)
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""KPI tiles of the Overview: value, change on the previous period, a small trend, and a link to the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.executive import Kpi
+from ui.format import money
+
+PAGE_FILES = {"cohorts": "pages/cohorts.py", "revenue_mix": "pages/revenue_mix.py", "survival": "pages/survival.py",
+              "value": "pages/value.py"}
+
+
+def format_value(kpi: Kpi, value: float | None) -> str:
+    if value is None:
+        return "not reached" if kpi.unit == "days" else "–"
+    if kpi.unit == "count":
+        return f"{value:,.0f}"
+    if kpi.unit == "money":
+        return money(value)
+    if kpi.unit == "percent":
+        return f"{value:.0%}" if value >= 0.1 else f"{value:.1%}"
+    if kpi.unit == "days":
+        return f"{value:,.0f} days"
+    if kpi.unit == "ratio":
+        return f"{value:.1f}×"
+    return f"month {value:.0f}" if kpi.unit == "months" else f"{value:,.2f}"
+
+
+def format_change(kpi: Kpi) -> str | None:
+    change = kpi.change
+    if change is None:
+        return None
+    if kpi.unit == "percent":
+        return f"{change * 100:+.1f} pts"
+    if kpi.unit == "count":
+        return f"{change:+,.0f}"
+    if kpi.unit == "money":
+        return f"{change / kpi.previous:+.1%}" if kpi.previous else None
+    if kpi.unit == "ratio":
+        return f"{change:+.2f}×"
+    if kpi.unit == "days":
+        return f"{change:+,.0f} days"
+    return f"{change:+.0f} months"
+
+
+def kpi_tile(kpi: Kpi, column, query: dict[str, str]) -> None:
+    with column.container(border=True):
+        st.metric(kpi.label, format_value(kpi, kpi.value), format_change(kpi),
+                  delta_color="normal" if kpi.higher_is_better else "inverse",
+                  help=kpi.help + " The change is against the previous period.",
+                  chart_data=[y for y in kpi.trend["y"].to_list() if y is not None] or None, chart_type="line")
+        if kpi.page in PAGE_FILES:
+            st.page_link(PAGE_FILES[kpi.page], label="Details", icon=":material/arrow_forward:", query_params=query)
