@@ -1,0 +1,47 @@
+"""What each page computes, as (source, filters) callables: the benchmark times exactly these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
+from analytics.cohorts import average_curve, cohort_retention, retention_by_group
+from analytics.filters import Filters
+from analytics.executive import executive_summary
+from analytics.health import data_health
+from analytics.overview import activity_by_period, filter_options
+from analytics.revenue_mix import (lorenz_curve, revenue_by_acquisition_year, revenue_concentration, revenue_mix,
+                                   revenue_movements)
+from analytics.survival import hazard_model, resolve_churn_definition, survival_curves
+from analytics.value import ValueSettings, clv_report
+from queries import DataSource
+
+Compute = Callable[[DataSource, Filters], Any]
+
+PAGES: dict[str, list[Compute]] = {
+    "overview": [activity_by_period],
+    "cohorts": [
+        lambda s, f: average_curve(cohort_retention(s, f)),
+        lambda s, f: retention_by_group(s, f, "segment"),
+    ],
+    "revenue_mix": [revenue_mix, revenue_by_acquisition_year, revenue_movements, revenue_concentration,
+                    lorenz_curve],
+    "value": [lambda s, f: clv_report(s, f, ValueSettings())],
+    "survival": [
+        lambda s, f: survival_curves(s, f, resolve_churn_definition(s, None), 90, "segment"),
+        lambda s, f: hazard_model(s, f, resolve_churn_definition(s, None), 90),
+    ],
+    "budget": [lambda s, f: budget_report(calibrate(s, f, CalibrationSettings()), Assumptions())],
+    "overview_kpis": [executive_summary],
+    "data_health": [lambda s, f: data_health(s)],
+}
+#: The two tables the pandas reference also computes, in one fresh process (open + compute), like for like.
+REFERENCE: list[Compute] = [cohort_retention, revenue_mix]
+
+
+def filter_changes(source: DataSource) -> list[Filters]:
+    """The filter changes a user makes: one segment, one channel, one region (the largest of each)."""
+    options = filter_options(source)
+    return [Filters(segment=(options["segment"][0],)), Filters(channel=(options["channel"][0],)),
+            Filters(region=(options["region"][0],))]
