@@ -382,8 +382,10 @@ def _register_export(
     key = spec.unique_key
     order = next(c.name for c in spec.columns if c.kind == "date")
     con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
+    # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
+    # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
     con.execute(
-        f"create view {name} as select * exclude (row_rank) from ("
+        f"create table {name} as select * exclude (row_rank) from ("
         f"select *, row_number() over (partition by {key} order by {order}, {key}) as row_rank "
         f"from {name}_all where {key} is not null and {order} is not null) as ranked where row_rank = 1"
     )
