@@ -57,7 +57,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from analytics.cohorts import effective_as_of
+from analytics.scope import as_of_bound, in_dimensions
 from analytics.filters import Filters
 from analytics.survival import (ChurnDefinition, followed, kaplan_meier, resolve_churn_definition,
                                 survival_spans)
@@ -303,14 +303,6 @@ def _empty_calibration(settings: CalibrationSettings, problem: str, as_of: date 
                        margin=settings.margin, problem=problem)
 
 
-def _in_scope(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:
-    for name in ("segment", "channel", "region"):
-        values = getattr(filters, name)
-        if values:
-            frame = frame.filter(pl.col(name).is_in(list(values)))
-    return frame
-
-
 def calibrate(source: DataSource, filters: Filters, settings: CalibrationSettings) -> Calibration:
     """Every number the budget model is calibrated on (see the module docstring for each definition).
 
@@ -319,11 +311,11 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     Example: ``calibrate(DataSource.open("sample_data"), Filters(), CalibrationSettings()).cac``.
     """
     source.require("customers", "transactions")
-    as_of = effective_as_of(source, filters)
+    as_of = as_of_bound(source, filters)
     assert as_of is not None
     last = last_complete_month(as_of)
     requested = _month_from_index(_month_index(last) - settings.calibration_months + 1)
-    cells = _in_scope(source.run("budget_calibration", {
+    cells = in_dimensions(source.run("budget_calibration", {
         "churn_definition": settings.churn_definition, "inactivity_days": int(settings.inactivity_days),
         "as_of": as_of, "window_start": requested, "window_end": last}), filters)
     # The window starts later when the data does: at the first month with a customer in scope.
@@ -374,7 +366,7 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     # Churn hazard by age and the active base, from the survival spans.
     # Fetched for all groups and filtered here (the rows carry segment, channel and region): a filter change
     # then runs no SQL. Only the grouping of durations is used, not the first-order value bands.
-    spans = _in_scope(followed(survival_spans(source, Filters(end=filters.end), settings.churn_definition,
+    spans = in_dimensions(followed(survival_spans(source, Filters(end=filters.end), settings.churn_definition,
                                               settings.inactivity_days)), filters)
     grouped = spans.group_by("duration", "churned").agg(pl.col("customers").sum()).sort("duration", "churned")
     hazard, hazard_table, hazard_note = hazard_from_spans(

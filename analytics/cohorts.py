@@ -36,19 +36,13 @@ import polars as pl
 
 from analytics.filters import Filters, Grain
 from analytics.periods import period_start
+from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
 
 Dimension = Literal["segment", "channel", "region"]
 RetentionMetric = Literal["retention", "retention_unbounded", "revenue_retention"]
 DIMENSIONS: tuple[Dimension, ...] = ("segment", "channel", "region")
 _INTERVAL = {"week": "1w", "month": "1mo", "quarter": "1q"}
-
-
-def effective_as_of(source: DataSource, filters: Filters) -> date | None:
-    """The date cells are judged complete against: the as-of date, or the window's end when earlier."""
-    if source.as_of is None:
-        return None
-    return min(source.as_of, filters.end) if filters.end else source.as_of
 
 
 def period_index_expr(cohort: str, period: str, grain: Grain) -> pl.Expr:
@@ -61,10 +55,7 @@ def period_index_expr(cohort: str, period: str, grain: Grain) -> pl.Expr:
 
 
 def _in_scope(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:
-    for name in DIMENSIONS:
-        values = getattr(filters, name)
-        if values:
-            frame = frame.filter(pl.col(name).is_in(list(values)))
+    frame = in_dimensions(frame, filters)
     if filters.start is not None:
         frame = frame.filter(pl.col("cohort") >= period_start(filters.start, filters.grain))
     return frame
@@ -120,7 +111,7 @@ def cohort_retention(source: DataSource, filters: Filters) -> pl.DataFrame:
 
     Cohort and period are the first days of their periods. Rates are fractions (0.25 = 25%).
     """
-    as_of = effective_as_of(source, filters)
+    as_of = as_of_bound(source, filters)
     activity, sizes = _cubes(source, filters)
     if as_of is None or sizes.height == 0:
         return _empty_table()
@@ -166,7 +157,7 @@ def average_curve(table: pl.DataFrame, keys: tuple[str, ...] = ()) -> pl.DataFra
 def retention_by_group(source: DataSource, filters: Filters, dimension: Dimension) -> pl.DataFrame:
     """One average curve per value of ``dimension``: group, period_index, cohorts, customers and the three
     metrics, each weighted by cohort size over complete cells (as :func:`average_curve`)."""
-    as_of = effective_as_of(source, filters)
+    as_of = as_of_bound(source, filters)
     activity, sizes = _cubes(source, filters)
     if as_of is None or sizes.height == 0:
         return pl.DataFrame(schema={"group": pl.String, "period_index": pl.Int32, "cohorts": pl.UInt32,

@@ -29,7 +29,7 @@ from typing import Literal
 
 import polars as pl
 
-from analytics.cohorts import effective_as_of
+from analytics.scope import as_of_bound
 from analytics.filters import Filters
 from analytics.overview import activity_by_period
 from analytics.periods import period_start
@@ -119,7 +119,7 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
                       inactivity_days: int = 90, value_settings: ValueSettings | None = None) -> ExecutiveSummary:
     """Every number of the Overview page. Example: ``executive_summary(DataSource.open("sample_data"), Filters())``."""
     source.require("customers", "transactions")
-    as_of = effective_as_of(source, filters)
+    as_of = as_of_bound(source, filters)
     churn = resolve_churn_definition(source, churn_definition)  # type: ignore[arg-type]
     settings = replace(value_settings or ValueSettings(), churn_definition=churn, inactivity_days=inactivity_days)
     grain = filters.grain

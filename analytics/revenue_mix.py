@@ -36,32 +36,15 @@ import polars as pl
 
 from analytics.filters import Filters, Grain
 from analytics.periods import is_complete_expr, period_end, period_end_expr, period_start
+from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
 
 MOVEMENTS: tuple[str, ...] = ("new", "expansion", "contraction", "churned", "reactivated", "net_refunds")
-_DIMENSIONS = {"segment": "segment", "channel": "channel", "region": "region"}
-
 _MIX_SCHEMA = {"period": pl.Date, "new_revenue": pl.Float64, "existing_revenue": pl.Float64,
                "existing_share": pl.Float64, "is_complete": pl.Boolean}
 _LAYER_SCHEMA = {"period": pl.Date, "acquisition_year": pl.Int32, "revenue": pl.Float64, "is_complete": pl.Boolean}
 _MOVEMENT_SCHEMA = {"period": pl.Date, **{m: pl.Float64 for m in MOVEMENTS}, "net_change": pl.Float64,
                     "is_complete": pl.Boolean}
-
-
-def as_of_bound(source: DataSource, filters: Filters) -> date | None:
-    """The date every table ends at: ``min(filters.end, source.as_of)`` (``source.as_of`` when no end)."""
-    if source.as_of is None:
-        return filters.end
-    return min(filters.end, source.as_of) if filters.end else source.as_of
-
-
-def _in_dimensions(frame: pl.DataFrame, filters: Filters) -> pl.DataFrame:
-    """Keep the rows of the selected segments / channels / regions (an empty selection keeps all)."""
-    for name, column in _DIMENSIONS.items():
-        values = getattr(filters, name)
-        if values:
-            frame = frame.filter(pl.col(column).is_in(list(values)))
-    return frame
 
 
 def _first_shown_period(frame: pl.DataFrame, filters: Filters) -> date | None:
@@ -89,7 +72,7 @@ def _cohort_cube(source: DataSource, filters: Filters) -> pl.DataFrame:
     """cohort_activity (cached per grain and end), restricted to the selected dimensions in Polars."""
     source.require("customers", "transactions")
     cube = source.run("cohort_activity", {"grain": filters.grain, "end": filters.end})
-    return _in_dimensions(cube, filters)
+    return in_dimensions(cube, filters)
 
 
 def _shown_periods(source: DataSource, filters: Filters, frame: pl.DataFrame) -> pl.DataFrame:
@@ -139,7 +122,7 @@ def revenue_by_acquisition_year(source: DataSource, filters: Filters) -> pl.Data
     Example: ``revenue_by_acquisition_year(DataSource.open("sample_data"), Filters(grain="quarter"))``.
     """
     source.require("customers", "transactions")
-    rows = _in_dimensions(source.run("revenue_by_acquisition_year", {"grain": filters.grain, "end": filters.end}),
+    rows = in_dimensions(source.run("revenue_by_acquisition_year", {"grain": filters.grain, "end": filters.end}),
                           filters)
     periods = _shown_periods(source, filters, rows)
     rows = rows.filter(pl.col("period").is_in(periods["period"].implode()))
@@ -178,7 +161,7 @@ def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
     ``revenue_movements(DataSource.open("sample_data"), Filters()).select("period", "churned").tail(3)``.
     """
     source.require("customers", "transactions")
-    rows = _in_dimensions(source.run("revenue_movements", {"grain": filters.grain, "end": filters.end}), filters)
+    rows = in_dimensions(source.run("revenue_movements", {"grain": filters.grain, "end": filters.end}), filters)
     sums = rows.group_by("period").agg(pl.col(*MOVEMENTS, "net_change").sum())
     frame = (
         _shown_periods(source, filters, rows)

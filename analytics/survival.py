@@ -57,6 +57,7 @@ from lifelines.utils import restricted_mean_survival_time
 from scipy import sparse, stats
 
 from analytics.filters import Filters
+from analytics.scope import as_of_bound
 from queries import DataSource
 
 ChurnDefinition = Literal["explicit", "inactivity"]
@@ -97,8 +98,9 @@ def positive_days(text: str) -> int:
 def analysis_as_of(source: DataSource, filters: Filters) -> date:
     """The date every duration is measured to: the latest transaction date, or ``filters.end`` if earlier."""
     source.require("customers", "transactions")
-    assert source.as_of is not None
-    return min(source.as_of, filters.end) if filters.end else source.as_of
+    as_of = as_of_bound(source, filters)
+    assert as_of is not None
+    return as_of
 
 
 def _params(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,

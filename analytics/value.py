@@ -41,7 +41,7 @@ import numpy as np
 import polars as pl
 from lifelines import WeibullFitter
 
-from analytics.cohorts import effective_as_of
+from analytics.scope import as_of_bound, in_dimensions
 from analytics.filters import Filters
 from analytics.survival import followed, kaplan_meier, survival_spans
 from queries import DataSource
@@ -104,7 +104,7 @@ def cac_by_channel_month(source: DataSource, filters: Filters) -> pl.DataFrame:
     or ``none``. A month with spend but no customers has spend and no CAC (infinite cost per customer).
     """
     source.require("customers")
-    end = effective_as_of(source, filters)
+    end = as_of_bound(source, filters)
     acquired = source.run("acquisition_cost_by_channel_month", {"end": end})
     if source.has("marketing_spend"):
         spend = source.run("spend_by_channel_month", {"end": end})
@@ -155,11 +155,7 @@ def _cohort_cells(source: DataSource, filters: Filters, margin: float) -> pl.Dat
     params = {"grain": "month", "end": filters.end}
     activity = source.run("cohort_activity", params)
     sizes = source.run("cohort_sizes", params)
-    for name in ("segment", "channel", "region"):
-        values = getattr(filters, name)
-        if values:
-            activity = activity.filter(pl.col(name).is_in(list(values)))
-            sizes = sizes.filter(pl.col(name).is_in(list(values)))
+    activity, sizes = in_dimensions(activity, filters), in_dimensions(sizes, filters)
     if filters.start:
         activity = activity.filter(pl.col("cohort") >= filters.start.replace(day=1))
         sizes = sizes.filter(pl.col("cohort") >= filters.start.replace(day=1))
@@ -260,7 +256,7 @@ class ValueReport:
 def clv_report(source: DataSource, filters: Filters, settings: ValueSettings) -> ValueReport:
     """Every table of the Value & CAC page (see the module docstring for each definition)."""
     source.require("customers", "transactions")
-    as_of = effective_as_of(source, filters)
+    as_of = as_of_bound(source, filters)
     assert as_of is not None
     cells, acquired = _cohort_cells(source, filters, settings.margin)
     curves = value_curves(cells, acquired, as_of, settings.horizon)
