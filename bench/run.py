@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                                    f"{median_of(ref, 'peak_mb'):.0f} | {median_of(ours, 'peak_mb'):.0f} |")
             print(reference_lines[-1], flush=True)
     text = "\n".join(lines + reference_lines) + "\n"
+    notes = ROOT / "docs" / "performance_notes.md"  # the hand-written reading of the figures, kept across runs
+    if notes.exists() and args.out == ROOT / "docs" / "performance.md":
+        text += notes.read_text()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)
