@@ -101,6 +101,9 @@ def contribution_chart(report: BudgetReport) -> go.Figure:
     fig.update_yaxes(title_text="Cumulative gain vs today's split", tickformat=",.0f",
                      zeroline=True, zerolinewidth=2)
     rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    if all(abs(r["net_contribution"] - rows[BASELINE]["net_contribution"]) < 1 for r in rows.values()):
+        # Every line on zero: a fixed range keeps the axis from inventing ticks at +-0.5 shown as "1" and "-1".
+        fig.update_yaxes(range=[-1000, 1000])
     current, baseline = rows[CURRENT], rows[BASELINE]
     h = report.current.horizon_months
     diff = current["net_contribution"] - baseline["net_contribution"]
