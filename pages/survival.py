@@ -36,7 +36,7 @@ with st.sidebar:
         key="churn", bind="query-params",
         help="Default: explicit when the customers export has churn dates, else inactivity.") or default_definition
     inactivity_days = int(st.number_input(
-        "N: days without a purchase", min_value=7, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
+        "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
         key="inactivity_days", bind="query-params", disabled=churn != "inactivity",
         help="Inactivity definition: a customer who has not bought for this many days by the as-of date has "
              "churned (on their last purchase day). Exactly this many days counts as churned."))
@@ -83,11 +83,15 @@ st.caption("Shaded bands: 95% confidence intervals. A curve is drawn as far as i
            "the numbers under the chart are the customers still followed (at risk) on that day.")
 
 st.subheader(f"By {label}")
+# Groups without any churn date (explicit) show no survival figures: 100% would read as "nobody leaves".
+unknown = pl.col("group").is_in(curves.no_churn_recorded)
+figures = ["survival_30", "survival_90", "survival_180", "survival_365", "rmst_365"]
 summary = curves.summary.with_columns(
-    median=pl.when(pl.col("median_days").is_null()).then(pl.lit("not reached"))
+    median=pl.when(unknown).then(pl.lit("no churn dates recorded"))
+    .when(pl.col("median_days").is_null()).then(pl.lit("not reached"))
     .otherwise(pl.col("median_days").cast(pl.Int64).cast(pl.Utf8) + " days"),
     rmst_365=pl.col("rmst_365").round(0),
-).select("group", "customers", "churned", "median", "survival_30", "survival_90", "survival_180", "survival_365",
+).with_columns(pl.when(~unknown).then(pl.col(figures)).otherwise(None)).select("group", "customers", "churned", "median", "survival_30", "survival_90", "survival_180", "survival_365",
          "rmst_365").rename({"group": label, "median": "median time to churn",
                              "rmst_365": "mean days active in first year"})
 shell.table(summary)

@@ -370,6 +370,9 @@ def test_survival_page(business):
     assert all(t["type"] == "scatter" and "error_x" in t for t in forest["data"])
     assert any("cancellation date" in m.value for m in at.markdown)
     assert any("No cancellation dates for starter" in w.value for w in at.warning)
+    by_segment = at.dataframe[0].value.set_index("segment")
+    assert by_segment.loc["starter", "median time to churn"] == "no churn dates recorded"
+    assert pd.isna(by_segment.loc["starter", "survival_365"]) and by_segment.loc["pro", "survival_30"] > 0
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"Download survival_curve.csv", "Download survival_summary.csv", "Download hazard_ratios.csv",
             "Download survival_logrank_pairwise.csv"} <= labels
