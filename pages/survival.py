@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.survival import (BY_LABELS, CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, MIN_CHURNED,
+from analytics.survival import (BY_LABELS, MIN_CHURNED,
                                 MIN_CUSTOMERS, SURVIVAL_BY, default_churn_definition, hazard_model,
                                 survival_curves)
 from queries import DataUnavailable
@@ -22,24 +22,7 @@ def p_text(column: str) -> pl.Expr:
 shell.ensure_shell()
 st.title("Survival: how long do customers stay?")
 filters = shell.current_filters()
-try:
-    default_definition = shell.compute(default_churn_definition)
-except DataUnavailable as exc:
-    shell.show_unavailable(exc)
-
-# No format_func on bound widgets: the URL holds the shown label, and the URL values are the option names.
-with st.sidebar:
-    st.header("Churn definition")
-    churn = st.radio(
-        "A customer has churned", CHURN_DEFINITIONS, index=CHURN_DEFINITIONS.index(default_definition),
-        captions=["on their churn_date (cancellation)", "on their last purchase day, after N days without one"],
-        key="churn", bind="query-params",
-        help="Default: explicit when the customers export has churn dates, else inactivity.") or default_definition
-    inactivity_days = int(st.number_input(
-        "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
-        key="inactivity_days", bind="query-params", disabled=churn != "inactivity",
-        help="Inactivity definition: a customer who has not bought for this many days by the as-of date has "
-             "churned (on their last purchase day). Exactly this many days counts as churned."))
+churn, inactivity_days = shell.churn_controls()
 by = st.segmented_control("Compare by", SURVIVAL_BY, default="segment", key="survival_by",
                           bind="query-params") or "segment"
 
@@ -54,7 +37,8 @@ if churn == "explicit":
 else:
     rule = (f"**inactivity, {inactivity_days} days**: a customer churned on their last purchase day once they "
             f"have not bought for {inactivity_days} days by the as-of date")
-default_note = "the default for this data" if churn == default_definition else "chosen in the sidebar"
+default_note = ("the default for this data" if churn == shell.compute(default_churn_definition)
+                else "chosen in the sidebar")
 left_out = curves.left_out
 left_text = (" · left out: " + ", ".join(f"{plural(n, 'customer')} ({reason})" for reason, n in left_out.items())
              if left_out else " · nobody left out (no signup after the as-of date)")

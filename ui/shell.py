@@ -155,19 +155,25 @@ def ensure_shell() -> None:
 
 
 def churn_controls() -> tuple[str, int]:
-    """The churn definition widgets (sidebar, bound to the URL as ``churn`` and ``inactivity_days``), shared by
-    every page that needs survival. The default is explicit where the customers export has churn dates."""
-    from analytics.survival import default_churn_definition
+    """The churn definition (sidebar, bound to the URL as ``churn`` and ``inactivity_days``), shared by every
+    page that needs survival, so the definition chosen on one page holds on the others. The default is
+    explicit where the customers export has churn dates, else inactivity."""
+    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, default_churn_definition
 
     source = get_source()
-    default = compute(default_churn_definition) if source.has("customers") and source.has("transactions") \
-        else "inactivity"
+    usable = source.has("customers") and source.has("transactions")
+    default = compute(default_churn_definition) if usable else "inactivity"
+    # No format_func on bound widgets: the URL holds the shown label, and the URL values are the option names.
     with st.sidebar:
-        st.subheader("Churn definition")
-        choice = st.segmented_control(
-            "A customer churns", ["explicit", "inactivity"], default=default, key="churn", bind="query-params",
-            help="explicit: at their churn_date (customers without one are still customers). inactivity: at "
-                 "their last purchase, once N days have passed without another.")
-        days = st.number_input("Days without a purchase", 1, 730, 90, 15, key="inactivity_days",
-                               bind="query-params", disabled=(choice or default) != "inactivity")
-    return choice or default, int(days)
+        st.header("Churn definition")
+        churn = st.radio(
+            "A customer has churned", CHURN_DEFINITIONS, index=CHURN_DEFINITIONS.index(default),
+            captions=["on their churn_date (cancellation)", "on their last purchase day, after N days without one"],
+            key="churn", bind="query-params",
+            help="Default: explicit when the customers export has churn dates, else inactivity.") or default
+        days = st.number_input(
+            "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
+            key="inactivity_days", bind="query-params", disabled=churn != "inactivity",
+            help="Inactivity definition: a customer who has not bought for this many days by the as-of date has "
+                 "churned (on their last purchase day). Exactly this many days counts as churned.")
+    return churn, int(days)
