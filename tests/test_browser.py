@@ -82,7 +82,8 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
                                                                                           timeout=30_000)
     quarterly_title = chart_title(page)
     assert quarterly_title.startswith(("Q1", "Q2", "Q3", "Q4")) or " in Q" in quarterly_title
-    revenue_tile = page.locator("[data-testid=stMetricValue]").nth(2).text_content()
+    kpi_values = page.locator("[data-testid=stMetricValue]").all_text_contents()
+    assert len(kpi_values) == 8
     shared_url = page.url
 
     # A copied URL in a fresh browser context reproduces the widget state and the numbers.
@@ -91,7 +92,8 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
     fresh.goto(shared_url)
     wait_idle(fresh)
     assert chart_title(fresh) == quarterly_title
-    assert fresh.locator("[data-testid=stMetricValue]").nth(2).text_content() == revenue_tile
+    assert fresh.locator("[data-testid=stMetricValue]").all_text_contents() == kpi_values
+    expect(fresh.locator("[data-testid=stSidebar]").get_by_role("radio", name="quarter")).to_be_checked()
     other.close()
 
     # Switching pages through the navigation keeps the shared filters in the URL.
