@@ -37,6 +37,8 @@ from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
 
 QUERY_DIR = Path(__file__).resolve().parent
 RESULT_CACHE_ENTRIES = 256
+#: Results are also bounded by size: one survival result is ~25 MB at a million customers.
+RESULT_CACHE_BYTES = 512 * 1024 * 1024
 
 _INTEGER_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -150,6 +152,7 @@ class DataSource:
     _con: duckdb.DuckDBPyConnection = field(repr=False)
     _cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cache_bytes: int = field(default=0, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -217,7 +220,8 @@ class DataSource:
         """Run ``queries/NAME.sql`` with its ``$parameters`` bound from ``params`` and return a Polars frame.
 
         Parameters the query does not mention are ignored, so callers can pass one set of filter values to
-        every query. Results are cached per data version (this object) on (query, parameters), bounded.
+        every query. Results are cached per data version (this object) on (query, parameters), bounded to
+        ``RESULT_CACHE_ENTRIES`` results and ``RESULT_CACHE_BYTES`` bytes, least recently used out first.
         """
         sql = load_sql(name)
         wanted = set(_PARAM_RE.findall(sql))
@@ -233,10 +237,16 @@ class DataSource:
                 return self._cache[key]
         with self._con.cursor() as cur:
             result = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
+        size = int(result.estimated_size())
         with self._cache_lock:
-            self._cache[key] = result
-            while len(self._cache) > RESULT_CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            if key not in self._cache:
+                self._cache[key] = result
+                self._cache_bytes += size
+            # Oldest first; the newest result stays even when it alone is over the byte bound.
+            while len(self._cache) > 1 and (len(self._cache) > RESULT_CACHE_ENTRIES
+                                            or self._cache_bytes > RESULT_CACHE_BYTES):
+                _, evicted = self._cache.popitem(last=False)
+                self._cache_bytes -= int(evicted.estimated_size())
         return result
 
     def close(self) -> None:

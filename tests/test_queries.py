@@ -114,3 +114,17 @@ def test_unknown_query_name_is_refused(make_source):
         source.run("../secrets")
     with pytest.raises(ValueError):
         source.run("activity_by_period", {})  # parameters are required, never defaulted silently
+
+
+def test_result_cache_is_bounded_by_bytes(make_source, monkeypatch):
+    import queries.runner as runner
+    source = make_source(customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    # One row each (Q1 2024): three results of the same size.
+    params = [Filters(grain="quarter", segment=s).sql_params() for s in ((), ("pro",), ("starter",))]
+    size = int(source.run("activity_by_period", params[0]).estimated_size())
+    monkeypatch.setattr(runner, "RESULT_CACHE_BYTES", size * 2)
+    for p in params[1:]:
+        source.run("activity_by_period", p)
+    # The third result does not fit beside two others in two results' bytes: the oldest went.
+    assert len(source._cache) == 2 and source._cache_bytes == 2 * size
+    assert [dict(k[1])["segments"] for k in source._cache] == [("pro",), ("starter",)]
