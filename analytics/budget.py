@@ -59,6 +59,7 @@ import polars as pl
 
 from analytics.scope import as_of_bound, in_dimensions
 from analytics.filters import Filters
+from analytics.periods import last_complete_month
 from analytics.survival import (ChurnDefinition, followed, kaplan_meier, resolve_churn_definition,
                                 survival_spans)
 from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
@@ -235,14 +236,6 @@ def _month_index(day: date) -> int:
 
 def _month_from_index(index: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
-
-
-def last_complete_month(as_of: date) -> date:
-    """The first day of the last calendar month that has ended on or before ``as_of``."""
-    next_index = _month_index(as_of) + 1
-    if (_month_from_index(next_index) - as_of).days == 1:
-        return as_of.replace(day=1)
-    return _month_from_index(_month_index(as_of) - 1)
 
 
 def hazard_from_spans(durations: np.ndarray, churned: np.ndarray, customers: np.ndarray,

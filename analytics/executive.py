@@ -32,7 +32,7 @@ import polars as pl
 from analytics.scope import as_of_bound
 from analytics.filters import Filters
 from analytics.overview import activity_by_period
-from analytics.periods import period_start
+from analytics.periods import last_complete_month, period_end, period_start
 from analytics.revenue_mix import revenue_mix
 from analytics.survival import followed, kaplan_meier, resolve_churn_definition, survival_spans
 from analytics.value import ValueSettings, clv_report
@@ -74,12 +74,6 @@ class ExecutiveSummary:
              for k in self.kpis],
             schema={"kpi": pl.String, "value": pl.Float64, "previous": pl.Float64, "change": pl.Float64,
                     "unit": pl.String})
-
-
-def _month_end(day: date) -> date:
-    """Last day of the last complete month at ``day``."""
-    next_day = day + timedelta(days=1)
-    return day if next_day.day == 1 else day.replace(day=1) - timedelta(days=1)
 
 
 def _months_back(end: date, n: int) -> list[date]:
@@ -150,7 +144,7 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
 
     nrr = pl.DataFrame()
     if as_of is not None:
-        ends = _months_back(_month_end(as_of), 13)
+        ends = _months_back(period_end(last_complete_month(as_of), "month"), 13)
         params = filters.sql_params() | {"month_ends": ends}
         nrr = source.run("net_revenue_retention", params)
     logo, logo_prev = last_two(nrr, "logo_retention") if nrr.height else (None, None)

@@ -29,6 +29,16 @@ def period_end(start: date, grain: Grain) -> date:
     return date(start.year + year, month + 1, 1) - timedelta(days=1)
 
 
+def last_complete_month(as_of: date) -> date:
+    """First day of the last calendar month that has ended on or before ``as_of``.
+
+    ``last_complete_month(date(2024, 3, 31)) == date(2024, 3, 1)``; ``(date(2024, 3, 30))`` gives 2024-02-01.
+    """
+    if (as_of + timedelta(days=1)).day == 1:
+        return as_of.replace(day=1)
+    return (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 def period_end_expr(column: str, grain: Grain) -> pl.Expr:
     """Polars expression: last day of the period starting at date column ``column``."""
     return pl.col(column).dt.offset_by(_POLARS_EVERY[grain]).dt.offset_by("-1d")

@@ -43,6 +43,7 @@ from lifelines import WeibullFitter
 
 from analytics.scope import as_of_bound, in_dimensions
 from analytics.filters import Filters
+from analytics.periods import last_complete_month
 from analytics.survival import followed, kaplan_meier, survival_spans
 from queries import DataSource
 
@@ -169,15 +170,6 @@ def _cohort_cells(source: DataSource, filters: Filters, margin: float) -> pl.Dat
     return cells, acquired
 
 
-def _last_complete_month(as_of: date) -> date:
-    """The first day of the last calendar month that is complete at ``as_of``."""
-    first = as_of.replace(day=1)
-    next_first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    if (next_first - as_of).days == 1:
-        return first
-    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-
-
 def value_curves(cells: pl.DataFrame, acquired: pl.DataFrame, as_of: date, length: int,
                  group: str = "channel") -> pl.DataFrame:
     """Cumulative margin per acquired customer by month of life, per ``group``, over the months every
@@ -186,7 +178,7 @@ def value_curves(cells: pl.DataFrame, acquired: pl.DataFrame, as_of: date, lengt
 
     Returns group, month_of_life, customers, margin_per_customer, cumulative_margin_per_customer.
     """
-    last = _last_complete_month(as_of)
+    last = last_complete_month(as_of)
     last_index = last.year * 12 + last.month
     acquired = acquired.with_columns(
         reached=(pl.lit(last_index) - (pl.col("cohort").dt.year() * 12 + pl.col("cohort").dt.month()) + 1)
@@ -268,7 +260,7 @@ def clv_report(source: DataSource, filters: Filters, settings: ValueSettings) ->
 
     # Per-active margin by month of life over all cohorts that reached it (not only the oldest), so the
     # prediction uses every observation; the value curve above keeps the strict common-age rule.
-    last = _last_complete_month(as_of)
+    last = last_complete_month(as_of)
     last_index = last.year * 12 + last.month
     reached = acquired.with_columns(
         reached=(pl.lit(last_index) - (pl.col("cohort").dt.year() * 12 + pl.col("cohort").dt.month()) + 1))
@@ -354,7 +346,7 @@ def cohort_value_ratio(cells: pl.DataFrame, acquired: pl.DataFrame, cac_monthly:
     """Per signup quarter that has completed ``months`` months of life: customers, realised gross margin per
     customer over those months, CAC (that quarter's cost / customers with a cost) and their ratio.
     Is the business buying better or worse customers over time?"""
-    last = _last_complete_month(as_of)
+    last = last_complete_month(as_of)
     last_index = last.year * 12 + last.month
     quarter = pl.col("cohort").dt.truncate("1q")
     old_enough = acquired.filter(
