@@ -33,6 +33,7 @@ from analytics.scope import as_of_bound
 from analytics.filters import Filters
 from analytics.overview import activity_by_period
 from analytics.periods import last_complete_month, period_end, period_start
+from analytics.retention import net_revenue_retention
 from analytics.revenue_mix import revenue_mix
 from analytics.survival import followed, kaplan_meier, resolve_churn_definition, survival_spans
 from analytics.value import ValueSettings, clv_report
@@ -145,8 +146,7 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
     nrr = pl.DataFrame()
     if as_of is not None:
         ends = _months_back(period_end(last_complete_month(as_of), "month"), 13)
-        params = filters.sql_params() | {"month_ends": ends}
-        nrr = source.run("net_revenue_retention", params)
+        nrr = net_revenue_retention(source, filters, ends)
     logo, logo_prev = last_two(nrr, "logo_retention") if nrr.height else (None, None)
     kpis.append(Kpi("logo_retention", "Logo retention, 12 months", logo, logo_prev, "percent", "cohorts",
                     "Customers who bought in the 12 months before the trailing 12 and bought again in them.",

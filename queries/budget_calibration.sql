@@ -11,21 +11,22 @@
 -- revenue, known_margin, revenue_without_margin (the caller applies the margin % setting), new_revenue (of
 --   customers in their signup month): transactions in the month, with cohort_activity's scope (known customers,
 --   not dated before the customer's signup month, up to $as_of).
--- Only the window's transactions are aggregated (plus, for inactivity, each customer's last purchase), so this
--- is much cheaper than the full cohort cubes.
+-- Reads the customer x month rollup (queries/rollup.sql): only the window's months, plus (for inactivity) each
+-- customer's last positive day.
 with
 all_customers as (
     -- The cast types a churn_date column that the export lacks (a bare null).
-    select customer_id, signup_date, cast(churn_date as date) as churn_date, segment,
+    select customer_key, signup_date, cast(churn_date as date) as churn_date, segment,
            acquisition_channel as channel, region, year(signup_date) * 12 + month(signup_date) as first_month
     from customers
     where signup_date <= $as_of::date
 ),
 purchases as (
-    select customer_id, max(transaction_date) as last_active
-    from transactions
-    where $churn_definition = 'inactivity' and amount > 0 and transaction_date <= $as_of::date
-    group by customer_id
+    -- From the customer x month rollup (queries/rollup.sql).
+    select customer_key, max(last_positive_date) as last_active
+    from customer_months_between(null, $as_of, $data_as_of)
+    where $churn_definition = 'inactivity' and positive
+    group by customer_key
 ),
 lifetimes as (
     select
@@ -39,7 +40,7 @@ lifetimes as (
                 + month(greatest(c.signup_date, coalesce(p.last_active, c.signup_date)))
         end as last_month
     from all_customers as c
-    left join purchases as p on p.customer_id = c.customer_id
+    left join purchases as p on p.customer_key = c.customer_key
     where not ($churn_definition = 'explicit' and coalesce(c.churn_date < c.signup_date, false))
 ),
 window_months as (
@@ -67,19 +68,17 @@ signups as (
     group by w.month, c.segment, c.channel, c.region
 ),
 sales as (
+    -- From the customer x month rollup (queries/rollup.sql): the window's months up to $as_of.
     select
-        cast(date_trunc('month', t.transaction_date) as date) as month, c.segment, c.channel, c.region,
-        sum(t.amount) as revenue,
-        coalesce(sum(t.gross_margin), 0.0) as known_margin,
-        coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
-        coalesce(sum(t.amount) filter (
-            where year(t.transaction_date) * 12 + month(t.transaction_date) = c.first_month), 0.0) as new_revenue
-    from transactions as t
-    inner join all_customers as c on c.customer_id = t.customer_id
-    where t.transaction_date >= $window_start::date
-      and t.transaction_date < $window_end::date + interval 1 month
-      and t.transaction_date <= $as_of::date
-      and year(t.transaction_date) * 12 + month(t.transaction_date) >= c.first_month
+        m.month, c.segment, c.channel, c.region,
+        sum(m.revenue) as revenue,
+        sum(m.known_margin) as known_margin,
+        sum(m.revenue_without_margin) as revenue_without_margin,
+        coalesce(sum(m.revenue) filter (where year(m.month) * 12 + month(m.month) = c.first_month), 0.0)
+            as new_revenue
+    from customer_months_between($window_start, least($as_of::date, last_day($window_end::date)), $data_as_of) as m
+    inner join all_customers as c on c.customer_key = m.customer_key
+    where year(m.month) * 12 + month(m.month) >= c.first_month
     group by all
 ),
 combined as (

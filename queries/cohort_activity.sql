@@ -8,34 +8,23 @@
 --   does not (the caller applies the margin % setting to it, so changing that setting runs no SQL).
 -- Transactions dated before their customer's signup period, after $end, or of unknown customers are left
 -- out (the Data health page counts them). The window's start is applied by the caller, at period level.
+-- Reads the customer x month rollup (queries/rollup.sql) through customer_periods.
 with
 scoped_customers as (
-    select customer_id, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
+    select customer_key, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
            region
     from customers
     where $end::date is null or signup_date <= $end::date
 ),
-customer_periods as (
-    select
-        c.cohort, period_start(t.transaction_date, $grain) as period, c.segment, c.channel, c.region,
-        t.customer_id,
-        sum(t.amount) as revenue,
-        coalesce(sum(t.gross_margin), 0.0) as known_margin,
-        coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
-        max(t.amount) > 0 as is_active
-    from transactions as t
-    inner join scoped_customers as c on c.customer_id = t.customer_id
-    where $end::date is null or t.transaction_date <= $end::date
-    group by all
-),
 final as (
-    select cohort, period, segment, channel, region,
-           count(*) filter (where is_active) as active_customers,
-           sum(revenue) as revenue,
-           sum(known_margin) as known_margin,
-           sum(revenue_without_margin) as revenue_without_margin
-    from customer_periods
-    where period >= cohort
+    select c.cohort, p.period, c.segment, c.channel, c.region,
+           count(*) filter (where p.positive) as active_customers,
+           sum(p.revenue) as revenue,
+           sum(p.known_margin) as known_margin,
+           sum(p.revenue_without_margin) as revenue_without_margin
+    from customer_periods($grain, null, $end, $data_as_of) as p
+    inner join scoped_customers as c on c.customer_key = p.customer_key
+    where p.period >= c.cohort
     group by all
 )
 select * from final order by cohort, period, segment, channel, region

@@ -3,24 +3,25 @@
 -- cohort_size: customers who signed up in the cohort period (whether or not they ever bought).
 -- last_active: one count per period of each customer's last active period (positive amount), so that
 --   "active in period k or later" is a suffix sum; customers never active have no last_active row.
+-- Reads the customer x month rollup (queries/rollup.sql): the last positive day of each customer, whatever the
+-- grain, so no regrouping by period is needed.
 with
 scoped_customers as (
-    select customer_id, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
+    select customer_key, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
            region
     from customers
     where $end::date is null or signup_date <= $end::date
 ),
 last_activity as (
-    select t.customer_id, max(period_start(t.transaction_date, $grain)) as last_active
-    from transactions as t
-    inner join scoped_customers as c on c.customer_id = t.customer_id
-    where t.amount > 0 and ($end::date is null or t.transaction_date <= $end::date)
-    group by t.customer_id
+    select customer_key, period_start(max(last_positive_date), $grain) as last_active
+    from customer_months_between(null, $end, $data_as_of)
+    where positive
+    group by customer_key
 ),
 final as (
     select c.cohort, c.segment, c.channel, c.region, l.last_active, count(*) as customers
     from scoped_customers as c
-    left join last_activity as l on l.customer_id = c.customer_id
+    left join last_activity as l on l.customer_key = c.customer_key
     group by all
 )
 select * from final order by cohort, segment, channel, region, last_active nulls first

@@ -7,19 +7,17 @@
 -- after $end. The window's start is applied by the caller, at period level.
 with
 scoped_customers as (
-    select customer_id, period_start(signup_date, $grain) as cohort,
+    select customer_key, period_start(signup_date, $grain) as cohort,
            cast(extract(year from signup_date) as integer) as acquisition_year,
            segment, acquisition_channel as channel, region
     from customers
     where $end::date is null or signup_date <= $end::date
 ),
 final as (
-    select period_start(t.transaction_date, $grain) as period, c.acquisition_year, c.segment, c.channel,
-           c.region, sum(t.amount) as revenue
-    from transactions as t
-    inner join scoped_customers as c on c.customer_id = t.customer_id
-    where ($end::date is null or t.transaction_date <= $end::date)
-      and period_start(t.transaction_date, $grain) >= c.cohort
-    group by period_start(t.transaction_date, $grain), c.acquisition_year, c.segment, c.channel, c.region
+    select p.period, c.acquisition_year, c.segment, c.channel, c.region, sum(p.revenue) as revenue
+    from customer_periods($grain, null, $end, $data_as_of) as p
+    inner join scoped_customers as c on c.customer_key = p.customer_key
+    where p.period >= c.cohort
+    group by p.period, c.acquisition_year, c.segment, c.channel, c.region
 )
 select * from final order by period, acquisition_year, segment, channel, region

@@ -15,7 +15,7 @@
 -- gini: 2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n, x ascending, i = 1..n (= 1 - 2 * area under the curve).
 with
 scoped_customers as (
-    select customer_id, period_start(signup_date, $grain) as cohort
+    select customer_key, period_start(signup_date, $grain) as cohort
     from customers
     where ($end::date is null or signup_date <= $end::date)
       and in_scope(segment, $segments::varchar[])
@@ -23,23 +23,23 @@ scoped_customers as (
       and in_scope(region, $regions::varchar[])
 ),
 customer_revenue as (
-    select t.customer_id, greatest(sum(t.amount), 0.0) as revenue
-    from transactions as t
-    inner join scoped_customers as c on c.customer_id = t.customer_id
-    where t.transaction_date <= $as_of::date
-      and t.transaction_date > cast($as_of::date - interval 12 month as date)
-      and period_start(t.transaction_date, $grain) >= c.cohort
-    group by t.customer_id
+    -- From the customer x month rollup (queries/rollup.sql): the T12M window's whole months, plus the days of
+    -- the month it starts in the middle of.
+    select p.customer_key, greatest(sum(p.revenue), 0.0) as revenue
+    from customer_periods($grain, cast($as_of::date - interval 12 month as date) + 1, $as_of, $data_as_of) as p
+    inner join scoped_customers as c on c.customer_key = p.customer_key
+    where p.period >= c.cohort
+    group by p.customer_key
 ),
 ranked as (
-    -- customer_id breaks ties so that the running sums do not depend on the order of the input rows.
+    -- customer_key breaks ties so that the running sums do not depend on the order of the input rows.
     select revenue,
            row_number() over by_revenue as customers_below,
            count(*) over () as customers,
            sum(revenue) over () as total_revenue,
            sum(revenue) over (by_revenue rows between unbounded preceding and current row) as cumulative_revenue
     from customer_revenue
-    window by_revenue as (order by revenue, customer_id)
+    window by_revenue as (order by revenue, customer_key)
 ),
 summary as (
     select

@@ -17,49 +17,47 @@
 -- every other period has cur = prev = 0 and moves nothing.
 with
 scoped_customers as (
-    select customer_id, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
+    select customer_key, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
            region
     from customers
     where $end::date is null or signup_date <= $end::date
 ),
 last_period as (
-    select period_start(coalesce(least($end::date, max(transaction_date)), max(transaction_date)), $grain) as period
-    from transactions
+    select period_start(coalesce(least($end::date, $data_as_of::date), $data_as_of::date), $grain) as period
 ),
-customer_periods as (
-    select t.customer_id, period_start(t.transaction_date, $grain) as period, sum(t.amount) as revenue
-    from transactions as t
-    inner join scoped_customers as c on c.customer_id = t.customer_id
-    where ($end::date is null or t.transaction_date <= $end::date)
-      and period_start(t.transaction_date, $grain) >= c.cohort
-    group by t.customer_id, period_start(t.transaction_date, $grain)
+customer_revenue as (
+    -- From the customer x month rollup (queries/rollup.sql).
+    select p.customer_key, p.period, p.revenue
+    from customer_periods($grain, null, $end, $data_as_of) as p
+    inner join scoped_customers as c on c.customer_key = p.customer_key
+    where p.period >= c.cohort
 ),
 stepped as (
-    select customer_id, period, revenue,
+    select customer_key, period, revenue,
            cast(case $grain when 'week' then period + interval 7 day
                             when 'month' then period + interval 1 month
                             else period + interval 3 month end as date) as following_period
-    from customer_periods
+    from customer_revenue
 ),
 sequenced as (
-    select customer_id, period, revenue, following_period,
+    select customer_key, period, revenue, following_period,
            lag(following_period) over by_customer as after_previous,
            lag(revenue) over by_customer as previous_revenue,
            lead(period) over by_customer as next_period,
-           coalesce(max(revenue) over (partition by customer_id order by period
+           coalesce(max(revenue) over (partition by customer_key order by period
                                        rows between unbounded preceding and 1 preceding) > 0, false) as paid_before
     from stepped
-    window by_customer as (partition by customer_id order by period)
+    window by_customer as (partition by customer_key order by period)
 ),
 steps as (
     -- Periods with transactions: prev is the previous period's revenue, or 0 when there was a gap.
-    select customer_id, period,
+    select customer_key, period,
            case when after_previous = period then previous_revenue else 0.0 end as prev,
            revenue as cur, paid_before
     from sequenced
     union all
     -- The first period without transactions after one with them: cur = 0.
-    select customer_id, following_period as period, revenue as prev, 0.0 as cur, true as paid_before
+    select customer_key, following_period as period, revenue as prev, 0.0 as cur, true as paid_before
     from sequenced
     where (next_period is null or next_period > following_period)
       and following_period <= (select period from last_period)
@@ -75,7 +73,7 @@ classified as (
            least(s.cur, 0.0) - least(s.prev, 0.0) as net_refunds,
            s.cur - s.prev as net_change
     from steps as s
-    inner join scoped_customers as c on c.customer_id = s.customer_id
+    inner join scoped_customers as c on c.customer_key = s.customer_key
 ),
 final as (
     select period, segment, channel, region,

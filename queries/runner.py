@@ -21,9 +21,10 @@ import hashlib
 import os
 import re
 import threading
+import time
 import tomllib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -51,6 +52,8 @@ _DATE_TYPES = {
 }
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
+_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods)\b")
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,9 @@ class DataSource:
     _cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _cache_bytes: int = field(default=0, repr=False)
+    _rollup_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Seconds the rollup took to build (None until a query needed it).
+    rollup_seconds: float | None = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -216,27 +222,58 @@ class DataSource:
                                        f"or a {export}/ folder of Parquet files.")]
                 raise DataUnavailable(export, related)
 
-    def run(self, name: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def run(self, name: str, params: Mapping[str, Any] | None = None, cache: bool = True) -> pl.DataFrame:
         """Run ``queries/NAME.sql`` with its ``$parameters`` bound from ``params`` and return a Polars frame.
 
         Parameters the query does not mention are ignored, so callers can pass one set of filter values to
         every query. Results are cached per data version (this object) on (query, parameters), bounded to
-        ``RESULT_CACHE_ENTRIES`` results and ``RESULT_CACHE_BYTES`` bytes, least recently used out first.
+        ``RESULT_CACHE_ENTRIES`` results and ``RESULT_CACHE_BYTES`` bytes, least recently used out first;
+        ``cache=False`` skips the cache for big intermediate results that a :meth:`memo` digests.
         """
         sql = load_sql(name)
         wanted = set(_PARAM_RE.findall(sql))
         params = dict(params or {})
+        # $data_as_of, the latest transaction date, is bound by the runner for the rollup's macros.
+        params["data_as_of"] = self.as_of
         missing = wanted - params.keys()
         if missing:
             raise ValueError(f"query {name!r} needs parameters {sorted(missing)}")
         bound = {key: params[key] for key in sorted(wanted)}
+        if self.rollup_seconds is None and _ROLLUP_RE.search(sql):
+            self._build_rollup()
         key = (name, tuple((k, _freeze(v)) for k, v in bound.items()))
+        cached = self._recall(key)
+        if cached is not None:
+            return cached
+        with self._con.cursor() as cur:
+            result = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
+        if cache:
+            self._remember(key, result)
+        return result
+
+    def memo(self, name: str, args: tuple[Any, ...], compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """A frame derived from query results, computed once per data version for ``(name, args)``.
+
+        For analytics that are costly to derive from big query results but small once derived (e.g. net revenue
+        retention per month end x segment x channel x region): kept in the same bounded cache as query results,
+        so a filter change only filters and sums the small frame. ``args`` must be small hashable values.
+        """
+        key = ("memo:" + name, _freeze(args))
+        cached = self._recall(key)
+        if cached is not None:
+            return cached
+        result = compute()
+        self._remember(key, result)
+        return result
+
+    def _recall(self, key: tuple[Any, ...]) -> pl.DataFrame | None:
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        with self._con.cursor() as cur:
-            result = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
+        return None
+
+    def _remember(self, key: tuple[Any, ...], result: pl.DataFrame) -> None:
         size = int(result.estimated_size())
         with self._cache_lock:
             if key not in self._cache:
@@ -247,7 +284,21 @@ class DataSource:
                                             or self._cache_bytes > RESULT_CACHE_BYTES):
                 _, evicted = self._cache.popitem(last=False)
                 self._cache_bytes -= int(evicted.estimated_size())
-        return result
+
+    def _build_rollup(self) -> None:
+        """Create the customer x month rollup and its macros (queries/rollup.sql), once per data version.
+
+        Lazy, because the Data health page never needs it; under a lock, because Streamlit runs sessions in
+        threads. Raises :class:`DataUnavailable` when customers or transactions are not usable.
+        """
+        self.require("customers", "transactions")
+        with self._rollup_lock:
+            if self.rollup_seconds is not None:
+                return
+            started = time.perf_counter()
+            with self._con.cursor() as cur:
+                cur.execute(load_sql("rollup"))
+            self.rollup_seconds = time.perf_counter() - started
 
     def close(self) -> None:
         self._con.close()
@@ -394,8 +445,12 @@ def _register_export(
     con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
     # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
     # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
+    # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
+    # order: numbering in customer_id order doubled the cost of this table (a sort of every id).
+    surrogate = key.removesuffix("_id") + "_key"
     con.execute(
-        f"create table {name} as select * exclude (row_rank) from ("
+        f"create table {name} as select * exclude (row_rank), "
+        f"cast(row_number() over () as integer) as {surrogate} from ("
         f"select *, row_number() over (partition by {key} order by {order}, {key}) as row_rank "
         f"from {name}_all where {key} is not null and {order} is not null) as ranked where row_rank = 1"
     )

@@ -18,7 +18,7 @@
 with
 scoped_customers as (
     select
-        customer_id, signup_date, churn_date, segment, acquisition_channel as channel, region,
+        customer_key, signup_date, churn_date, segment, acquisition_channel as channel, region,
         case
             when signup_date > $as_of::date then 'signed up after the as-of date'
             when $churn_definition = 'explicit' and churn_date < signup_date then 'churn date before signup date'
@@ -30,17 +30,15 @@ scoped_customers as (
       and ($start::date is null or signup_date >= $start::date)
 ),
 purchases as (
-    -- One pass over the transactions, before the join: the pass is what costs at 10M rows. The sort key of
-    -- arg_min orders by day, then by the larger amount (amounts below 1e7 keep days apart), so that the
-    -- result does not depend on the order rows are read in.
+    -- From the customer x month rollup (queries/rollup.sql): each month's last positive day and first positive
+    -- value, so that no pass over the transactions is needed.
     select
-        customer_id,
-        max(transaction_date) as last_active,
-        arg_min(amount, date_diff('day', date '2000-01-01', transaction_date) * 1e7 - least(amount, 9999999.0))
-            as first_value
-    from transactions
-    where amount > 0 and transaction_date <= $as_of::date
-    group by customer_id
+        customer_key,
+        max(last_positive_date) as last_active,
+        arg_min(first_positive_value, month) as first_value
+    from customer_months_between(null, $as_of, $data_as_of)
+    where positive
+    group by customer_key
 ),
 spans as (
     select
@@ -54,7 +52,7 @@ spans as (
                  <= $as_of::date then greatest(c.signup_date, coalesce(p.last_active, c.signup_date))
         end as churned_on
     from scoped_customers as c
-    left join purchases as p on p.customer_id = c.customer_id
+    left join purchases as p on p.customer_key = c.customer_key
 ),
 cuts as (
     select

@@ -119,12 +119,13 @@ def test_unknown_query_name_is_refused(make_source):
 def test_result_cache_is_bounded_by_bytes(make_source, monkeypatch):
     import queries.runner as runner
     source = make_source(customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
-    # One row each (Q1 2024): three results of the same size.
-    params = [Filters(grain="quarter", segment=s).sql_params() for s in ((), ("pro",), ("starter",))]
+    # Quarterly, from three start dates in Q1 2024: one row per segment x channel x region each, same size.
+    starts = [d("2024-01-01"), d("2024-01-02"), d("2024-01-03")]
+    params = [{"grain": "quarter", "start": s, "end": None} for s in starts]
     size = int(source.run("activity_by_period", params[0]).estimated_size())
     monkeypatch.setattr(runner, "RESULT_CACHE_BYTES", size * 2)
     for p in params[1:]:
-        source.run("activity_by_period", p)
+        assert int(source.run("activity_by_period", p).estimated_size()) == size
     # The third result does not fit beside two others in two results' bytes: the oldest went.
     assert len(source._cache) == 2 and source._cache_bytes == 2 * size
-    assert [dict(k[1])["segments"] for k in source._cache] == [("pro",), ("starter",)]
+    assert [dict(k[1])["start"] for k in source._cache] == starts[1:]

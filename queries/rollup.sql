@@ -1,0 +1,113 @@
+-- Grain: customer_months, one row per known customer x calendar month with transactions (a table), and the
+-- macros customer_months_between / customer_periods that every cube query reads instead of the transactions.
+-- Parameters: none (DDL the runner runs once per data version, the first time a query needs it; the macros
+--   take theirs as arguments). At 10M transactions it has ~8M rows and takes a few seconds to build; each
+--   query over it then takes a fraction of a second (docs/performance.md).
+--
+-- customer_months: one row per known customer (customers.customer_key) x calendar month with transactions.
+--   revenue: sum of amount (net of refunds); known_margin: sum of gross_margin where given;
+--   revenue_without_margin: sum of amount where gross_margin is not given; transactions: count of rows;
+--   positive: some transaction of the month has a positive amount (the customer was active);
+--   last_positive_date: the latest day of the month with a positive amount;
+--   first_positive_value: the amount of the month's first transaction with a positive amount (on a day with
+--   several, the largest; the sort key keeps days apart for amounts below 1e7), as survival_spans defines it.
+--   Transactions of unknown customers are not in it (the Data health page counts them).
+create table customer_months as
+select
+    c.customer_key,
+    cast(date_trunc('month', t.transaction_date) as date) as month,
+    sum(t.amount) as revenue,
+    coalesce(sum(t.gross_margin), 0.0) as known_margin,
+    coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
+    count(*) as transactions,
+    max(t.amount) > 0 as positive,
+    max(t.transaction_date) filter (where t.amount > 0) as last_positive_date,
+    arg_min(t.amount, date_diff('day', date '2000-01-01', t.transaction_date) * 1e7 - least(t.amount, 9999999.0))
+        filter (where t.amount > 0) as first_positive_value
+from transactions as t
+inner join customers as c on c.customer_id = t.customer_id
+where t.transaction_date is not null
+group by all;
+
+-- first_whole_month(start_date): the first day of the first whole month from start_date on (null: open).
+create macro first_whole_month(start_date) as (
+    case
+        when cast(start_date as date) is null then null
+        when day(cast(start_date as date)) = 1 then cast(start_date as date)
+        else last_day(cast(start_date as date)) + 1
+    end
+);
+
+-- cut_month(end_date, last_date): the first day of the month that end_date cuts in two (null: none is cut,
+-- because end_date is open, a month's last day, or on/after last_date, the latest transaction date).
+create macro cut_month(end_date, last_date) as (
+    case
+        when cast(end_date as date) is null or cast(end_date as date) >= cast(last_date as date) then null
+        when last_day(cast(end_date as date)) = cast(end_date as date) then null
+        else cast(date_trunc('month', cast(end_date as date)) as date)
+    end
+);
+
+-- customer_months_between(start_date, end_date, last_date): customer_months restricted to transactions dated
+-- from start_date to end_date (inclusive; null = open). last_date: the latest transaction date (queries pass
+-- $data_as_of, which the runner binds). Whole months inside the range come from the rollup; the days of a month
+-- the range cuts (a start after the 1st; an end before both its month's last day and last_date) are
+-- aggregated from the transactions, so the result equals aggregating the transactions of the range. Every
+-- condition is on the arguments alone, so that DuckDB folds it and skips the transactions when no month is
+-- cut. Same columns as customer_months.
+create macro customer_months_between(start_date, end_date, last_date) as table
+select m.*
+from customer_months as m
+where (first_whole_month(start_date) is null or m.month >= first_whole_month(start_date))
+  and (cast(end_date as date) is null or m.month <= cast(end_date as date))
+  and (cut_month(end_date, last_date) is null or m.month < cut_month(end_date, last_date))
+union all
+select
+    c.customer_key,
+    cast(date_trunc('month', t.transaction_date) as date) as month,
+    sum(t.amount) as revenue,
+    coalesce(sum(t.gross_margin), 0.0) as known_margin,
+    coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
+    count(*) as transactions,
+    max(t.amount) > 0 as positive,
+    max(t.transaction_date) filter (where t.amount > 0) as last_positive_date,
+    arg_min(t.amount, date_diff('day', date '2000-01-01', t.transaction_date) * 1e7 - least(t.amount, 9999999.0))
+        filter (where t.amount > 0) as first_positive_value
+from transactions as t
+inner join customers as c on c.customer_id = t.customer_id
+where (first_whole_month(start_date) <> cast(start_date as date) or cut_month(end_date, last_date) is not null)
+  and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
+  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
+  and (t.transaction_date < first_whole_month(start_date) or t.transaction_date >= cut_month(end_date, last_date))
+group by all;
+
+-- customer_periods(grain, start_date, end_date, last_date): one row per known customer x period (week / month /
+-- quarter) with transactions from start_date to end_date (null = open): revenue, known_margin,
+-- revenue_without_margin, transactions, positive. Months and quarters come from customer_months_between; weeks
+-- (which straddle months) from the transactions.
+create macro customer_periods(grain, start_date, end_date, last_date) as table
+with
+months as (
+    select * from customer_months_between(start_date, end_date, last_date) where grain <> 'week'
+)
+select customer_key, month as period, revenue, known_margin, revenue_without_margin, transactions, positive
+from months
+where grain = 'month'
+union all
+select customer_key, cast(date_trunc('quarter', month) as date) as period, sum(revenue), sum(known_margin),
+       sum(revenue_without_margin), sum(transactions), bool_or(positive)
+from months
+where grain = 'quarter'
+group by all
+union all
+select
+    c.customer_key, cast(date_trunc('week', t.transaction_date) as date) as period,
+    sum(t.amount), coalesce(sum(t.gross_margin), 0.0),
+    coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0), count(*), max(t.amount) > 0
+from transactions as t
+inner join customers as c on c.customer_id = t.customer_id
+where grain = 'week'
+  and t.transaction_date is not null
+  and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
+  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
+group by all;

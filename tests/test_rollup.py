@@ -1,0 +1,114 @@
+"""The customer x month rollup (queries/rollup.sql) answers exactly what aggregating the transactions would.
+
+Every cube query reads the rollup through ``customer_periods`` / ``customer_months_between``; these tests pin
+those two macros to a direct aggregation of the transactions on random data, for every grain and for windows
+that start and end on the 1st, mid-month, on a month's last day, on the last transaction date and after it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from analytics.health import data_health
+from tests.conftest import SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d
+
+RAW_PERIODS = """
+select t.customer_id, cast(date_trunc($grain, t.transaction_date) as date) as period,
+       round(sum(t.amount), 6) as revenue, round(coalesce(sum(t.gross_margin), 0.0), 6) as known_margin,
+       round(coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0), 6) as revenue_without_margin,
+       count(*) as transactions, max(t.amount) > 0 as positive
+from transactions as t
+inner join customers as c on c.customer_id = t.customer_id
+where ($start::date is null or t.transaction_date >= $start::date)
+  and ($end::date is null or t.transaction_date <= $end::date)
+group by all
+order by all
+"""
+ROLLUP_PERIODS = """
+select c.customer_id, p.period, round(p.revenue, 6) as revenue, round(p.known_margin, 6) as known_margin,
+       round(p.revenue_without_margin, 6) as revenue_without_margin, p.transactions, p.positive
+from customer_periods($grain, $start, $end, $data_as_of) as p
+inner join customers as c on c.customer_key = p.customer_key
+order by all
+"""
+RAW_PURCHASES = """
+select t.customer_id, max(t.transaction_date) as last_active,
+       arg_min(t.amount, date_diff('day', date '2000-01-01', t.transaction_date) * 1e7 - least(t.amount, 9999999.0))
+           as first_value
+from transactions as t
+inner join customers as c on c.customer_id = t.customer_id
+where t.amount > 0 and ($start::date is null or t.transaction_date >= $start::date)
+  and ($end::date is null or t.transaction_date <= $end::date)
+group by all
+order by all
+"""
+ROLLUP_PURCHASES = """
+select c.customer_id, max(m.last_positive_date) as last_active, arg_min(m.first_positive_value, m.month) as first_value
+from customer_months_between($start, $end, $data_as_of) as m
+inner join customers as c on c.customer_key = m.customer_key
+where m.positive
+group by all
+order by all
+"""
+
+
+def _random_exports(seed: int) -> tuple[dict, dict]:
+    rng = random.Random(seed)
+    ids = [f"c{i}" for i in range(30)]
+    customers = {"customer_id": ids, "signup_date": [date(2024, 1, 1) + timedelta(days=rng.randrange(200))
+                                                     for _ in ids]}
+    rows = 400
+    customer_ids = [rng.choice(ids + ["unknown"]) for _ in range(rows)]
+    days = [date(2024, 1, 1) + timedelta(days=rng.randrange(300)) for _ in range(rows)]
+    # Refunds, zero amounts, equal amounts on one day, and a gross margin given on some rows only.
+    amounts = [rng.choice([-25.0, 0.0, 10.0, 10.0, 42.5, round(rng.uniform(-5, 300), 2)]) for _ in range(rows)]
+    margins = [None if rng.random() < 0.5 else round(a * 0.4, 2) for a in amounts]
+    transactions = {"transaction_id": [f"t{i}" for i in range(rows)], "customer_id": customer_ids,
+                    "transaction_date": days, "amount": amounts, "gross_margin": margins}
+    return customers, transactions
+
+
+def _query(source, sql: str, params: dict) -> list[tuple]:
+    source.run("cohort_sizes", {"grain": "month", "end": None})  # builds the rollup
+    with source._con.cursor() as cur:
+        return cur.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).fetchall()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rollup_equals_aggregating_the_transactions(make_source, seed):
+    customers, transactions = _random_exports(seed)
+    source = make_source(customers=customers, transactions=transactions)
+    last = source.as_of
+    starts = [None, d("2024-03-01"), d("2024-03-17"), d("2024-04-30")]
+    ends = [None, d("2024-06-15"), d("2024-06-30"), d("2024-07-01"), last, last - timedelta(days=1),
+            last + timedelta(days=40)]
+    checked = 0
+    for start, end in itertools.product(starts, ends):
+        if start and end and start > end:
+            continue
+        params = {"start": start, "end": end, "data_as_of": last}
+        for grain in ("week", "month", "quarter"):
+            raw = _query(source, RAW_PERIODS, params | {"grain": grain})
+            assert raw, (start, end, grain)
+            assert _query(source, ROLLUP_PERIODS, params | {"grain": grain}) == raw, (start, end, grain)
+        assert _query(source, ROLLUP_PURCHASES, params) == _query(source, RAW_PURCHASES, params), (start, end)
+        checked += 1
+    assert checked == 28
+
+
+def test_rollup_is_built_once_and_only_when_needed(make_source):
+    source = make_source(customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    data_health(source)
+    assert source.rollup_seconds is None  # the Data health page never pays for it
+    source.run("cohort_sizes", {"grain": "month", "end": None})
+    built = source.rollup_seconds
+    assert built is not None
+    source.run("cohort_activity", {"grain": "quarter", "end": None})
+    assert source.rollup_seconds == built
+    with source._con.cursor() as cur:
+        assert cur.sql("select count(*) from customer_months").fetchall() == [(5,)]
