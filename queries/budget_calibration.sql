@@ -22,11 +22,10 @@ all_customers as (
     where signup_date <= $as_of::date
 ),
 purchases as (
-    -- From the customer x month rollup (queries/rollup.sql).
-    select customer_key, max(last_positive_date) as last_active
-    from customer_months_between(null, $as_of, $data_as_of)
-    where $churn_definition = 'inactivity' and positive
-    group by customer_key
+    -- From the rollup (queries/rollup.sql): each customer's last positive day.
+    select customer_key, last_positive_date as last_active
+    from customer_activity_until($as_of, $data_as_of)
+    where $churn_definition = 'inactivity'
 ),
 lifetimes as (
     select

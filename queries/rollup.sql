@@ -29,6 +29,16 @@ inner join customers as c on c.customer_id = t.customer_id
 where t.transaction_date is not null
 group by all;
 
+-- customer_activity: one row per known customer with a positive transaction: last_positive_date (the latest
+--   day with a positive amount) and first_positive_value (as in customer_months, over all months). What the
+--   survival fit and the budget calibration need per customer when they look at all the data.
+create table customer_activity as
+select customer_key, max(last_positive_date) as last_positive_date,
+       arg_min(first_positive_value, month) as first_positive_value
+from customer_months
+where positive
+group by customer_key;
+
 -- first_whole_month(start_date): the first day of the first whole month from start_date on (null: open).
 create macro first_whole_month(start_date) as (
     case
@@ -111,3 +121,15 @@ where grain = 'week'
   and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
   and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
 group by all;
+
+-- customer_activity_until(as_of, last_date): customer_activity counting transactions up to as_of only: the
+-- table itself when as_of is null or on/after last_date (the latest transaction date), else from the months.
+create macro customer_activity_until(as_of, last_date) as table
+select customer_key, last_positive_date, first_positive_value
+from customer_activity
+where cast(as_of as date) is null or cast(as_of as date) >= cast(last_date as date)
+union all
+select customer_key, max(last_positive_date), arg_min(first_positive_value, month)
+from customer_months_between(null, as_of, last_date)
+where cast(as_of as date) < cast(last_date as date) and positive
+group by customer_key;

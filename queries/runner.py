@@ -53,7 +53,7 @@ _DATE_TYPES = {
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
-_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods)\b")
+_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until)\b")
 
 
 @dataclass(frozen=True)

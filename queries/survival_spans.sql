@@ -30,15 +30,9 @@ scoped_customers as (
       and ($start::date is null or signup_date >= $start::date)
 ),
 purchases as (
-    -- From the customer x month rollup (queries/rollup.sql): each month's last positive day and first positive
-    -- value, so that no pass over the transactions is needed.
-    select
-        customer_key,
-        max(last_positive_date) as last_active,
-        arg_min(first_positive_value, month) as first_value
-    from customer_months_between(null, $as_of, $data_as_of)
-    where positive
-    group by customer_key
+    -- From the rollup (queries/rollup.sql): each customer's last positive day and first positive value.
+    select customer_key, last_positive_date as last_active, first_positive_value as first_value
+    from customer_activity_until($as_of, $data_as_of)
 ),
 spans as (
     select
