@@ -52,6 +52,15 @@ _DATE_TYPES = {
 }
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Where the rollup is kept between processes: ``RETENTION_CACHE_DIR`` (``off`` to keep nothing on disk), else
+#: ``$XDG_CACHE_HOME/retention-dashboard``, else ``~/.cache/retention-dashboard``. Never the data folder.
+CACHE_ENV = "RETENTION_CACHE_DIR"
+#: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
+CACHE_KEEP = 3
+#: The tables kept on disk: the de-duplicated customers (their customer_key numbers the rollup) and the rollup.
+CACHED_TABLES = ("customers", "customer_months", "customer_activity")
+_CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
+_CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
 _ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until)\b")
 
@@ -157,8 +166,11 @@ class DataSource:
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _cache_bytes: int = field(default=0, repr=False)
     _rollup_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: Seconds the rollup took to build (None until a query needed it).
+    #: Seconds the rollup took to build or load (None until a query needed it), and which it was.
     rollup_seconds: float | None = None
+    rollup_origin: Literal["built", "loaded"] | None = None
+    #: This data version's folder in the rollup cache (None: caching is off).
+    cache_dir: Path | None = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -170,6 +182,7 @@ class DataSource:
         con.execute(load_sql("macros"))
         problems: list[Problem] = []
         files = discover_exports(data_dir) if data_dir.is_dir() else {name: [] for name in EXPORTS}
+        cache_dir = _cache_dir(data_dir, fingerprint) if data_dir.is_dir() else None
         usable: set[str] = set()
         row_counts: dict[str, int] = {}
         column_map: dict[str, dict[str, str]] = {}
@@ -185,7 +198,7 @@ class DataSource:
             problems.extend(mapping_problems)
             for spec in EXPORTS.values():
                 export_problems, mapped = _register_export(con, data_dir, spec, files[spec.name],
-                                                           mapping.get(spec.name, {}))
+                                                           mapping.get(spec.name, {}), cache_dir)
                 problems.extend(export_problems)
                 column_map[spec.name] = mapped
                 if files[spec.name] and not any(p.level == "error" for p in export_problems):
@@ -203,8 +216,10 @@ class DataSource:
         if "transactions" in usable:
             as_of = con.sql("select max(transaction_date) from transactions").fetchall()[0][0]
 
-        _lock_down(con, data_dir)
-        return cls(data_dir, fingerprint, files, problems, usable, row_counts, as_of, column_map, con)
+        _lock_down(con, data_dir, cache_dir)
+        source = cls(data_dir, fingerprint, files, problems, usable, row_counts, as_of, column_map, con)
+        source.cache_dir = cache_dir
+        return source
 
     # ------------------------------------------------------------------ queries
     def has(self, export: str) -> bool:
@@ -289,19 +304,120 @@ class DataSource:
         """Create the customer x month rollup and its macros (queries/rollup.sql), once per data version.
 
         Lazy, because the Data health page never needs it; under a lock, because Streamlit runs sessions in
-        threads. Raises :class:`DataUnavailable` when customers or transactions are not usable.
+        threads. Loaded from the rollup cache when an earlier process saved it for this data version (same
+        files, same code), else built and saved there. Raises :class:`DataUnavailable` when customers or
+        transactions are not usable.
         """
         self.require("customers", "transactions")
         with self._rollup_lock:
             if self.rollup_seconds is not None:
                 return
             started = time.perf_counter()
+            saved = _saved_copy(self.cache_dir)
             with self._con.cursor() as cur:
-                cur.execute(load_sql("rollup"))
+                if saved is not None:
+                    try:
+                        _run_rollup_sql(cur, saved)
+                        self.rollup_origin = "loaded"
+                    except duckdb.Error:
+                        saved = None  # an unreadable copy: build afresh (the tables are replaced below)
+                if saved is None:
+                    _run_rollup_sql(cur, None)
+                    self.rollup_origin = "built"
+                    _save_copy(cur, self.cache_dir)
             self.rollup_seconds = time.perf_counter() - started
 
     def close(self) -> None:
         self._con.close()
+
+
+# ---------------------------------------------------------------------- the rollup and its cache on disk
+@cache
+def _code_version() -> str:
+    """A hash of the code that shapes the cached tables: a change to it makes earlier copies stale."""
+    digest = hashlib.sha256()
+    for name in ("runner.py", "contract.py", "rollup.sql"):
+        digest.update((QUERY_DIR / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def cache_root() -> Path | None:
+    """The folder holding one sub-folder per cached data version, or None when caching is off."""
+    value = os.environ.get(CACHE_ENV)
+    if value is not None:
+        return None if value.strip().lower() in ("", "off", "none", "0") else Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "retention-dashboard"
+
+
+def _cache_dir(data_dir: Path, fingerprint: str) -> Path | None:
+    """This data version's cache folder (created), or None: caching off, unwritable, or inside the data folder."""
+    root = cache_root()
+    if root is None:
+        return None
+    root = root.resolve()
+    if root == data_dir or data_dir in root.parents:
+        return None  # the app never writes into the user's data folder
+    folder = root / f"{fingerprint}-{_code_version()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # most recently used: the pruning keeps it
+    except OSError:
+        return None
+    return folder
+
+
+def _saved_copy(folder: Path | None) -> Path | None:
+    """The folder when it holds a complete copy of every cached table (the marker is written last)."""
+    if folder is None or not (folder / "complete").is_file():
+        return None
+    return folder if all((folder / f"{name}.parquet").is_file() for name in CACHED_TABLES) else None
+
+
+def _run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
+    """Run queries/rollup.sql statement by statement; its tables come from ``saved`` when given."""
+    code = "\n".join(line for line in load_sql("rollup").splitlines() if not line.lstrip().startswith("--"))
+    for statement in code.split(";\n"):
+        if not statement.strip():
+            continue
+        table = _CREATE_TABLE_RE.search(statement)
+        if saved is not None and table and table.group(1) in CACHED_TABLES:
+            cur.execute(f"create or replace table {table.group(1)} as select * from read_parquet($path)",
+                        {"path": str(saved / f"{table.group(1)}.parquet")})
+        else:
+            cur.execute(re.sub(r"^create (table|macro) ", r"create or replace \1 ", statement, count=1, flags=re.M))
+
+
+def _save_copy(cur: duckdb.DuckDBPyConnection, folder: Path | None) -> None:
+    """Write the cached tables into ``folder`` (each file atomically, the marker last); then prune old versions.
+
+    Best effort: a full disk or a read-only cache only costs the next process a rebuild.
+    """
+    if folder is None:
+        return
+    try:
+        for name in CACHED_TABLES:
+            final = folder / f"{name}.parquet"
+            partial = folder / f"{name}.parquet.{os.getpid()}-{threading.get_ident()}.partial"
+            cur.table(name).write_parquet(str(partial))
+            os.replace(partial, final)
+        (folder / "complete").write_text(f"{date.today().isoformat()}\n")
+    except (OSError, duckdb.Error):
+        return
+    _prune(folder.parent)
+
+
+def _prune(root: Path) -> None:
+    """Keep the ``CACHE_KEEP`` most recently used data versions; delete the others (only our own folders)."""
+    try:
+        versions = sorted((p for p in root.iterdir() if p.is_dir() and _CACHE_NAME_RE.match(p.name)),
+                          key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in versions[CACHE_KEEP:]:
+            for child in old.iterdir():
+                child.unlink()
+            old.rmdir()
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------------- helpers of open()
@@ -367,6 +483,7 @@ def _register_export(
     spec: ExportSpec,
     files: list[Path],
     mapping: dict[str, str],
+    cache_dir: Path | None = None,
 ) -> tuple[list[Problem], dict[str, str]]:
     """Check one export and, if it has no error, create ``raw_NAME`` and the normalised view ``NAME``."""
     name = spec.name
@@ -445,6 +562,18 @@ def _register_export(
     con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
     # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
     # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
+    saved = _saved_copy(cache_dir)
+    if saved is not None:
+        # The same files and code saved this table before: load it, so that its customer_key matches the saved
+        # rollup (and the de-duplication is not paid again).
+        try:
+            con.execute(f"create table {name} as select * from read_parquet($path)",
+                        {"path": str(saved / f"{name}.parquet")})
+            return [], mapped
+        except duckdb.Error:
+            con.execute(f"drop table if exists {name}")
+            # Numbered afresh below, the customers no longer match the saved rollup: forget the copy.
+            (saved / "complete").unlink(missing_ok=True)
     # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
     # order: numbering in customer_id order doubled the cost of this table (a sort of every id).
     surrogate = key.removesuffix("_id") + "_key"
@@ -504,9 +633,11 @@ def _check_type(con: duckdb.DuckDBPyConnection, export: str, col: ColumnSpec, so
                    column=col.name, file=Path(rows[0][0]).name)
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
-    """After the views exist: no file outside the data folder, no network, no way to undo it."""
-    con.execute("set allowed_directories = $dirs", {"dirs": [str(data_dir)]})
+def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path | None = None) -> None:
+    """After the views exist: no file outside the data folder (and this data version's rollup cache folder), no
+    network, no way to undo it."""
+    allowed = [str(data_dir)] + ([str(cache_dir)] if cache_dir is not None else [])
+    con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
 

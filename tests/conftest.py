@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from queries import DataSource  # noqa: E402
+
+# Tests (and the app servers the browser tests start) keep their rollup cache in a throwaway folder, never in
+# the user's ~/.cache.
+os.environ.setdefault("RETENTION_CACHE_DIR", tempfile.mkdtemp(prefix="retention-test-cache-"))
 
 
 def d(text: str) -> date:

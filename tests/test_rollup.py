@@ -122,3 +122,61 @@ def test_rollup_is_built_once_and_only_when_needed(make_source):
     assert source.rollup_seconds == built
     with source._con.cursor() as cur:
         assert cur.sql("select count(*) from customer_months").fetchall() == [(5,)]
+
+
+def _files(folder) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_rollup_is_saved_outside_the_data_folder_and_loaded_by_the_next_process(tmp_path, monkeypatch):
+    from queries import DataSource
+    from tests.conftest import write_exports
+    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "cache"))
+    customers, transactions = _random_exports(3)
+    data = write_exports(tmp_path / "data", customers=customers, transactions=transactions)
+    before = _files(data)
+    params = {"grain": "month", "end": None}
+
+    first = DataSource.open(data)
+    built = first.run("cohort_activity", params)
+    assert first.rollup_origin == "built"
+    assert first.cache_dir is not None and (tmp_path / "cache") in first.cache_dir.parents
+    assert {p.name for p in first.cache_dir.iterdir()} == {
+        "customers.parquet", "customer_months.parquet", "customer_activity.parquet", "complete"}
+    first.close()
+
+    second = DataSource.open(data)
+    assert second.run("cohort_activity", params).equals(built)
+    assert second.rollup_origin == "loaded"
+    second.close()
+
+    # A damaged copy is rebuilt, with the same answer.
+    (first.cache_dir / "customer_months.parquet").write_bytes(b"not parquet")
+    third = DataSource.open(data)
+    assert third.run("cohort_activity", params).equals(built)
+    assert third.rollup_origin == "built"
+    third.close()
+    # A damaged customers copy: they are numbered afresh, so the saved rollup (numbered like the old ones) must
+    # not be used either.
+    (first.cache_dir / "customers.parquet").write_bytes(b"not parquet")
+    fourth = DataSource.open(data)
+    assert not (first.cache_dir / "complete").exists()
+    assert fourth.run("cohort_activity", params).equals(built)
+    assert fourth.rollup_origin == "built"
+    fourth.close()
+    assert _files(data) == before  # nothing was written into the data folder
+
+
+def test_no_rollup_cache_inside_the_data_folder_or_when_off(tmp_path, monkeypatch):
+    from queries import DataSource
+    from tests.conftest import write_exports
+    data = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    before = _files(data)
+    for setting in (str(data / "cache"), "off"):
+        monkeypatch.setenv("RETENTION_CACHE_DIR", setting)
+        source = DataSource.open(data)
+        assert source.cache_dir is None
+        source.run("cohort_sizes", {"grain": "month", "end": None})
+        assert source.rollup_origin == "built"
+        source.close()
+    assert _files(data) == before
