@@ -16,14 +16,18 @@ signups as (
       and ($end::date is null or signup_date <= $end::date)
     group by all
 ),
-activity as (
-    select p.period, c.segment, c.acquisition_channel as channel, c.region,
-           count(*) filter (where p.positive) as active_customers,
-           sum(p.revenue) as revenue,
-           sum(p.transactions) as transactions
-    from customer_periods($grain, $start, $end, $data_as_of) as p
-    inner join customers as c on c.customer_key = p.customer_key
+cells as (
+    select period, combo,
+           count(*) filter (where positive) as active_customers,
+           sum(revenue) as revenue,
+           sum(transactions) as transactions
+    from customer_periods($grain, $start, $end, $data_as_of)
     group by all
+),
+activity as (
+    select c.period, g.segment, g.channel, g.region, c.active_customers, c.revenue, c.transactions
+    from cells as c
+    inner join customer_groups as g on g.combo = c.combo
 ),
 final as (
     select

@@ -66,19 +66,24 @@ signups as (
     inner join window_months as w on w.month_index = c.first_month
     group by w.month, c.segment, c.channel, c.region
 ),
-sales as (
+sales_cells as (
     -- From the customer x month rollup (queries/rollup.sql): the window's months up to $as_of.
     select
-        m.month, c.segment, c.channel, c.region,
-        sum(m.revenue) as revenue,
-        sum(m.known_margin) as known_margin,
-        sum(m.revenue_without_margin) as revenue_without_margin,
-        coalesce(sum(m.revenue) filter (where year(m.month) * 12 + month(m.month) = c.first_month), 0.0)
+        month, combo,
+        sum(revenue) as revenue,
+        sum(known_margin) as known_margin,
+        sum(revenue_without_margin) as revenue_without_margin,
+        coalesce(sum(revenue) filter (where month = cast(date_trunc('month', signup_date) as date)), 0.0)
             as new_revenue
-    from customer_months_between($window_start, least($as_of::date, last_day($window_end::date)), $data_as_of) as m
-    inner join all_customers as c on c.customer_key = m.customer_key
-    where year(m.month) * 12 + month(m.month) >= c.first_month
+    from customer_months_between($window_start, least($as_of::date, last_day($window_end::date)), $data_as_of)
+    where signup_date <= $as_of::date and month >= cast(date_trunc('month', signup_date) as date)
     group by all
+),
+sales as (
+    select s.month, g.segment, g.channel, g.region, s.revenue, s.known_margin, s.revenue_without_margin,
+           s.new_revenue
+    from sales_cells as s
+    inner join customer_groups as g on g.combo = s.combo
 ),
 combined as (
     -- Typed zeros: a bare 0.0 is a DECIMAL in DuckDB, and sums of integers are HUGEINT.

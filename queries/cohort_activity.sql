@@ -10,21 +10,21 @@
 -- out (the Data health page counts them). The window's start is applied by the caller, at period level.
 -- Reads the customer x month rollup (queries/rollup.sql) through customer_periods.
 with
-scoped_customers as (
-    select customer_key, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
-           region
-    from customers
-    where $end::date is null or signup_date <= $end::date
+cells as (
+    select period_start(signup_date, $grain) as cohort, period, combo,
+           count(*) filter (where positive) as active_customers,
+           sum(revenue) as revenue,
+           sum(known_margin) as known_margin,
+           sum(revenue_without_margin) as revenue_without_margin
+    from customer_periods($grain, null, $end, $data_as_of)
+    where ($end::date is null or signup_date <= $end::date)
+      and period >= period_start(signup_date, $grain)
+    group by all
 ),
 final as (
-    select c.cohort, p.period, c.segment, c.channel, c.region,
-           count(*) filter (where p.positive) as active_customers,
-           sum(p.revenue) as revenue,
-           sum(p.known_margin) as known_margin,
-           sum(p.revenue_without_margin) as revenue_without_margin
-    from customer_periods($grain, null, $end, $data_as_of) as p
-    inner join scoped_customers as c on c.customer_key = p.customer_key
-    where p.period >= c.cohort
-    group by all
+    select c.cohort, c.period, g.segment, g.channel, g.region, c.active_customers, c.revenue, c.known_margin,
+           c.revenue_without_margin
+    from cells as c
+    inner join customer_groups as g on g.combo = c.combo
 )
 select * from final order by cohort, period, segment, channel, region

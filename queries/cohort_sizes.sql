@@ -12,16 +12,11 @@ scoped_customers as (
     from customers
     where $end::date is null or signup_date <= $end::date
 ),
-last_activity as (
-    select customer_key, period_start(max(last_positive_date), $grain) as last_active
-    from customer_months_between(null, $end, $data_as_of)
-    where positive
-    group by customer_key
-),
 final as (
-    select c.cohort, c.segment, c.channel, c.region, l.last_active, count(*) as customers
+    select c.cohort, c.segment, c.channel, c.region, period_start(a.last_positive_date, $grain) as last_active,
+           count(*) as customers
     from scoped_customers as c
-    left join last_activity as l on l.customer_key = c.customer_key
+    left join customer_activity_until($end, $data_as_of) as a on a.customer_key = c.customer_key
     group by all
 )
 select * from final order by cohort, segment, channel, region, last_active nulls first

@@ -6,18 +6,17 @@
 -- customer's signup period, after $end, or of unknown customers are left out; so are customers who signed up
 -- after $end. The window's start is applied by the caller, at period level.
 with
-scoped_customers as (
-    select customer_key, period_start(signup_date, $grain) as cohort,
-           cast(extract(year from signup_date) as integer) as acquisition_year,
-           segment, acquisition_channel as channel, region
-    from customers
-    where $end::date is null or signup_date <= $end::date
+cells as (
+    select period, cast(extract(year from signup_date) as integer) as acquisition_year, combo,
+           sum(revenue) as revenue
+    from customer_periods($grain, null, $end, $data_as_of)
+    where ($end::date is null or signup_date <= $end::date)
+      and period >= period_start(signup_date, $grain)
+    group by all
 ),
 final as (
-    select p.period, c.acquisition_year, c.segment, c.channel, c.region, sum(p.revenue) as revenue
-    from customer_periods($grain, null, $end, $data_as_of) as p
-    inner join scoped_customers as c on c.customer_key = p.customer_key
-    where p.period >= c.cohort
-    group by p.period, c.acquisition_year, c.segment, c.channel, c.region
+    select c.period, c.acquisition_year, g.segment, g.channel, g.region, c.revenue
+    from cells as c
+    inner join customer_groups as g on g.combo = c.combo
 )
 select * from final order by period, acquisition_year, segment, channel, region

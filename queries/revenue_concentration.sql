@@ -14,22 +14,19 @@
 --   boundary counts in proportion, so it equals 1 - Lorenz(0.8)).
 -- gini: 2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n, x ascending, i = 1..n (= 1 - 2 * area under the curve).
 with
-scoped_customers as (
-    select customer_key, period_start(signup_date, $grain) as cohort
-    from customers
-    where ($end::date is null or signup_date <= $end::date)
-      and in_scope(segment, $segments::varchar[])
-      and in_scope(acquisition_channel, $channels::varchar[])
-      and in_scope(region, $regions::varchar[])
-),
 customer_revenue as (
     -- From the customer x month rollup (queries/rollup.sql): the T12M window's whole months, plus the days of
     -- the month it starts in the middle of.
-    select p.customer_key, greatest(sum(p.revenue), 0.0) as revenue
-    from customer_periods($grain, cast($as_of::date - interval 12 month as date) + 1, $as_of, $data_as_of) as p
-    inner join scoped_customers as c on c.customer_key = p.customer_key
-    where p.period >= c.cohort
-    group by p.customer_key
+    select customer_key, greatest(sum(revenue), 0.0) as revenue
+    from customer_periods($grain, cast($as_of::date - interval 12 month as date) + 1, $as_of, $data_as_of)
+    where ($end::date is null or signup_date <= $end::date)
+      and period >= period_start(signup_date, $grain)
+      and combo in (
+          select combo from customer_groups
+          where in_scope(segment, $segments::varchar[])
+            and in_scope(channel, $channels::varchar[])
+            and in_scope(region, $regions::varchar[]))
+    group by customer_key
 ),
 ranked as (
     -- customer_key breaks ties so that the running sums do not depend on the order of the input rows.

@@ -16,31 +16,25 @@
 -- Only periods with transactions and the first period after each are visited (no customer x period grid):
 -- every other period has cur = prev = 0 and moves nothing.
 with
-scoped_customers as (
-    select customer_key, period_start(signup_date, $grain) as cohort, segment, acquisition_channel as channel,
-           region
-    from customers
-    where $end::date is null or signup_date <= $end::date
-),
 last_period as (
     select period_start(coalesce(least($end::date, $data_as_of::date), $data_as_of::date), $grain) as period
 ),
 customer_revenue as (
-    -- From the customer x month rollup (queries/rollup.sql).
-    select p.customer_key, p.period, p.revenue
-    from customer_periods($grain, null, $end, $data_as_of) as p
-    inner join scoped_customers as c on c.customer_key = p.customer_key
-    where p.period >= c.cohort
+    -- From the customer x month rollup (queries/rollup.sql), with each customer's combo of groups.
+    select customer_key, combo, period, revenue
+    from customer_periods($grain, null, $end, $data_as_of)
+    where ($end::date is null or signup_date <= $end::date)
+      and period >= period_start(signup_date, $grain)
 ),
 stepped as (
-    select customer_key, period, revenue,
+    select customer_key, combo, period, revenue,
            cast(case $grain when 'week' then period + interval 7 day
                             when 'month' then period + interval 1 month
                             else period + interval 3 month end as date) as following_period
     from customer_revenue
 ),
 sequenced as (
-    select customer_key, period, revenue, following_period,
+    select customer_key, combo, period, revenue, following_period,
            lag(following_period) over by_customer as after_previous,
            lag(revenue) over by_customer as previous_revenue,
            lead(period) over by_customer as next_period,
@@ -51,20 +45,20 @@ sequenced as (
 ),
 steps as (
     -- Periods with transactions: prev is the previous period's revenue, or 0 when there was a gap.
-    select customer_key, period,
+    select customer_key, combo, period,
            case when after_previous = period then previous_revenue else 0.0 end as prev,
            revenue as cur, paid_before
     from sequenced
     union all
     -- The first period without transactions after one with them: cur = 0.
-    select customer_key, following_period as period, revenue as prev, 0.0 as cur, true as paid_before
+    select customer_key, combo, following_period as period, revenue as prev, 0.0 as cur, true as paid_before
     from sequenced
     where (next_period is null or next_period > following_period)
       and following_period <= (select period from last_period)
       and revenue <> 0
 ),
 classified as (
-    select s.period, c.segment, c.channel, c.region,
+    select s.period, s.combo,
            case when s.cur > 0 and not s.paid_before then s.cur else 0.0 end as new,
            case when s.prev > 0 and s.cur > s.prev then s.cur - s.prev else 0.0 end as expansion,
            case when s.prev > 0 and s.cur > 0 and s.cur < s.prev then s.cur - s.prev else 0.0 end as contraction,
@@ -73,14 +67,19 @@ classified as (
            least(s.cur, 0.0) - least(s.prev, 0.0) as net_refunds,
            s.cur - s.prev as net_change
     from steps as s
-    inner join scoped_customers as c on c.customer_key = s.customer_key
 ),
-final as (
-    select period, segment, channel, region,
+cells as (
+    select period, combo,
            sum(new) as new, sum(expansion) as expansion, sum(contraction) as contraction,
            sum(churned) as churned, sum(reactivated) as reactivated, sum(net_refunds) as net_refunds,
            sum(net_change) as net_change
     from classified
-    group by period, segment, channel, region
+    group by period, combo
+),
+final as (
+    select c.period, g.segment, g.channel, g.region, c.new, c.expansion, c.contraction, c.churned, c.reactivated,
+           c.net_refunds, c.net_change
+    from cells as c
+    inner join customer_groups as g on g.combo = c.combo
 )
 select * from final order by period, segment, channel, region

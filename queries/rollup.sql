@@ -4,7 +4,20 @@
 --   take theirs as arguments). At 10M transactions it has ~8M rows and takes a few seconds to build; each
 --   query over it then takes a fraction of a second (docs/performance.md).
 --
--- customer_months: one row per known customer (customers.customer_key) x calendar month with transactions.
+-- customer_groups: one row per segment x channel x region combination of the customers, numbered (combo) in
+--   that order. customer_index: each customer's integer key, signup_date and combo, by customer_id.
+create table customer_groups as
+select cast(row_number() over (order by segment, channel, region) as integer) as combo, segment, channel, region
+from (select distinct segment, acquisition_channel as channel, region from customers);
+
+create table customer_index as
+select c.customer_id, c.customer_key, c.signup_date, g.combo
+from customers as c
+inner join customer_groups as g
+    on g.segment = c.segment and g.channel = c.acquisition_channel and g.region = c.region;
+
+-- customer_months: one row per known customer (customers.customer_key) x calendar month with transactions,
+--   carrying the customer's signup_date and combo so that the cube queries need no join to the customers.
 --   revenue: sum of amount (net of refunds); known_margin: sum of gross_margin where given;
 --   revenue_without_margin: sum of amount where gross_margin is not given; transactions: count of rows;
 --   positive: some transaction of the month has a positive amount (the customer was active);
@@ -16,6 +29,8 @@ create table customer_months as
 select
     c.customer_key,
     cast(date_trunc('month', t.transaction_date) as date) as month,
+    any_value(c.signup_date) as signup_date,
+    any_value(c.combo) as combo,
     sum(t.amount) as revenue,
     coalesce(sum(t.gross_margin), 0.0) as known_margin,
     coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
@@ -25,9 +40,9 @@ select
     arg_min(t.amount, date_diff('day', date '2000-01-01', t.transaction_date) * 1e7 - least(t.amount, 9999999.0))
         filter (where t.amount > 0) as first_positive_value
 from transactions as t
-inner join customers as c on c.customer_id = t.customer_id
+inner join customer_index as c on c.customer_id = t.customer_id
 where t.transaction_date is not null
-group by all;
+group by c.customer_key, cast(date_trunc('month', t.transaction_date) as date);
 
 -- customer_activity: one row per known customer with a positive transaction: last_positive_date (the latest
 --   day with a positive amount) and first_positive_value (as in customer_months, over all months). What the
@@ -75,6 +90,8 @@ union all
 select
     c.customer_key,
     cast(date_trunc('month', t.transaction_date) as date) as month,
+    any_value(c.signup_date) as signup_date,
+    any_value(c.combo) as combo,
     sum(t.amount) as revenue,
     coalesce(sum(t.gross_margin), 0.0) as known_margin,
     coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
@@ -84,43 +101,45 @@ select
     arg_min(t.amount, date_diff('day', date '2000-01-01', t.transaction_date) * 1e7 - least(t.amount, 9999999.0))
         filter (where t.amount > 0) as first_positive_value
 from transactions as t
-inner join customers as c on c.customer_id = t.customer_id
+inner join customer_index as c on c.customer_id = t.customer_id
 where (first_whole_month(start_date) <> cast(start_date as date) or cut_month(end_date, last_date) is not null)
   and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
   and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
   and (t.transaction_date < first_whole_month(start_date) or t.transaction_date >= cut_month(end_date, last_date))
-group by all;
+group by c.customer_key, cast(date_trunc('month', t.transaction_date) as date);
 
 -- customer_periods(grain, start_date, end_date, last_date): one row per known customer x period (week / month /
--- quarter) with transactions from start_date to end_date (null = open): revenue, known_margin,
--- revenue_without_margin, transactions, positive. Months and quarters come from customer_months_between; weeks
+-- quarter) with transactions from start_date to end_date (null = open): signup_date, combo (the customer's),
+-- revenue, known_margin, revenue_without_margin, transactions, positive. Months and quarters come from customer_months_between; weeks
 -- (which straddle months) from the transactions.
 create macro customer_periods(grain, start_date, end_date, last_date) as table
 with
 months as (
     select * from customer_months_between(start_date, end_date, last_date) where grain <> 'week'
 )
-select customer_key, month as period, revenue, known_margin, revenue_without_margin, transactions, positive
+select customer_key, month as period, signup_date, combo, revenue, known_margin, revenue_without_margin,
+       transactions, positive
 from months
 where grain = 'month'
 union all
-select customer_key, cast(date_trunc('quarter', month) as date) as period, sum(revenue), sum(known_margin),
-       sum(revenue_without_margin), sum(transactions), bool_or(positive)
+select customer_key, cast(date_trunc('quarter', month) as date) as period, any_value(signup_date),
+       any_value(combo), sum(revenue), sum(known_margin), sum(revenue_without_margin), sum(transactions),
+       bool_or(positive)
 from months
 where grain = 'quarter'
-group by all
+group by customer_key, cast(date_trunc('quarter', month) as date)
 union all
 select
-    c.customer_key, cast(date_trunc('week', t.transaction_date) as date) as period,
-    sum(t.amount), coalesce(sum(t.gross_margin), 0.0),
+    c.customer_key, cast(date_trunc('week', t.transaction_date) as date) as period, any_value(c.signup_date),
+    any_value(c.combo), sum(t.amount), coalesce(sum(t.gross_margin), 0.0),
     coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0), count(*), max(t.amount) > 0
 from transactions as t
-inner join customers as c on c.customer_id = t.customer_id
+inner join customer_index as c on c.customer_id = t.customer_id
 where grain = 'week'
   and t.transaction_date is not null
   and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
   and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
-group by all;
+group by c.customer_key, cast(date_trunc('week', t.transaction_date) as date);
 
 -- customer_activity_until(as_of, last_date): customer_activity counting transactions up to as_of only: the
 -- table itself when as_of is null or on/after last_date (the latest transaction date), else from the months.

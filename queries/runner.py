@@ -57,12 +57,13 @@ _QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CACHE_ENV = "RETENTION_CACHE_DIR"
 #: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
 CACHE_KEEP = 3
-#: The tables kept on disk: the de-duplicated customers (their customer_key numbers the rollup) and the rollup.
-CACHED_TABLES = ("customers", "customer_months", "customer_activity")
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
 _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
+#: The tables kept on disk: the de-duplicated customers (their customer_key numbers the rollup) and every table
+#: of queries/rollup.sql.
+CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
-_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until)\b")
+_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index)\b")
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,8 @@ def test_rollup_is_saved_outside_the_data_folder_and_loaded_by_the_next_process(
     assert first.rollup_origin == "built"
     assert first.cache_dir is not None and (tmp_path / "cache") in first.cache_dir.parents
     assert {p.name for p in first.cache_dir.iterdir()} == {
-        "customers.parquet", "customer_months.parquet", "customer_activity.parquet", "complete"}
+        "customers.parquet", "customer_groups.parquet", "customer_index.parquet", "customer_months.parquet",
+        "customer_activity.parquet", "complete"}
     first.close()
 
     second = DataSource.open(data)
