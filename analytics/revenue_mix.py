@@ -161,7 +161,9 @@ def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
     ``revenue_movements(DataSource.open("sample_data"), Filters()).select("period", "churned").tail(3)``.
     """
     source.require("customers", "transactions")
-    rows = in_dimensions(source.run("revenue_movements", {"grain": filters.grain, "end": filters.end}), filters)
+    cells = source.memo("revenue_movements", (filters.grain, filters.end),
+                        lambda: _movement_cells(source, filters.grain, filters.end))
+    rows = in_dimensions(cells, filters)
     sums = rows.group_by("period").agg(pl.col(*MOVEMENTS, "net_change").sum())
     frame = (
         _shown_periods(source, filters, rows)
@@ -169,6 +171,82 @@ def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
         .with_columns(pl.col(*MOVEMENTS, "net_change").fill_null(0.0))
     )
     return frame.select(list(_MOVEMENT_SCHEMA)).cast(_MOVEMENT_SCHEMA).sort("period")  # type: ignore[arg-type]
+
+
+_WEEK_ZERO = date(1970, 1, 5)  # a Monday: week indexes count from it, as customer_period_revenue.sql does
+
+
+def _period_index(day: date, grain: Grain) -> int:
+    """The period's whole number, as queries/customer_period_revenue.sql numbers it."""
+    if grain == "month":
+        return day.year * 12 + day.month
+    if grain == "quarter":
+        return day.year * 4 + (day.month - 1) // 3 + 1
+    return (day - _WEEK_ZERO).days // 7
+
+
+def _period_of(index: int, grain: Grain) -> date:
+    """The first day of the period numbered ``index`` (the inverse of :func:`_period_index`)."""
+    if grain == "month":
+        return date((index - 1) // 12, (index - 1) % 12 + 1, 1)
+    if grain == "quarter":
+        return date((index - 1) // 4, ((index - 1) % 4) * 3 + 1, 1)
+    return _WEEK_ZERO + timedelta(weeks=index)
+
+
+def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.DataFrame:
+    """The movements of :func:`revenue_movements` summed per period x segment x channel x region (kept per data
+    version, grain and end, so that a filter change only filters and sums them).
+
+    Each customer's periods are followed in order, vectorised over the rows sorted by customer and period: prev is the previous row's revenue when that
+    row is the previous period (else 0, a gap); paid_before: an earlier row with revenue > 0; and after a
+    period with revenue comes a row for the following period with cur = 0 when the customer has no
+    transactions then (up to the period of the as-of bound). Every other period has cur = prev = 0 and moves
+    nothing.
+    """
+    rows = source.run("customer_period_revenue", {"grain": grain, "end": end}, cache=False)
+    as_of = min(end, source.as_of) if end and source.as_of else (source.as_of or end)
+    last_index = _period_index(period_start(as_of, grain), grain) if as_of else None
+    # Sorted on one integer key (customer, period): ~0.5 s for 8M rows, a third of sorting on the two columns.
+    rows = rows.sort(pl.col("customer_key").cast(pl.Int64) * 1_000_000 + pl.col("period_index"))
+    first = (pl.col("customer_key") != pl.col("customer_key").shift(1)).fill_null(True)
+    last = (pl.col("customer_key") != pl.col("customer_key").shift(-1)).fill_null(True)
+    paying = (pl.col("revenue") > 0).cast(pl.Int64)
+    # Paying periods before this row, over all rows, minus that count at the customer's first row.
+    before = paying.cum_sum() - paying
+    rows = rows.with_columns(
+        prev=pl.when(~first & (pl.col("period_index").shift(1) + 1 == pl.col("period_index")))
+        .then(pl.col("revenue").shift(1)).otherwise(0.0),
+        paid_before=(before - pl.when(first).then(before).forward_fill()) > 0,
+        gap_after=(last | (pl.col("period_index").shift(-1) > pl.col("period_index") + 1)) & (pl.col("revenue") != 0),
+    )
+    gaps = rows.filter(pl.col("gap_after") & (pl.col("period_index") + 1 <= (last_index or 0)))
+    steps = pl.concat([
+        rows.select("period_index", "combo", "prev", pl.col("revenue").alias("cur"), "paid_before"),
+        gaps.select((pl.col("period_index") + 1).alias("period_index"), "combo", pl.col("revenue").alias("prev"),
+                    pl.lit(0.0).alias("cur"), pl.lit(True).alias("paid_before")),
+    ])
+    prev, cur, paid = pl.col("prev"), pl.col("cur"), pl.col("paid_before")
+    moved = steps.select(
+        "period_index", "combo",
+        new=pl.when((cur > 0) & ~paid).then(cur).otherwise(0.0),
+        expansion=pl.when((prev > 0) & (cur > prev)).then(cur - prev).otherwise(0.0),
+        contraction=pl.when((prev > 0) & (cur > 0) & (cur < prev)).then(cur - prev).otherwise(0.0),
+        churned=pl.when((prev > 0) & (cur <= 0)).then(-prev).otherwise(0.0),
+        reactivated=pl.when((cur > 0) & (prev <= 0) & paid).then(cur).otherwise(0.0),
+        net_refunds=pl.min_horizontal(cur, 0.0) - pl.min_horizontal(prev, 0.0),
+        net_change=cur - prev,
+    )
+    # Grouped on one integer key (period, combo): faster than on the two columns.
+    width = int(moved["combo"].max() or 0) + 1
+    cells = (moved.group_by(pl.col("period_index").cast(pl.Int64) * width + pl.col("combo"))
+             .agg(pl.col(*MOVEMENTS, "net_change").sum())
+             .with_columns(period_index=pl.col("period_index") // width, combo=pl.col("period_index") % width))
+    cells = cells.with_columns(period=pl.Series([_period_of(i, grain) for i in cells["period_index"].to_list()],
+                                                dtype=pl.Date))
+    return (cells.join(source.run("customer_groups"), on="combo")
+            .select("period", "segment", "channel", "region", *MOVEMENTS, "net_change")
+            .sort("period", "segment", "channel", "region"))
 
 
 def _concentration_rows(source: DataSource, filters: Filters) -> pl.DataFrame:
