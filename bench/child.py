@@ -36,7 +36,8 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"page": page, "open_s": opened - started, "cold_s": cold - started,
                       "tables_s": cold - opened, "filter_change_s": statistics.median(changes),
-                      "peak_mb": peak_mb}))
+                      "peak_mb": peak_mb, "rollup_s": source.rollup_seconds or 0.0,
+                      "rollup_origin": source.rollup_origin}))
 
 
 if __name__ == "__main__":
