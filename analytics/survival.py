@@ -57,7 +57,7 @@ from lifelines.utils import restricted_mean_survival_time
 from scipy import sparse, stats
 
 from analytics.filters import Filters
-from analytics.scope import as_of_bound
+from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
 
 ChurnDefinition = Literal["explicit", "inactivity"]
@@ -125,14 +125,44 @@ def resolve_churn_definition(source: DataSource, churn_definition: ChurnDefiniti
     return churn_definition or default_churn_definition(source)
 
 
+_BAND_QUANTILES = (("band_q1", 0.25), ("band_q2", 0.5), ("band_q3", 0.75))
+
+
 def survival_spans(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
                    inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> pl.DataFrame:
-    """Aggregated survival rows (``queries/survival_spans.sql``): segment, channel, region, cohort_year,
+    """Aggregated survival rows (``queries/survival_customers.sql``, then the filter and the value bands here,
+    so that a segment / channel / region change runs no SQL): segment, channel, region, cohort_year,
     value_band (0 = never bought, 1..4 = quartile of the first-order value), duration (days), churned (bool),
     left_out (reason, or null), customers (the frequency weight), and the band cut points band_q1..band_q3.
     Rows with a ``left_out`` reason are customers no fit counts; :func:`followed` drops them.
     """
-    return source.run("survival_spans", _params(source, filters, churn_definition, inactivity_days))
+    params = _params(source, filters, churn_definition, inactivity_days)
+    key = (params["as_of"], params["start"], churn_definition, params["inactivity_days"])
+    customers = source.memo("survival_customers", key, lambda: (
+        source.run("survival_customers", params, cache=False)
+        .join(source.run("customer_groups"), on="combo").drop("combo")))
+    scoped = in_dimensions(customers, filters)
+    # Value bands: quartiles (linear interpolation) of the first-order value of the followed customers who
+    # bought, in the filtered scope; 0 = never bought.
+    values = scoped.filter(pl.col("left_out").is_null() & pl.col("first_value").is_not_null())
+    value = pl.col("first_value")
+    if values.height:
+        cuts = values.select(*(value.repeat_by("customers").explode().quantile(q, interpolation="linear")
+                               .alias(name) for name, q in _BAND_QUANTILES)).row(0)
+    else:
+        cuts = (None, None, None)
+    q1, q2, q3 = (pl.lit(c, dtype=pl.Float64) for c in cuts)
+    band = (pl.when(pl.col("left_out").is_not_null()).then(None)
+            .when(value.is_null()).then(0)
+            .when(value <= q1).then(1)
+            .when(value <= q2).then(2)
+            .when(value <= q3).then(3)
+            .otherwise(4).cast(pl.Int32))
+    keys = ["segment", "channel", "region", "cohort_year", "value_band", "duration", "churned", "left_out"]
+    return (scoped.with_columns(value_band=band)
+            .group_by(keys).agg(pl.col("customers").sum())
+            .with_columns(band_q1=q1, band_q2=q2, band_q3=q3)
+            .sort(keys, nulls_last=True))
 
 
 def followed(spans: pl.DataFrame) -> pl.DataFrame:
