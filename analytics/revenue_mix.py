@@ -24,8 +24,8 @@ shares are fractions (0.71 is shown as 71%).
 Every function takes ``(source, filters)`` and returns a Polars frame, so the page and
 ``python -m analytics export`` share one code path. The period-level tables filter the segment / channel /
 region dimensions in Polars over query results cached per (grain, end): changing those filters runs no SQL.
-The concentration is the exception: its exact Gini needs customer-level revenue, so its query takes the
-dimension lists and returns about 100 rows (~50 ms on the 200k-transaction sample).
+The movements and the concentration need customer-level rows: those are computed once per data version and
+(grain, end) (:meth:`DataSource.memo`) and the filter is applied to them in Polars too.
 """
 
 from __future__ import annotations
@@ -254,8 +254,51 @@ def _concentration_rows(source: DataSource, filters: Filters) -> pl.DataFrame:
     as_of = as_of_bound(source, filters)
     if as_of is None:
         return pl.DataFrame()
-    params = filters.sql_params() | {"as_of": as_of, "end": filters.end}
-    return source.run("revenue_concentration", params)
+    params = {"grain": filters.grain, "as_of": as_of, "end": filters.end}
+    customers = source.memo("concentration_customers", (filters.grain, as_of, filters.end), lambda: (
+        source.run("concentration_customers", params, cache=False)
+        .join(source.run("customer_groups"), on="combo").drop("combo")))
+    return _lorenz_rows(in_dimensions(customers, filters).select("customer_key", "revenue"))
+
+
+def _lorenz_rows(customers: pl.DataFrame) -> pl.DataFrame:
+    """The Lorenz curve and summary of customers' T12M revenue (definitions: :func:`revenue_concentration`).
+
+    One row per point: every customer when there are 100 or fewer, else the first customer reaching each whole
+    percent; columns customers_below, customer_share, revenue_share, customers, zero_revenue_customers,
+    total_revenue, top_20_share, gini (the summary repeated on every row).
+    """
+    n = customers.height
+    if n == 0:
+        return pl.DataFrame(schema={"customers_below": pl.Int64, "customer_share": pl.Float64,
+                                    "revenue_share": pl.Float64, "customers": pl.Int64,
+                                    "zero_revenue_customers": pl.Int64, "total_revenue": pl.Float64,
+                                    "top_20_share": pl.Float64, "gini": pl.Float64})
+    # Ascending revenue; customer_key breaks ties so that the running sums do not depend on row order.
+    ranked = customers.sort("revenue", "customer_key").with_columns(
+        customers_below=pl.int_range(1, n + 1, dtype=pl.Int64),
+        cumulative_revenue=pl.col("revenue").cum_sum(),
+    )
+    total = float(ranked["revenue"].sum())
+    i, x = pl.col("customers_below"), pl.col("revenue")
+    summary = ranked.select(
+        zero_revenue_customers=(x == 0).sum().cast(pl.Int64),
+        top_20=(x * (0.2 * n - (n - i)).clip(0.0, 1.0)).sum(),
+        weighted=(i * x).sum(),
+    ).row(0, named=True)
+    top_20_share = summary["top_20"] / total if total else None
+    gini = 2.0 * summary["weighted"] / (n * total) - (n + 1.0) / n if total else None
+    points = ranked.filter(((i * 100.0 / n).floor() > ((i - 1) * 100.0 / n).floor()) | (i == n))
+    return points.select(
+        "customers_below",
+        customer_share=i / n,
+        revenue_share=(pl.col("cumulative_revenue") / total) if total else pl.lit(None, dtype=pl.Float64),
+        customers=pl.lit(n, dtype=pl.Int64),
+        zero_revenue_customers=pl.lit(summary["zero_revenue_customers"], dtype=pl.Int64),
+        total_revenue=pl.lit(total, dtype=pl.Float64),
+        top_20_share=pl.lit(top_20_share, dtype=pl.Float64),
+        gini=pl.lit(gini, dtype=pl.Float64),
+    )
 
 
 def t12m_window(source: DataSource, filters: Filters) -> tuple[date, date] | None:
