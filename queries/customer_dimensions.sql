@@ -1,6 +1,5 @@
 -- Grain: one row per customer (the de-duplicated customers table).
 -- Parameters: none.
--- customer_key: the integer key the rollup uses; segment, channel (acquisition_channel), region: the groups the
--- filters select.
-select customer_key, segment, acquisition_channel as channel, region
-from customers
+-- customer_key: the integer key the rollup uses; combo: the customer's segment x channel x region combination
+-- (names in customer_groups).
+select customer_key, combo from customer_index
