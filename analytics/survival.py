@@ -138,19 +138,31 @@ def survival_spans(source: DataSource, filters: Filters, churn_definition: Churn
     """
     params = _params(source, filters, churn_definition, inactivity_days)
     key = (params["as_of"], params["start"], churn_definition, params["inactivity_days"])
-    customers = source.memo("survival_customers", key, lambda: (
-        source.run("survival_customers", params, cache=False)
-        .join(source.run("customer_groups"), on="combo").drop("combo")))
-    scoped = in_dimensions(customers, filters)
+    dims = (filters.segment, filters.channel, filters.region)
+    # Kept per filter too: the Overview and the Value page ask for the same spans more than once.
+    return source.memo("survival_spans", key + dims, lambda: _banded_spans(source, params, key, filters))
+
+
+def _banded_spans(source: DataSource, params: dict[str, Any], key: tuple[Any, ...],
+                  filters: Filters) -> pl.DataFrame:
+    customers = source.memo("survival_customers", key,
+                            lambda: source.run("survival_customers", params, cache=False))
+    groups = source.run("customer_groups")
+    chosen = in_dimensions(groups, filters)
+    scoped = customers if chosen.height == groups.height else customers.filter(
+        pl.col("combo").is_in(chosen["combo"].implode()))
     # Value bands: quartiles (linear interpolation) of the first-order value of the followed customers who
     # bought, in the filtered scope; 0 = never bought.
-    values = scoped.filter(pl.col("left_out").is_null() & pl.col("first_value").is_not_null())
     value = pl.col("first_value")
-    if values.height:
+    values = scoped.filter(pl.col("left_out").is_null() & value.is_not_null())
+    if not values.height:
+        cuts: tuple[float | None, ...] = (None, None, None)
+    elif values["customers"].max() == 1:  # the usual case: one customer per distinct first-order value
+        cuts = values.select(*(value.quantile(q, interpolation="linear").alias(name)
+                               for name, q in _BAND_QUANTILES)).row(0)
+    else:
         cuts = values.select(*(value.repeat_by("customers").explode().quantile(q, interpolation="linear")
                                .alias(name) for name, q in _BAND_QUANTILES)).row(0)
-    else:
-        cuts = (None, None, None)
     q1, q2, q3 = (pl.lit(c, dtype=pl.Float64) for c in cuts)
     band = (pl.when(pl.col("left_out").is_not_null()).then(None)
             .when(value.is_null()).then(0)
@@ -160,8 +172,10 @@ def survival_spans(source: DataSource, filters: Filters, churn_definition: Churn
             .otherwise(4).cast(pl.Int32))
     keys = ["segment", "channel", "region", "cohort_year", "value_band", "duration", "churned", "left_out"]
     return (scoped.with_columns(value_band=band)
-            .group_by(keys).agg(pl.col("customers").sum())
+            .group_by("combo", *keys[3:]).agg(pl.col("customers").sum())
+            .join(groups, on="combo").drop("combo")
             .with_columns(band_q1=q1, band_q2=q2, band_q3=q3)
+            .select(*keys, "customers", "band_q1", "band_q2", "band_q3")
             .sort(keys, nulls_last=True))
 
 
