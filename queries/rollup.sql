@@ -1,8 +1,10 @@
--- Grain: customer_months, one row per known customer x calendar month with transactions (a table), and the
--- macros customer_months_between / customer_periods that every cube query reads instead of the transactions.
--- Parameters: none (DDL the runner runs once per data version, the first time a query needs it; the macros
---   take theirs as arguments). At 10M transactions it has ~8M rows and takes a few seconds to build; each
---   query over it then takes a fraction of a second (docs/performance.md).
+-- Grain: the rollup: customer_months (one row per known customer x calendar month with transactions) with the
+--   small tables customer_groups, customer_index and customer_activity, and the macros customer_months_between,
+--   customer_periods and customer_activity_until that the cube queries read instead of the transactions.
+-- Parameters: none (DDL the runner runs once per data version, the first time a query needs it, or loads from
+--   the rollup cache; the macros take theirs as arguments). At 10M transactions customer_months has ~8M rows
+--   and takes a few seconds to build; each query over it then takes a fraction of a second
+--   (docs/performance.md).
 --
 -- customer_groups: one row per segment x channel x region combination of the customers, numbered (combo) in
 --   that order. customer_index: each customer's integer key, signup_date and combo, by customer_id.
