@@ -57,13 +57,12 @@ _QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 CACHE_ENV = "RETENTION_CACHE_DIR"
 #: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
 CACHE_KEEP = 3
-#: Saved tables that only the week grain, windows cut mid-month and net revenue retention read: left in their
-#: file (~0.3 s of loading saved at 10M transactions).
-READ_IN_PLACE = ("customer_index",)
+SAVED_FILE = "rollup.duckdb"
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
 _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
-#: The tables kept on disk: the de-duplicated customers (their customer_key numbers the rollup) and every table
-#: of queries/rollup.sql.
+#: The tables kept on disk, in one DuckDB database file (SAVED_FILE) that later processes attach read-only and
+#: query in place (nothing to load): the de-duplicated customers (their customer_key numbers the rollup) and
+#: every table of queries/rollup.sql.
 CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
 _ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index)\b")
@@ -175,6 +174,7 @@ class DataSource:
     rollup_origin: Literal["built", "loaded"] | None = None
     #: This data version's folder in the rollup cache (None: caching is off).
     cache_dir: Path | None = None
+    _saving: threading.Thread | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -319,6 +319,12 @@ class DataSource:
             started = time.perf_counter()
             saved = _saved_copy(self.cache_dir)
             with self._con.cursor() as cur:
+                # Only a copy whose customers this source uses: another process may have saved one since open(),
+                # numbering the customers differently from the table built here.
+                customers_saved = cur.sql("select 1 from duckdb_views() where view_name = 'customers' and "
+                                          "database_name = current_database()").fetchall()
+                if saved is not None and not customers_saved:
+                    saved = None
                 if saved is not None:
                     try:
                         _run_rollup_sql(cur, saved)
@@ -328,10 +334,24 @@ class DataSource:
                 if saved is None:
                     _run_rollup_sql(cur, None)
                     self.rollup_origin = "built"
-                    _save_copy(cur, self.cache_dir)
+            if self.rollup_origin == "built" and self.cache_dir is not None:
+                # Saved while the page computes (writing ~8M rows takes seconds at 10M transactions). Not a
+                # daemon thread: the interpreter waits for it at exit, so a copy is never cut short.
+                self._saving = threading.Thread(target=self._save, name="save-rollup")
+                self._saving.start()
             self.rollup_seconds = time.perf_counter() - started
 
+    def _save(self) -> None:
+        with self._con.cursor() as cur:
+            _save_copy(cur, self.cache_dir)
+
+    def wait_for_saved_copy(self) -> None:
+        """Block until the rollup copy being saved (if any) is on disk."""
+        if self._saving is not None:
+            self._saving.join()
+
     def close(self) -> None:
+        self.wait_for_saved_copy()
         self._con.close()
 
 
@@ -372,48 +392,69 @@ def _cache_dir(data_dir: Path, fingerprint: str) -> Path | None:
 
 
 def _saved_copy(folder: Path | None) -> Path | None:
-    """The folder when it holds a complete copy of every cached table (the marker is written last)."""
-    if folder is None or not (folder / "complete").is_file():
+    """The saved database file when the folder holds a complete one (the marker is written after it)."""
+    if folder is None or not (folder / "complete").is_file() or not (folder / SAVED_FILE).is_file():
         return None
-    return folder if all((folder / f"{name}.parquet").is_file() for name in CACHED_TABLES) else None
+    return folder / SAVED_FILE
+
+
+def _attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
+    """Attach the saved copy read-only as ``saved`` (once per connection); False when it cannot be read."""
+    try:
+        con.execute("attach if not exists $path as saved (read_only)", {"path": str(saved)})
+        tables = {row[0] for row in con.sql(
+            "select table_name from duckdb_tables() where database_name = 'saved'").fetchall()}
+    except duckdb.Error:
+        return False
+    return set(CACHED_TABLES) <= tables
 
 
 def _run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
-    """Run queries/rollup.sql statement by statement; its tables come from ``saved`` when given."""
+    """Run queries/rollup.sql statement by statement; with ``saved``, its tables are views of the saved copy."""
     code = "\n".join(line for line in load_sql("rollup").splitlines() if not line.lstrip().startswith("--"))
+    if saved is not None and not _attach_saved(cur, saved):
+        raise duckdb.IOException(f"the saved rollup {saved} cannot be read")
     for statement in code.split(";\n"):
         if not statement.strip():
             continue
         table = _CREATE_TABLE_RE.search(statement)
-        if saved is not None and table and table.group(1) in READ_IN_PLACE:
-            # Read where it lies, when a query needs it (a view over the saved file), not loaded up front.
-            cur.execute(f"drop table if exists {table.group(1)}")
-            cur.read_parquet(str(saved / f"{table.group(1)}.parquet")).create_view(table.group(1), replace=True)
-        elif saved is not None and table and table.group(1) in CACHED_TABLES:
-            cur.execute(f"create or replace table {table.group(1)} as select * from read_parquet($path)",
-                        {"path": str(saved / f"{table.group(1)}.parquet")})
-        else:
-            if table and cur.sql("select 1 from information_schema.tables where table_name = $name and "
-                                 "table_type = 'VIEW'", params={"name": table.group(1)}).fetchall():
-                cur.execute(f"drop view {table.group(1)}")  # a failed load left a view of that name
-            cur.execute(re.sub(r"^create (table|macro) ", r"create or replace \1 ", statement, count=1, flags=re.M))
+        if saved is not None and table:
+            # Queried in place from the attached file: no load (~1 s of every cold start at 10M transactions).
+            cur.execute(f"create or replace view {table.group(1)} as select * from saved.{table.group(1)}")
+            continue
+        if table and cur.sql("select 1 from information_schema.tables where table_name = $name and "
+                             "table_type = 'VIEW' and table_catalog = current_database()",
+                             params={"name": table.group(1)}).fetchall():
+            cur.execute(f"drop view {table.group(1)}")  # a failed load left a view of that name
+        cur.execute(re.sub(r"^create (table|macro) ", r"create or replace \1 ", statement, count=1, flags=re.M))
 
 
 def _save_copy(cur: duckdb.DuckDBPyConnection, folder: Path | None) -> None:
-    """Write the cached tables into ``folder`` (each file atomically, the marker last); then prune old versions.
+    """Write the cached tables into one DuckDB file in ``folder`` (atomically, the marker after it); then prune
+    old versions.
 
     Best effort: a full disk or a read-only cache only costs the next process a rebuild.
     """
     if folder is None:
         return
+    partial = folder / f"{SAVED_FILE}.{os.getpid()}-{threading.get_ident()}.partial"
+    for stale in folder.glob("*.partial"):  # left by a process killed while saving, an hour or more ago
+        try:
+            if time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink()
+        except OSError:
+            pass
     try:
-        for name in CACHED_TABLES:
-            final = folder / f"{name}.parquet"
-            partial = folder / f"{name}.parquet.{os.getpid()}-{threading.get_ident()}.partial"
-            cur.table(name).write_parquet(str(partial))
-            os.replace(partial, final)
+        cur.execute("attach $path as writing", {"path": str(partial)})
+        try:
+            for name in CACHED_TABLES:
+                cur.execute(f"create table writing.{name} as select * from {name}")
+        finally:
+            cur.execute("detach writing")
+        os.replace(partial, folder / SAVED_FILE)
         (folder / "complete").write_text(f"{date.today().isoformat()}\n")
     except (OSError, duckdb.Error):
+        partial.unlink(missing_ok=True)
         return
     _prune(folder.parent)
 
@@ -575,16 +616,13 @@ def _register_export(
     # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
     saved = _saved_copy(cache_dir)
     if saved is not None:
-        # The same files and code saved this table before: load it, so that its customer_key matches the saved
-        # rollup (and the de-duplication is not paid again).
-        try:
-            con.execute(f"create table {name} as select * from read_parquet($path)",
-                        {"path": str(saved / f"{name}.parquet")})
+        # The same files and code saved this table before: query it in place, so that its customer_key matches
+        # the saved rollup (and the de-duplication is not paid again).
+        if _attach_saved(con, saved):
+            con.execute(f"create view {name} as select * from saved.{name}")
             return [], mapped
-        except duckdb.Error:
-            con.execute(f"drop table if exists {name}")
-            # Numbered afresh below, the customers no longer match the saved rollup: forget the copy.
-            (saved / "complete").unlink(missing_ok=True)
+        # Numbered afresh below, the customers would not match the saved rollup: forget the copy.
+        (saved.parent / "complete").unlink(missing_ok=True)
     # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
     # order: numbering in customer_id order doubled the cost of this table (a sort of every id).
     surrogate = key.removesuffix("_id") + "_key"
