@@ -18,16 +18,10 @@ from customers as c
 inner join customer_groups as g
     on g.segment = c.segment and g.channel = c.acquisition_channel and g.region = c.region;
 
--- customer_months: one row per known customer (customers.customer_key) x calendar month with transactions,
---   carrying the customer's signup_date and combo so that the cube queries need no join to the customers.
---   revenue: sum of amount (net of refunds); known_margin: sum of gross_margin where given;
---   revenue_without_margin: sum of amount where gross_margin is not given; transactions: count of rows;
---   positive: some transaction of the month has a positive amount (the customer was active);
---   last_positive_date: the latest day of the month with a positive amount;
---   first_positive_value: the amount of the month's first transaction with a positive amount (on a day with
---   several, the largest; the sort key keeps days apart for amounts below 1e7), as survival_spans defines it.
---   Transactions of unknown customers are not in it (the Data health page counts them).
-create table customer_months as
+-- transaction_months(start_date, end_date, keep_before, keep_from): the transactions of known customers dated
+--   from start_date to end_date (null = open), and before keep_before or on/after keep_from (null: that side
+--   keeps none), aggregated per customer x month with the columns of customer_months below.
+create macro transaction_months(start_date, end_date, keep_before, keep_from) as table
 select
     c.customer_key,
     cast(date_trunc('month', t.transaction_date) as date) as month,
@@ -43,8 +37,23 @@ select
         filter (where t.amount > 0) as first_positive_value
 from transactions as t
 inner join customer_index as c on c.customer_id = t.customer_id
-where t.transaction_date is not null
+where (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
+  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
+  and (t.transaction_date < cast(keep_before as date) or t.transaction_date >= cast(keep_from as date))
 group by c.customer_key, cast(date_trunc('month', t.transaction_date) as date);
+
+-- customer_months: one row per known customer (customers.customer_key) x calendar month with transactions,
+--   carrying the customer's signup_date and combo so that the cube queries need no join to the customers.
+--   revenue: sum of amount (net of refunds); known_margin: sum of gross_margin where given;
+--   revenue_without_margin: sum of amount where gross_margin is not given; transactions: count of rows;
+--   positive: some transaction of the month has a positive amount (the customer was active);
+--   last_positive_date: the latest day of the month with a positive amount;
+--   first_positive_value: the amount of the month's first transaction with a positive amount (on a day with
+--   several, the largest; the sort key keeps days apart for amounts below 1e7), as survival_spans defines it.
+--   Transactions of unknown customers are not in it (the Data health page counts them).
+-- Every dated transaction.
+create table customer_months as
+select * from transaction_months(null, null, null, date '-infinity');
 
 -- customer_activity: one row per known customer with a positive transaction: last_positive_date (the latest
 --   day with a positive amount) and first_positive_value (as in customer_months, over all months). What the
@@ -89,26 +98,9 @@ where (first_whole_month(start_date) is null or m.month >= first_whole_month(sta
   and (cast(end_date as date) is null or m.month <= cast(end_date as date))
   and (cut_month(end_date, last_date) is null or m.month < cut_month(end_date, last_date))
 union all
-select
-    c.customer_key,
-    cast(date_trunc('month', t.transaction_date) as date) as month,
-    any_value(c.signup_date) as signup_date,
-    any_value(c.combo) as combo,
-    sum(t.amount) as revenue,
-    coalesce(sum(t.gross_margin), 0.0) as known_margin,
-    coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
-    count(*) as transactions,
-    max(t.amount) > 0 as positive,
-    max(t.transaction_date) filter (where t.amount > 0) as last_positive_date,
-    arg_min(t.amount, date_diff('day', date '2000-01-01', t.transaction_date) * 1e7 - least(t.amount, 9999999.0))
-        filter (where t.amount > 0) as first_positive_value
-from transactions as t
-inner join customer_index as c on c.customer_id = t.customer_id
-where (first_whole_month(start_date) <> cast(start_date as date) or cut_month(end_date, last_date) is not null)
-  and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
-  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
-  and (t.transaction_date < first_whole_month(start_date) or t.transaction_date >= cut_month(end_date, last_date))
-group by c.customer_key, cast(date_trunc('month', t.transaction_date) as date);
+select *
+from transaction_months(start_date, end_date, first_whole_month(start_date), cut_month(end_date, last_date))
+where first_whole_month(start_date) <> cast(start_date as date) or cut_month(end_date, last_date) is not null;
 
 -- customer_periods(grain, start_date, end_date, last_date): one row per known customer x period (week / month /
 -- quarter) with transactions from start_date to end_date (null = open): signup_date, combo (the customer's),
