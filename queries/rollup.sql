@@ -56,11 +56,16 @@ create table customer_months as
 select * from transaction_months(null, null, null, date '-infinity');
 
 -- customer_activity: one row per known customer with a positive transaction: last_positive_date (the latest
---   day with a positive amount) and first_positive_value (as in customer_months, over all months). What the
---   survival fit and the budget calibration need per customer when they look at all the data.
+--   day with a positive amount), first_positive_value (as in customer_months, over all months) and
+--   previous_positive_date (the latest positive day in the months before last_positive_date's month; null when
+--   there is none). What the survival fit, the budget calibration and the cohort sizes need per customer, as
+--   of the latest date and as of the end of the month before the latest date's month (the Overview's
+--   "previous" figures), without a pass over the months.
 create table customer_activity as
 select customer_key, max(last_positive_date) as last_positive_date,
-       arg_min(first_positive_value, month) as first_positive_value
+       arg_min(first_positive_value, month) as first_positive_value,
+       -- Each month has its own last positive day, so the second largest is the previous positive month's.
+       max(last_positive_date, 2)[2] as previous_positive_date
 from customer_months
 where positive
 group by customer_key;
@@ -135,14 +140,26 @@ where grain = 'week'
   and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
 group by c.customer_key, cast(date_trunc('week', t.transaction_date) as date);
 
--- customer_activity_until(as_of, last_date): customer_activity counting transactions up to as_of only: the
--- table itself when as_of is null or on/after last_date (the latest transaction date), else from the months.
+-- customer_activity_until(as_of, last_date): customer_activity counting transactions up to as_of only
+-- (last_date: the latest transaction date). From the table itself when as_of is null or on/after last_date;
+-- also when as_of is the last day of the month before last_date's month, where a customer whose last positive
+-- day is later had their previous one (if any) on or before as_of; else from the months.
 create macro customer_activity_until(as_of, last_date) as table
 select customer_key, last_positive_date, first_positive_value
 from customer_activity
 where cast(as_of as date) is null or cast(as_of as date) >= cast(last_date as date)
 union all
+select customer_key,
+       case when last_positive_date <= cast(as_of as date) then last_positive_date else previous_positive_date end,
+       first_positive_value
+from customer_activity
+where cast(as_of as date) < cast(last_date as date)
+  and cast(as_of as date) = cast(date_trunc('month', cast(last_date as date)) as date) - 1
+  and (last_positive_date <= cast(as_of as date) or previous_positive_date is not null)
+union all
 select customer_key, max(last_positive_date), arg_min(first_positive_value, month)
 from customer_months_between(null, as_of, last_date)
-where cast(as_of as date) < cast(last_date as date) and positive
+where cast(as_of as date) < cast(last_date as date)
+  and cast(as_of as date) <> cast(date_trunc('month', cast(last_date as date)) as date) - 1
+  and positive
 group by customer_key;

@@ -92,8 +92,9 @@ def test_rollup_equals_aggregating_the_transactions(make_source, seed):
     source = make_source(customers=customers, transactions=transactions)
     last = source.as_of
     starts = [None, d("2024-03-01"), d("2024-03-17"), d("2024-04-30")]
+    month_before_last = last.replace(day=1) - timedelta(days=1)  # the Overview's "previous" as-of date
     ends = [None, d("2024-06-15"), d("2024-06-30"), d("2024-07-01"), last, last - timedelta(days=1),
-            last + timedelta(days=40)]
+            last + timedelta(days=40), month_before_last]
     checked = 0
     for start, end in itertools.product(starts, ends):
         if start and end and start > end:
@@ -108,7 +109,7 @@ def test_rollup_equals_aggregating_the_transactions(make_source, seed):
         if start is None:
             assert _query(source, ACTIVITY_UNTIL, params) == raw_purchases, end
         checked += 1
-    assert checked == 28
+    assert checked == 32
 
 
 def test_rollup_is_built_once_and_only_when_needed(make_source):
