@@ -59,7 +59,7 @@ import polars as pl
 
 from analytics.scope import as_of_bound, in_dimensions
 from analytics.filters import Filters
-from analytics.periods import last_complete_month
+from analytics.periods import last_complete_month, period_index, period_of
 from analytics.survival import (ChurnDefinition, followed, kaplan_meier, resolve_churn_definition,
                                 survival_spans)
 from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
@@ -230,14 +230,6 @@ class Calibration:
         return replace(self.resolve(assumptions), budget=self.default_budget, retention_share=0.0)
 
 
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _month_from_index(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def hazard_from_spans(durations: np.ndarray, churned: np.ndarray, customers: np.ndarray,
                       reliable_at_risk: int) -> tuple[np.ndarray, pl.DataFrame, str | None]:
     """Monthly hazard by age from aggregated survival rows (days, churned, count): the model's h(a), a table
@@ -307,7 +299,7 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     as_of = as_of_bound(source, filters)
     assert as_of is not None
     last = last_complete_month(as_of)
-    requested = _month_from_index(_month_index(last) - settings.calibration_months + 1)
+    requested = period_of(period_index(last, "month") - settings.calibration_months + 1, "month")
     cells = in_dimensions(source.run("budget_calibration", {
         "churn_definition": settings.churn_definition, "inactivity_days": int(settings.inactivity_days),
         "as_of": as_of, "window_start": requested, "window_end": last}), filters)
@@ -317,7 +309,8 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
         return _empty_calibration(settings, f"No customer in the selected scope in the {settings.calibration_months} "
                                   f"complete months before the as-of date {as_of}: nothing to calibrate on.", as_of)
     window_start = max(requested, busy["month"].min())
-    start_index, months = _month_index(window_start), _month_index(last) - _month_index(window_start) + 1
+    start_index = period_index(window_start, "month")
+    months = period_index(last, "month") - start_index + 1
     in_window = pl.col("month").is_between(window_start, last)
     cells = cells.filter(in_window)
 
@@ -381,7 +374,7 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     new_by_month = new.group_by("month").agg(
         paid_new=pl.col("new_customers").filter(pl.col("channel").is_in(list(paid_channels))).sum(),
         organic_new=pl.col("new_customers").filter(~pl.col("channel").is_in(list(paid_channels))).sum())
-    calendar = pl.DataFrame({"month": [_month_from_index(i) for i in range(start_index, start_index + months)]})
+    calendar = pl.DataFrame({"month": [period_of(i, "month") for i in range(start_index, start_index + months)]})
     monthly = (calendar.join(spend_by_month, on="month", how="left")
                .join(new_by_month, on="month", how="left").join(by_month, on="month", how="left")
                .with_columns(pl.col("cost", "revenue", "gross_margin", "new_revenue").fill_null(0.0),
@@ -535,13 +528,13 @@ def project(calibration: Calibration, assumptions: Assumptions, scenario: str = 
     a = calibration.resolve(assumptions)
     paths = project_paths(calibration, a)
     months = a.horizon_months
-    first = _month_index(calibration.as_of) + 1 if calibration.as_of else None
+    first = period_index(calibration.as_of, "month") + 1 if calibration.as_of else None
     with np.errstate(divide="ignore", invalid="ignore"):
         existing = np.where(paths.revenue[0] > 0, paths.existing_revenue[0] / paths.revenue[0], np.nan)
     return pl.DataFrame({
         "scenario": [scenario] * months, "retention_share": [a.retention_share] * months,
         "month_index": np.arange(1, months + 1),
-        "month": [_month_from_index(first + i) if first is not None else None for i in range(months)],
+        "month": [period_of(first + i, "month") if first is not None else None for i in range(months)],
         "active_customers": paths.active[0], "new_customers": paths.new[0], "revenue": paths.revenue[0],
         "gross_margin": paths.gross_margin[0], "spend": paths.spend[0],
         "net_contribution": paths.net_contribution[0], "existing_share": existing,

@@ -9,6 +9,7 @@ import polars as pl
 from analytics.filters import Grain
 
 _POLARS_EVERY = {"week": "1w", "month": "1mo", "quarter": "1q"}
+_WEEK_ZERO = date(1970, 1, 5)  # a Monday: week numbers count from it, as queries/customer_period_revenue.sql does
 
 
 def period_start(day: date, grain: Grain) -> date:
@@ -27,6 +28,25 @@ def period_end(start: date, grain: Grain) -> date:
     months = 1 if grain == "month" else 3
     year, month = divmod(start.month - 1 + months, 12)
     return date(start.year + year, month + 1, 1) - timedelta(days=1)
+
+
+def period_index(day: date, grain: Grain) -> int:
+    """The period containing ``day`` as a whole number, consecutive periods differing by 1 (month: year * 12 +
+    month; quarter: year * 4 + quarter; week: weeks since Monday 1970-01-05), as the SQL numbers them."""
+    if grain == "month":
+        return day.year * 12 + day.month
+    if grain == "quarter":
+        return day.year * 4 + (day.month - 1) // 3 + 1
+    return (day - _WEEK_ZERO).days // 7
+
+
+def period_of(index: int, grain: Grain) -> date:
+    """The first day of the period numbered ``index`` (the inverse of :func:`period_index`)."""
+    if grain == "month":
+        return date((index - 1) // 12, (index - 1) % 12 + 1, 1)
+    if grain == "quarter":
+        return date((index - 1) // 4, ((index - 1) % 4) * 3 + 1, 1)
+    return _WEEK_ZERO + timedelta(weeks=index)
 
 
 def last_complete_month(as_of: date) -> date:

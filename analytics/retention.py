@@ -26,15 +26,12 @@ import numpy as np
 import polars as pl
 
 from analytics.filters import Filters
+from analytics.periods import period_index, period_of
 from analytics.scope import in_dimensions
 from queries import DataSource
 
 WINDOW_MONTHS = 12
 _COUNTS = ("prior_customers", "prior_revenue", "retained_revenue", "retained_customers")
-
-
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month
 
 
 def net_revenue_retention(source: DataSource, filters: Filters, month_ends: list[date]) -> pl.DataFrame:
@@ -77,11 +74,11 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
               "retained_customers": pl.Int64}
     if not ends:
         return pl.DataFrame(schema=schema)
-    first = _month_index(ends[0]) - 2 * WINDOW_MONTHS + 1
-    last = _month_index(ends[-1])
+    first = period_index(ends[0], "month") - 2 * WINDOW_MONTHS + 1
+    last = period_index(ends[-1], "month")
     rows = source.run("customer_month_revenue", {
-        "first_month": date((first - 1) // 12, (first - 1) % 12 + 1, 1),
-        "last_month": date((last - 1) // 12, (last - 1) % 12 + 1, 1),
+        "first_month": period_of(first, "month"),
+        "last_month": period_of(last, "month"),
     }, cache=False)
     customers = source.run("customer_dimensions")
     combos = source.run("customer_groups")
@@ -104,7 +101,7 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
     size = int(combos["combo"].max() or 0) + 1
     frames = []
     for end in ends:
-        e = _month_index(end) - first + 1  # column after the end month
+        e = period_index(end, "month") - first + 1  # column after the end month
         current = _window_sum(revenue, e - WINDOW_MONTHS, e)
         prior = _window_sum(revenue, e - 2 * WINDOW_MONTHS, e - WINDOW_MONTHS)
         kept = prior > 0
