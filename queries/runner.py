@@ -26,7 +26,7 @@ import tomllib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +58,9 @@ CACHE_ENV = "RETENTION_CACHE_DIR"
 #: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
 CACHE_KEEP = 3
 SAVED_FILE = "rollup.duckdb"
+#: customer_months is built in slices of about this many transactions (peak memory; queries/rollup.sql).
+ROLLUP_SLICE_ROWS = 2_500_000
+ROLLUP_MAX_SLICES = 8
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
 _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
 #: The tables kept on disk, in one DuckDB database file (SAVED_FILE) that later processes attach read-only and
@@ -409,6 +412,26 @@ def _attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
     return set(CACHED_TABLES) <= tables
 
 
+def _month_slices(cur: duckdb.DuckDBPyConnection) -> list[tuple[date | None, date | None]]:
+    """The transactions' dates cut into slices of whole months of about ROLLUP_SLICE_ROWS transactions each (at
+    most ROLLUP_MAX_SLICES), as (first day or None, last day or None), in order; [(None, None)] for one slice.
+
+    The cut points are the first days of the months holding the transaction-date quantiles, so a customer x
+    month never spans two slices, and every date (None = open at that end) is in exactly one slice.
+    """
+    rows = int(cur.sql("select count(*) from transactions").fetchall()[0][0])
+    parts = max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
+    if parts == 1:
+        return [(None, None)]
+    quantiles = [i / parts for i in range(1, parts)]
+    found = cur.sql("select quantile_disc(transaction_date, $q) from transactions",
+                    params={"q": quantiles}).fetchall()[0][0] or []
+    cuts = sorted({day.replace(day=1) for day in found if day is not None})
+    starts: list[date | None] = [None, *cuts]
+    ends: list[date | None] = [cut - timedelta(days=1) for cut in cuts] + [None]
+    return list(zip(starts, ends))
+
+
 def _run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
     """Run queries/rollup.sql statement by statement; with ``saved``, its tables are views of the saved copy."""
     code = "\n".join(line for line in load_sql("rollup").splitlines() if not line.lstrip().startswith("--"))
@@ -416,6 +439,10 @@ def _run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
         raise duckdb.IOException(f"the saved rollup {saved} cannot be read")
     for statement in code.split(";\n"):
         if not statement.strip():
+            continue
+        if "$slice_start" in statement:  # fills a table of the rollup, one slice of months at a time
+            for start, end in ([] if saved is not None else _month_slices(cur)):
+                cur.execute(statement, {"slice_start": start, "slice_end": end})
             continue
         table = _CREATE_TABLE_RE.search(statement)
         if saved is not None and table:

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from analytics.health import data_health
+from queries import runner
 from tests.conftest import SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d
 
 RAW_PERIODS = """
@@ -86,10 +87,22 @@ def _query(source, sql: str, params: dict) -> list[tuple]:
         return cur.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).fetchall()
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_rollup_equals_aggregating_the_transactions(make_source, seed):
+@pytest.mark.parametrize("seed,slice_rows", [(1, None), (2, None), (1, 60)])
+def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, seed, slice_rows):
     customers, transactions = _random_exports(seed)
+    if slice_rows:  # customer_months built in slices of whole months, as on big exports
+        monkeypatch.setattr(runner, "ROLLUP_SLICE_ROWS", slice_rows)
     source = make_source(customers=customers, transactions=transactions)
+    with source._con.cursor() as cur:
+        slices = runner._month_slices(cur)
+    if slice_rows:
+        assert len(slices) == 7  # 400 transactions / 60 a slice: six cut points, in six different months
+        # Contiguous, open at both ends, cut on the first of a month.
+        assert slices[0][0] is None and slices[-1][1] is None
+        for (_, end), (start, _) in zip(slices, slices[1:]):
+            assert start.day == 1 and end == start - timedelta(days=1)
+    else:
+        assert slices == [(None, None)]
     last = source.as_of
     starts = [None, d("2024-03-01"), d("2024-03-17"), d("2024-04-30")]
     month_before_last = last.replace(day=1) - timedelta(days=1)  # the Overview's "previous" as-of date
