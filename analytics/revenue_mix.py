@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from analytics.filters import Filters, Grain
@@ -193,7 +194,7 @@ def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.Da
     paying = (pl.col("revenue") > 0).cast(pl.Int64)
     # Paying periods before this row, over all rows, minus that count at the customer's first row.
     before = paying.cum_sum() - paying
-    ordered = rows.lazy().sort(pl.col("customer_key").cast(pl.Int64) * 1_000_000 + pl.col("period_index")).with_columns(
+    ordered = _customer_order(rows).lazy().with_columns(
         prev=pl.when(~first & (pl.col("period_index").shift(1) + 1 == pl.col("period_index")))
         .then(pl.col("revenue").shift(1)).otherwise(0.0),
         paid_before=(before - pl.when(first).then(before).forward_fill()) > 0,
@@ -222,6 +223,26 @@ def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.Da
     return (cells.join(source.run("customer_groups"), on="combo")
             .select("period", "segment", "channel", "region", *MOVEMENTS, "net_change")
             .sort("period", "segment", "channel", "region"))
+
+
+def _customer_order(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` sorted by customer_key, then period_index.
+
+    Rows read from a saved rollup (queries/runner.py saves it in that order) come as a few runs that are each in
+    order, one per DuckDB thread, the runs in any order: then putting the runs in order is enough (~0.1 s at 10M
+    transactions, against ~0.8 s for a sort). Anything else is sorted.
+    """
+    order = rows["customer_key"].to_numpy().astype(np.int64) * 1_000_000 + rows["period_index"].to_numpy()
+    breaks = np.flatnonzero(order[1:] < order[:-1]) + 1
+    if breaks.size == 0:
+        return rows
+    if breaks.size <= 64:
+        bounds = [0, *breaks.tolist(), rows.height]
+        runs = sorted(zip(bounds, bounds[1:]), key=lambda run: order[run[0]])
+        # In order when each run starts after the previous one ends.
+        if all(order[start] > order[stop - 1] for (_, stop), (start, _) in zip(runs, runs[1:])):
+            return pl.concat([rows.slice(start, stop - start) for start, stop in runs], rechunk=False)
+    return rows.sort(pl.Series(order))
 
 
 def _concentration_rows(source: DataSource, filters: Filters) -> pl.DataFrame:

@@ -8,18 +8,11 @@
 --   does not (the caller applies the margin % setting to it, so changing that setting runs no SQL).
 -- Transactions dated before their customer's signup period, after $end, or of unknown customers are left
 -- out (the Data health page counts them). The window's start is applied by the caller, at period level.
--- Reads the customer x month rollup (queries/rollup.sql) through customer_periods.
+-- Reads the rollup (queries/rollup.sql) through cohort_cells: the monthly cohort cube, or the customer x
+-- period rows for other grains and windows.
 with
 cells as (
-    select period_start(signup_date, $grain) as cohort, period, combo,
-           count(*) filter (where positive) as active_customers,
-           sum(revenue) as revenue,
-           sum(known_margin) as known_margin,
-           sum(revenue_without_margin) as revenue_without_margin
-    from customer_periods($grain, null, $end, $data_as_of)
-    where ($end::date is null or signup_date <= $end::date)
-      and period >= period_start(signup_date, $grain)
-    group by all
+    select * from cohort_cells($grain, $end, $data_as_of)
 ),
 final as (
     select c.cohort, c.period, g.segment, g.channel, g.region, c.active_customers, c.revenue, c.known_margin,

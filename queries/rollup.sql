@@ -76,6 +76,20 @@ from customer_months
 where positive
 group by customer_key;
 
+-- cohort_months: one row per signup month (cohort) x month (period) x combo with activity, period >= cohort:
+--   active_customers (customers with a positive transaction in the month), revenue, known_margin,
+--   revenue_without_margin (sums as in customer_months). The monthly cohort cube of the Cohorts, Value and
+--   Revenue mix pages and the Overview (cohort_cells below), ~70k rows instead of a pass over customer_months.
+create table cohort_months as
+select cast(date_trunc('month', signup_date) as date) as cohort, month as period, combo,
+       count(*) filter (where positive) as active_customers,
+       sum(revenue) as revenue,
+       sum(known_margin) as known_margin,
+       sum(revenue_without_margin) as revenue_without_margin
+from customer_months
+where month >= date_trunc('month', signup_date)
+group by all;
+
 -- first_whole_month(start_date): the first day of the first whole month from start_date on (null: open).
 create macro first_whole_month(start_date) as (
     case
@@ -169,3 +183,29 @@ where cast(as_of as date) < cast(last_date as date)
   and cast(as_of as date) <> cast(date_trunc('month', cast(last_date as date)) as date) - 1
   and positive
 group by customer_key;
+
+-- cohort_cells(grain, end_date, last_date): one row per cohort period (the period of signup_date) x activity
+-- period x combo with activity, from the customers who signed up by end_date (null = open) and their
+-- transactions up to it, period >= cohort: active_customers (customers with a positive transaction in the
+-- period; distinct customers, so not additive across periods), revenue, known_margin, revenue_without_margin.
+-- From cohort_months when grain is 'month' and end_date is open or a month's last day (then "signed up by
+-- end_date" is "cohort <= end_date"); else from customer_periods. Conditions on the arguments alone (DuckDB folds
+-- them and runs one branch).
+create macro cohort_cells(grain, end_date, last_date) as table
+select cohort, period, combo, active_customers, revenue, known_margin, revenue_without_margin
+from cohort_months
+where grain = 'month'
+  and (cast(end_date as date) is null or last_day(cast(end_date as date)) = cast(end_date as date))
+  and (cast(end_date as date) is null or period <= cast(end_date as date))
+union all
+select period_start(signup_date, grain) as cohort, period, combo,
+       count(*) filter (where positive) as active_customers,
+       sum(revenue) as revenue,
+       sum(known_margin) as known_margin,
+       sum(revenue_without_margin) as revenue_without_margin
+from customer_periods(grain, null, end_date, last_date)
+where not (grain = 'month'
+           and (cast(end_date as date) is null or last_day(cast(end_date as date)) = cast(end_date as date)))
+  and (cast(end_date as date) is null or signup_date <= cast(end_date as date))
+  and period >= period_start(signup_date, grain)
+group by all;
