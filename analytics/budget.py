@@ -350,10 +350,10 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     organic_new = float(channels.filter(~pl.col("is_paid"))["new_per_month"].sum())
 
     # Churn hazard by age and the active base, from the survival spans.
-    # Fetched for all groups and filtered here (the rows carry segment, channel and region): a filter change
-    # then runs no SQL. Only the grouping of durations is used, not the first-order value bands.
-    spans = in_dimensions(followed(survival_spans(source, Filters(end=filters.end), settings.churn_definition,
-                                              settings.inactivity_days)), filters)
+    # Only the grouping of durations is used, not the first-order value bands.
+    spans = followed(survival_spans(source, Filters(end=filters.end, segment=filters.segment,
+                                                    channel=filters.channel, region=filters.region),
+                                    settings.churn_definition, settings.inactivity_days, value_bands=False))
     grouped = spans.group_by("duration", "churned").agg(pl.col("customers").sum()).sort("duration", "churned")
     hazard, hazard_table, hazard_note = hazard_from_spans(
         grouped["duration"].to_numpy(), grouped["churned"].to_numpy(), grouped["customers"].to_numpy(),

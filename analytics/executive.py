@@ -86,7 +86,8 @@ def _months_back(end: date, n: int) -> list[date]:
 
 
 def _median_days(source: DataSource, filters: Filters, churn: str, inactivity_days: int) -> float | None:
-    spans = followed(survival_spans(source, filters, churn, inactivity_days)).filter(pl.col("customers") > 0)
+    spans = followed(survival_spans(source, filters, churn, inactivity_days, value_bands=False)).filter(
+        pl.col("customers") > 0)
     if spans.height == 0:
         return None
     km = kaplan_meier(spans["duration"].to_numpy(), spans["churned"].to_numpy(), spans["customers"].to_numpy())

@@ -129,24 +129,47 @@ _BAND_QUANTILES = (("band_q1", 0.25), ("band_q2", 0.5), ("band_q3", 0.75))
 
 
 def survival_spans(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
-                   inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> pl.DataFrame:
+                   inactivity_days: int = DEFAULT_INACTIVITY_DAYS, *, value_bands: bool = True) -> pl.DataFrame:
     """Aggregated survival rows (``queries/survival_customers.sql``, then the filter and the value bands here,
     so that a segment / channel / region change runs no SQL): segment, channel, region, cohort_year,
     value_band (0 = never bought, 1..4 = quartile of the first-order value), duration (days), churned (bool),
     left_out (reason, or null), customers (the frequency weight), and the band cut points band_q1..band_q3.
     Rows with a ``left_out`` reason are customers no fit counts; :func:`followed` drops them.
+
+    ``value_bands=False``: the same rows without the bands (value_band and band_q1..band_q3 null), for the fits
+    that do not use them (Kaplan-Meier curves, churn hazards). Grouped once per as-of date and window for every
+    segment / channel / region, so that a filter change only selects rows (the bands are quartiles within the
+    filtered scope, so they are recomputed on each change).
     """
     params = _params(source, filters, churn_definition, inactivity_days)
     key = (params["as_of"], params["start"], churn_definition, params["inactivity_days"])
+    if not value_bands:
+        every = source.memo("survival_spans_unbanded", key, lambda: _unbanded_spans(source, params, key))
+        return in_dimensions(every, filters)
     dims = (filters.segment, filters.channel, filters.region)
     # Kept per filter too: the Overview and the Value page ask for the same spans more than once.
     return source.memo("survival_spans", key + dims, lambda: _banded_spans(source, params, key, filters))
 
 
+_SPAN_KEYS = ["segment", "channel", "region", "cohort_year", "value_band", "duration", "churned", "left_out"]
+
+
+def _survival_customers(source: DataSource, params: dict[str, Any], key: tuple[Any, ...]) -> pl.DataFrame:
+    return source.memo("survival_customers", key, lambda: source.run("survival_customers", params, cache=False))
+
+
+def _unbanded_spans(source: DataSource, params: dict[str, Any], key: tuple[Any, ...]) -> pl.DataFrame:
+    no_band = pl.lit(None, dtype=pl.Float64)
+    return (_survival_customers(source, params, key)
+            .group_by("combo", "cohort_year", "duration", "churned", "left_out").agg(pl.col("customers").sum())
+            .join(source.run("customer_groups"), on="combo").drop("combo")
+            .with_columns(value_band=pl.lit(None, dtype=pl.Int32), band_q1=no_band, band_q2=no_band, band_q3=no_band)
+            .select(*_SPAN_KEYS, "customers", "band_q1", "band_q2", "band_q3"))
+
+
 def _banded_spans(source: DataSource, params: dict[str, Any], key: tuple[Any, ...],
                   filters: Filters) -> pl.DataFrame:
-    customers = source.memo("survival_customers", key,
-                            lambda: source.run("survival_customers", params, cache=False))
+    customers = _survival_customers(source, params, key)
     groups = source.run("customer_groups")
     chosen = in_dimensions(groups, filters)
     scoped = customers if chosen.height == groups.height else customers.filter(
@@ -170,13 +193,12 @@ def _banded_spans(source: DataSource, params: dict[str, Any], key: tuple[Any, ..
             .when(value <= q2).then(2)
             .when(value <= q3).then(3)
             .otherwise(4).cast(pl.Int32))
-    keys = ["segment", "channel", "region", "cohort_year", "value_band", "duration", "churned", "left_out"]
     return (scoped.with_columns(value_band=band)
-            .group_by("combo", *keys[3:]).agg(pl.col("customers").sum())
+            .group_by("combo", *_SPAN_KEYS[3:]).agg(pl.col("customers").sum())
             .join(groups, on="combo").drop("combo")
             .with_columns(band_q1=q1, band_q2=q2, band_q3=q3)
-            .select(*keys, "customers", "band_q1", "band_q2", "band_q3")
-            .sort(keys, nulls_last=True))
+            .select(*_SPAN_KEYS, "customers", "band_q1", "band_q2", "band_q3")
+            .sort(_SPAN_KEYS, nulls_last=True))
 
 
 def followed(spans: pl.DataFrame) -> pl.DataFrame:
@@ -797,7 +819,7 @@ def survival_curves(source: DataSource, filters: Filters, churn_definition: Chur
     """Kaplan-Meier curves, summary, at-risk counts and log-rank tests by ``by`` (see the module docstring
     for the churn definitions). Example: ``survival_curves(source, Filters(), "inactivity", 60, "region")``.
     """
-    spans = survival_spans(source, filters, churn_definition, inactivity_days)
+    spans = survival_spans(source, filters, churn_definition, inactivity_days, value_bands=False)
     grouped = group_spans(spans, by)
     fits = fit_groups(grouped, by)
     summary = summary_table(grouped, fits)

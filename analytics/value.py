@@ -254,7 +254,8 @@ def clv_report(source: DataSource, filters: Filters, settings: ValueSettings) ->
     curves = value_curves(cells, acquired, as_of, settings.horizon)
     cac_monthly = cac_by_channel_month(source, filters)
     cac_per_channel, blended = cac_summary(cac_monthly)
-    spans = followed(survival_spans(source, filters, settings.churn_definition, settings.inactivity_days))
+    spans = followed(survival_spans(source, filters, settings.churn_definition, settings.inactivity_days,
+                                    value_bands=False))
     rate = monthly_discount_rate(settings.discount_rate)
     max_h = max(HORIZONS)
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test, proportional_hazard_test
 from lifelines.utils import restricted_mean_survival_time
@@ -110,6 +111,22 @@ def test_shared_filters_apply(hand):
     assert outcomes(late) == {(121, False): 3}
     hostile = survival_spans(hand, Filters(region=("eu') or (1=1",)), "explicit")
     assert hostile.height == 0
+
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(segment=("starter",)), Filters(start=d("2024-03-01"))])
+@pytest.mark.parametrize("churn", ["explicit", "inactivity"])
+def test_spans_without_value_bands_are_the_same_customers(hand, filters, churn):
+    keys = ["segment", "channel", "region", "cohort_year", "duration", "churned", "left_out"]
+
+    def summed(spans):
+        return spans.group_by(keys).agg(pl.col("customers").sum()).sort(keys, nulls_last=True)
+
+    banded = survival_spans(hand, filters, churn)
+    plain = survival_spans(hand, filters, churn, value_bands=False)
+    assert plain["value_band"].null_count() == plain.height and banded.height > 0
+    assert_frame_equal(summed(plain), summed(banded))
+    assert outcomes(plain) == outcomes(banded)
 
 
 def test_no_churn_dates_means_inactivity_by_default(make_source):
