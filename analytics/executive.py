@@ -23,6 +23,7 @@ end of the previous period (as if that were the as-of date) for the others.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
@@ -95,6 +96,13 @@ def _median_days(source: DataSource, filters: Filters, churn: str, inactivity_da
     return None if math.isinf(median) else median
 
 
+def _previous_values(source: DataSource, filters: Filters, churn: str, inactivity_days: int,
+                     settings: ValueSettings) -> tuple[float | None, float | None, int | None]:
+    """(median time to churn, blended LTV:CAC, payback month) as of the previous period's end (``filters.end``)."""
+    ratio, payback, _ = _blended(clv_report(source, filters, settings))
+    return _median_days(source, filters, churn, inactivity_days), ratio, payback
+
+
 def _blended(report) -> tuple[float | None, int | None, pl.DataFrame]:
     """(blended LTV:CAC, blended payback month, customer-weighted value curve)."""
     channels = report.channels.filter(pl.col("customers") > 0)
@@ -120,9 +128,23 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
     settings = replace(value_settings or ValueSettings(), churn_definition=churn, inactivity_days=inactivity_days)
     grain = filters.grain
 
-    activity = activity_by_period(source, filters).filter(pl.col("is_complete"))
-    mix = revenue_mix(source, filters).filter(pl.col("is_complete"))
-    period = activity["period"][-1] if activity.height else None
+    # The three independent parts (net revenue retention; the previous period's median time to churn and value
+    # report; the rest) run side by side: the queries and array work release the GIL, and the machine has
+    # two cores (at 10M transactions: 3.6 s -> 2.9 s). Each part gives the same result as run alone.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="overview") as pool:
+        nrr_ends = _months_back(period_end(last_complete_month(as_of), "month"), 13) if as_of is not None else []
+        nrr_future = pool.submit(net_revenue_retention, source, filters, nrr_ends) if nrr_ends else None
+        activity = activity_by_period(source, filters).filter(pl.col("is_complete"))
+        period = activity["period"][-1] if activity.height else None
+        previous_end = period_start(period, grain) - timedelta(days=1) if period else None
+        previous_filters = replace(filters, end=previous_end) if previous_end else None
+        previous_future = (pool.submit(_previous_values, source, previous_filters, churn, inactivity_days, settings)
+                           if previous_filters else None)
+        mix = revenue_mix(source, filters).filter(pl.col("is_complete"))
+        median = _median_days(source, filters, churn, inactivity_days)
+        report = clv_report(source, filters, settings)
+        nrr = nrr_future.result() if nrr_future else pl.DataFrame()
+        median_prev, ratio_prev, payback_prev = previous_future.result() if previous_future else (None, None, None)
 
     def last_two(frame: pl.DataFrame, column: str) -> tuple[float | None, float | None]:
         values = frame[column].to_list() if frame.height else []
@@ -144,10 +166,6 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
                     f"Share of the {grain}'s revenue from customers acquired in earlier {grain}s.",
                     trend(mix, "period", "existing_share")))
 
-    nrr = pl.DataFrame()
-    if as_of is not None:
-        ends = _months_back(period_end(last_complete_month(as_of), "month"), 13)
-        nrr = net_revenue_retention(source, filters, ends)
     logo, logo_prev = last_two(nrr, "logo_retention") if nrr.height else (None, None)
     kpis.append(Kpi("logo_retention", "Logo retention, 12 months", logo, logo_prev, "percent", "cohorts",
                     "Customers who bought in the 12 months before the trailing 12 and bought again in them.",
@@ -158,19 +176,10 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
                     trend(nrr, "month_end", "net_revenue_retention") if nrr.height
                     else pl.DataFrame({"x": [], "y": []})))
 
-    previous_end = period_start(period, grain) - timedelta(days=1) if period else None
-    previous_filters = replace(filters, end=previous_end) if previous_end else None
-    median = _median_days(source, filters, churn, inactivity_days)
-    median_prev = _median_days(source, previous_filters, churn, inactivity_days) if previous_filters else None
     kpis.append(Kpi("median_time_to_churn", "Median time to churn", median, median_prev, "days", "survival",
                     f"Kaplan-Meier median days from signup to churn ({churn} churn); empty = not reached."))
 
-    report = clv_report(source, filters, settings)
     ratio, payback, _ = _blended(report)
-    if previous_filters:
-        ratio_prev, payback_prev, _ = _blended(clv_report(source, previous_filters, settings))
-    else:
-        ratio_prev = payback_prev = None
     kpis.append(Kpi("ltv_cac", "Blended LTV:CAC", ratio, ratio_prev, "ratio", "value",
                     f"Customer-weighted {settings.horizon}-month predicted CLV / blended CAC.",
                     report.cohort_ratio.select(pl.col("signup_quarter").alias("x"), pl.col("value_to_cac").alias("y"))))
