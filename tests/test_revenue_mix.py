@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -593,3 +594,17 @@ def test_page_explains_unusable_data(tmp_path: Path, monkeypatch: pytest.MonkeyP
     at = run_revenue_page()
     assert at.error and "transactions" in at.error[0].value
     assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("order", [
+    [0, 1, 2, 3, 4, 5],  # in order
+    [3, 4, 5, 0, 1, 2],  # two runs in order, the runs swapped (as DuckDB threads may return them)
+    [4, 5, 2, 3, 0, 1],  # three runs
+    [2, 3, 4, 0, 1, 5],  # runs that overlap: sorted
+    [5, 0, 3, 1, 4, 2],  # shuffled
+])
+def test_movement_rows_are_put_in_customer_and_period_order(order):
+    from analytics.revenue_mix import _customer_order
+    rows = pl.DataFrame({"customer_key": [1, 1, 2, 3, 3, 3], "period_index": [10, 11, 10, 9, 10, 12],
+                         "revenue": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    assert_frame_equal(_customer_order(rows[order]), rows)
