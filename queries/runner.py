@@ -412,6 +412,11 @@ def _attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
     return set(CACHED_TABLES) <= tables
 
 
+def _slice_count(rows: int) -> int:
+    """Slices of about ROLLUP_SLICE_ROWS rows each for ``rows`` rows: 1 to ROLLUP_MAX_SLICES."""
+    return max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
+
+
 def _month_slices(cur: duckdb.DuckDBPyConnection) -> list[tuple[date | None, date | None]]:
     """The transactions' dates cut into slices of whole months of about ROLLUP_SLICE_ROWS transactions each (at
     most ROLLUP_MAX_SLICES), as (first day or None, last day or None), in order; [(None, None)] for one slice.
@@ -419,8 +424,7 @@ def _month_slices(cur: duckdb.DuckDBPyConnection) -> list[tuple[date | None, dat
     The cut points are the first days of the months holding the transaction-date quantiles, so a customer x
     month never spans two slices, and every date (None = open at that end) is in exactly one slice.
     """
-    rows = int(cur.sql("select count(*) from transactions").fetchall()[0][0])
-    parts = max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
+    parts = _slice_count(int(cur.sql("select count(*) from transactions").fetchall()[0][0]))
     if parts == 1:
         return [(None, None)]
     quantiles = [i / parts for i in range(1, parts)]
@@ -496,7 +500,7 @@ def _save_customer_months(cur: duckdb.DuckDBPyConnection) -> None:
     """
     cur.execute("create table writing.customer_months as select * from customer_months limit 0")
     rows, keys = cur.sql("select count(*), max(customer_key) + 1 from customer_months").fetchall()[0]
-    parts = max(1, min(ROLLUP_MAX_SLICES, -(-int(rows) // ROLLUP_SLICE_ROWS)))
+    parts = _slice_count(int(rows))
     step = -(-int(keys or 0) // parts) or 1
     for low in range(0, int(keys or 0), step):
         cur.execute("insert into writing.customer_months select * from customer_months "
