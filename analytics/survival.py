@@ -52,7 +52,6 @@ import polars as pl
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError
 from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
-from lifelines.statistics import multivariate_logrank_test
 from lifelines.utils import restricted_mean_survival_time
 from scipy import sparse, stats
 
@@ -390,6 +389,31 @@ def _pairwise_logrank(grouped: pl.DataFrame, a: str, b: str) -> tuple[float, flo
     return statistic, float(stats.chi2.sf(statistic, 1))
 
 
+def _multivariate_logrank(frame: pl.DataFrame, order: list[str]) -> float:
+    """The k-group log-rank statistic (k - 1 degrees of freedom) on weighted rows, as lifelines'
+    ``multivariate_logrank_test`` computes it: Z = observed minus expected churns per group, V = their
+    hypergeometric covariance summed over churn days, statistic = Z' V^+ Z over the first k - 1 groups."""
+    days, at_day = np.unique(frame["duration"].to_numpy(), return_inverse=True)
+    group = frame["group"].cast(pl.Enum(order)).to_physical().to_numpy()
+    weight = frame["customers"].to_numpy().astype(float)
+    churned = frame["churned"].to_numpy().astype(bool)
+    k, m = len(order), len(days)
+    # Customers per day x group (dense: a few thousand days x at most MAX_GROUPS groups).
+    present = np.zeros((m, k))
+    np.add.at(present, (at_day, group), weight)
+    d_j = np.zeros((m, k))
+    np.add.at(d_j, (at_day[churned], group[churned]), weight[churned])
+    n_j = present[::-1].cumsum(axis=0)[::-1]  # at risk: duration on that day or later
+    n, d = n_j.sum(axis=1), d_j.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (d_j - np.where(n > 0, d / n, 0.0)[:, None] * n_j).sum(axis=0)
+        # (n - d) / (n - 1) is taken as 1 where n = 1, as lifelines does.
+        factor = np.where(n > 1, (n - d) / (n - 1), 1.0) * np.where(n > 0, d / n**2, 0.0)
+    v = -(n_j * factor[:, None]).T @ n_j
+    v[np.diag_indices(k)] += (factor * n) @ n_j
+    return float(z[:-1] @ np.linalg.pinv(v[:-1, :-1]) @ z[:-1])
+
+
 def logrank_tests(grouped: pl.DataFrame, order: list[str]) -> tuple[dict[str, float] | None, pl.DataFrame]:
     """Log-rank test across all groups (lifelines' ``multivariate_logrank_test`` with weights) and for every
     pair, on weighted rows.
@@ -404,8 +428,7 @@ def logrank_tests(grouped: pl.DataFrame, order: list[str]) -> tuple[dict[str, fl
     if len(order) < 2:
         return None, pl.DataFrame(schema=schema)
     frame = grouped.filter(pl.col("group").is_in(order))
-    overall = multivariate_logrank_test(frame["duration"].to_numpy(), frame["group"].to_numpy(),
-                                        frame["churned"].to_numpy(), weights=frame["customers"].to_numpy())
+    across = _multivariate_logrank(frame, order)
     rows = []
     for a, b in combinations(order, 2):
         statistic, p = _pairwise_logrank(frame, a, b)
@@ -413,7 +436,7 @@ def logrank_tests(grouped: pl.DataFrame, order: list[str]) -> tuple[dict[str, fl
     for row, adjusted in zip(rows, _holm([r["p_value"] for r in rows])):
         row["p_value_holm"] = adjusted
         row["reading"] = f"difference {chance_text(adjusted)}"
-    return ({"test_statistic": float(overall.test_statistic), "p_value": float(overall.p_value),
+    return ({"test_statistic": across, "p_value": float(stats.chi2.sf(across, len(order) - 1)),
              "degrees_of_freedom": len(order) - 1}, pl.DataFrame(rows, schema=schema))
 
 
@@ -679,28 +702,33 @@ def cox_design(spans: pl.DataFrame) -> CoxDesign:
     data = followed(spans).with_columns(pl.col("value_band").replace_strict(
         {band: _band_label(band, cuts) for band in range(5)}, return_dtype=pl.Utf8))
     data = data.group_by(*COX_DIMENSIONS, "duration", "churned").agg(pl.col("customers").sum())
+    # Customers and churns per covariate cell (a few hundred rows): the level sizes below come from these.
+    cells = data.group_by(*COX_DIMENSIONS).agg(customers=pl.col("customers").sum(),
+                                               churned=pl.col("customers").filter(pl.col("churned")).sum())
 
     def sizes(frame: pl.DataFrame, dim: str) -> pl.DataFrame:
-        return (frame.group_by(dim).agg(customers=pl.col("customers").sum(),
-                                        churned=pl.col("customers").filter(pl.col("churned")).sum())
-                .with_columns(pl.col("churned").fill_null(0))
+        return (frame.group_by(dim).agg(pl.col("customers", "churned").sum())
                 .sort(["customers", dim], descending=[True, False]))
 
+    def within(frame: pl.DataFrame, kept: dict[str, list[str]]) -> pl.DataFrame:
+        return frame.filter(pl.all_horizontal(pl.col(dim).is_in(kept[dim]) for dim in COX_DIMENSIONS))
+
     # Leaving out a level can leave another dimension's level without churns: repeat until nothing changes.
-    kept: dict[str, list[str]] = {dim: data[dim].unique().to_list() for dim in COX_DIMENSIONS}
-    model_data = data
+    kept: dict[str, list[str]] = {dim: cells[dim].unique().to_list() for dim in COX_DIMENSIONS}
+    model_cells = cells
     for _ in range(len(COX_DIMENSIONS) + 1):
-        model_data = data.filter(pl.all_horizontal(pl.col(dim).is_in(kept[dim]) for dim in COX_DIMENSIONS))
-        now = {dim: sizes(model_data, dim).filter(pl.col("churned") > 0)[dim].to_list() for dim in COX_DIMENSIONS}
+        model_cells = within(cells, kept)
+        now = {dim: sizes(model_cells, dim).filter(pl.col("churned") > 0)[dim].to_list() for dim in COX_DIMENSIONS}
         if all(set(now[dim]) == set(kept[dim]) for dim in COX_DIMENSIONS):
             break
         kept = now
+    model_data = within(data, kept)
 
     level_rows = []
     references: dict[str, str] = {}
     covariates: list[tuple[str, str]] = []
     for dim in COX_DIMENSIONS:
-        inside = sizes(model_data, dim)
+        inside = sizes(model_cells, dim)
         lowest = inside.filter((pl.col(dim) == _band_label(1, cuts)) & (pl.col("customers") >= MIN_CUSTOMERS)
                                & (pl.col("churned") >= MIN_CHURNED))
         reference = (lowest[dim][0] if dim == "value_band" and lowest.height
@@ -710,7 +738,7 @@ def cox_design(spans: pl.DataFrame) -> CoxDesign:
             role = "single level" if single else "reference" if row[dim] == reference else "covariate"
             level_rows.append({"dimension": DIMENSION_LABELS[dim], "level": row[dim],
                                "customers": row["customers"], "churned": row["churned"], "role": role})
-        for row in sizes(data, dim).filter(~pl.col(dim).is_in(kept[dim])).iter_rows(named=True):
+        for row in sizes(cells, dim).filter(~pl.col(dim).is_in(kept[dim])).iter_rows(named=True):
             level_rows.append({"dimension": DIMENSION_LABELS[dim], "level": row[dim],
                                "customers": row["customers"], "churned": row["churned"], "role": "left out"})
         if not single and reference is not None:

@@ -237,6 +237,27 @@ def test_weighted_kaplan_meier_and_log_rank_equal_row_level():
         assert np.isclose(row["p_value"], pairs.loc[key, "p"])
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_weighted_log_rank_across_groups_equals_row_level_with_tiny_groups(seed):
+    """Four groups of very different sizes, listed in no particular order: the tail days have a single
+    customer at risk (the n = 1 case of the variance) and the smallest group has days without anyone at risk."""
+    rng = np.random.default_rng(seed)
+    rows = random_rows(300, seed)
+    tiny = pd.DataFrame({"segment": "trial", "channel": "ads", "duration": np.floor(rng.uniform(0, 150, 7)),
+                         "churned": rng.random(7) < 0.6})
+    rows = pd.concat([rows, tiny], ignore_index=True)
+    grouped = pl.from_pandas(aggregate(rows, ["segment", "duration", "churned"]).rename(columns={"segment": "group"}))
+    order = ["pro", "trial", "starter", "enterprise"]
+    overall, pairwise = logrank_tests(grouped, order)
+    reference = multivariate_logrank_test(rows["duration"], rows["segment"], rows["churned"])
+    assert overall["degrees_of_freedom"] == 3
+    assert np.isclose(overall["test_statistic"], reference.test_statistic, rtol=1e-9)
+    assert np.isclose(overall["p_value"], reference.p_value, rtol=1e-9)
+    # With two groups the k-group test is the pairwise one.
+    two, pair = logrank_tests(grouped, ["trial", "pro"])
+    assert np.isclose(two["test_statistic"], pair["test_statistic"][0], rtol=1e-9)
+
+
 def design_of(rows: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({"segment: pro": (rows.segment == "pro").astype(float),
                           "segment: enterprise": (rows.segment == "enterprise").astype(float),
@@ -311,6 +332,43 @@ def inactivity_rows(customers: dict, transactions: dict, days: int) -> pd.DataFr
     out["churned"] = churned.astype(int)
     out["first_value"] = first_value.reindex(people.index)
     return out
+
+
+def test_cox_design_levels_references_and_left_out_worked_by_hand():
+    """Segment c never churns: left out with its 8 customers, and so is channel y, which only c's customers
+    have. One region: no covariate. Band 1 (110 customers, 40 churns) is the value
+    reference; band 3 (only c's customers) is left out. References otherwise: the largest level (a, x)."""
+    cols = ["segment", "channel", "region", "value_band", "duration", "churned", "customers", "left_out"]
+    rows = [("a", "x", "r", 1, 10, True, 40, None), ("a", "x", "r", 1, 20, False, 60, None),
+            ("b", "x", "r", 2, 15, True, 12, None), ("b", "x", "r", 2, 30, False, 20, None),
+            ("a", "z", "r", 2, 12, True, 15, None), ("b", "z", "r", 1, 25, False, 10, None),
+            ("c", "y", "r", 3, 40, False, 8, None),
+            ("a", "x", "r", None, None, None, 5, "signed up after the as-of date")]
+    spans = pl.DataFrame(rows, schema=dict(zip(cols, [pl.Utf8, pl.Utf8, pl.Utf8, pl.Int32, pl.Int64, pl.Boolean,
+                                                       pl.Int64, pl.Utf8])), orient="row")
+    spans = spans.with_columns(cohort_year=pl.lit(2024), band_q1=pl.lit(20.0), band_q2=pl.lit(35.0),
+                               band_q3=pl.lit(50.0))
+    design = cox_design(spans)
+    low, second, third = "lowest quarter (≤ 20)", "second quarter (20–35)", "third quarter (35–50)"
+    assert design.references == {"segment": "a", "channel": "x", "value_band": low}
+    assert design.covariates == [("segment", "b"), ("channel", "z"), ("value_band", second)]
+    assert design.levels.rows() == [
+        ("segment", "a", 115, 55, "reference"), ("segment", "b", 42, 12, "covariate"),
+        ("segment", "c", 8, 0, "left out"),
+        ("channel", "x", 132, 52, "reference"), ("channel", "z", 25, 15, "covariate"),
+        ("channel", "y", 8, 0, "left out"),
+        ("region", "r", 157, 67, "single level"),
+        ("first-order value", low, 110, 40, "reference"), ("first-order value", second, 47, 27, "covariate"),
+        ("first-order value", third, 8, 0, "left out"),
+    ]
+    frame = design.frame.sort_values(["duration"]).reset_index(drop=True)
+    assert list(frame.columns) == ["segment: b", "channel: z", f"first-order value: {second}", "duration",
+                                   "churned", "customers"]
+    assert frame["customers"].tolist() == [40, 15, 12, 60, 10, 20]
+    assert frame["duration"].tolist() == [10, 12, 15, 20, 25, 30]
+    assert frame["segment: b"].tolist() == [0, 0, 1, 0, 1, 1]
+    assert frame["channel: z"].tolist() == [0, 1, 0, 0, 1, 0]
+    assert frame[f"first-order value: {second}"].tolist() == [0, 1, 1, 0, 0, 1]
 
 
 def test_hazard_model_equals_a_row_level_fit_of_the_same_customers(make_source):
