@@ -11,6 +11,7 @@ from analytics.filters import Filters
 from analytics.executive import executive_summary
 from analytics.health import data_health
 from analytics.overview import activity_by_period, filter_options
+from analytics.parallel import side_by_side
 from analytics.revenue_mix import (lorenz_curve, revenue_by_acquisition_year, revenue_concentration, revenue_mix,
                                    revenue_movements)
 from analytics.survival import hazard_model, resolve_churn_definition, survival_curves
@@ -28,10 +29,10 @@ PAGES: dict[str, list[Compute]] = {
     "revenue_mix": [revenue_mix, revenue_by_acquisition_year, revenue_movements, revenue_concentration,
                     lorenz_curve],
     "value": [lambda s, f: clv_report(s, f, ValueSettings())],
-    "survival": [
-        lambda s, f: survival_curves(s, f, resolve_churn_definition(s, None), 90, "segment"),
-        lambda s, f: hazard_model(s, f, resolve_churn_definition(s, None), 90),
-    ],
+    # As the page does: the curves and the hazard model side by side.
+    "survival": [lambda s, f: side_by_side(
+        lambda: survival_curves(s, f, resolve_churn_definition(s, None), 90, "segment"),
+        lambda: hazard_model(s, f, resolve_churn_definition(s, None), 90))],
     "budget": [lambda s, f: budget_report(calibrate(s, f, CalibrationSettings()), Assumptions())],
     "overview_kpis": [executive_summary],
     "data_health": [lambda s, f: data_health(s)],

@@ -171,6 +171,8 @@ class DataSource:
     _cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _cache_bytes: int = field(default=0, repr=False)
+    #: One lock per memo being computed, so that two threads asking for it compute it once.
+    _memo_locks: dict[tuple[Any, ...], threading.RLock] = field(default_factory=dict, repr=False)
     _rollup_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: Seconds the rollup took to build or load (None until a query needed it), and which it was.
     rollup_seconds: float | None = None
@@ -284,9 +286,20 @@ class DataSource:
         cached = self._recall(key)
         if cached is not None:
             return cached
-        result = compute()
-        self._remember(key, result)
-        return result
+        # Pages compute parts side by side (analytics/parallel.py): a thread asking for a memo another thread
+        # is computing waits for it rather than computing it again.
+        with self._cache_lock:
+            lock = self._memo_locks.setdefault(key, threading.RLock())
+        try:
+            with lock:
+                cached = self._recall(key)
+                if cached is None:
+                    cached = compute()
+                    self._remember(key, cached)
+        finally:
+            with self._cache_lock:
+                self._memo_locks.pop(key, None)
+        return cached
 
     def _recall(self, key: tuple[Any, ...]) -> pl.DataFrame | None:
         with self._cache_lock:

@@ -16,12 +16,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test, proportional_hazard_test
 from lifelines.utils import restricted_mean_survival_time
 from streamlit.testing.v1 import AppTest
 
 from analytics.filters import Filters
-from analytics.survival import (TIGHT_CONVERGENCE, cox_design, default_churn_definition, fit_cox, followed, group_spans,
+from analytics.survival import (TIGHT_CONVERGENCE, cox_design, cox_rows, default_churn_definition, fit_cox, followed, group_spans,
                                 hazard_model, kaplan_meier, left_out_counts, logrank_tests,
                                 proportional_hazards_test, survival_curves, survival_spans)
 from tests.conftest import ROOT, d, write_exports
@@ -127,6 +128,26 @@ def test_spans_without_value_bands_are_the_same_customers(hand, filters, churn):
     assert plain["value_band"].null_count() == plain.height and banded.height > 0
     assert_frame_equal(summed(plain), summed(banded))
     assert outcomes(plain) == outcomes(banded)
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(segment=("pro", "enterprise")), Filters(channel=("ads",)),
+                                     Filters(start=d("2023-06-01"))])
+@pytest.mark.parametrize("churn", ["explicit", "inactivity"])
+def test_cox_rows_are_the_followed_spans_without_signup_years(make_source, filters, churn):
+    customers, transactions = random_business()
+    source = make_source(customers=customers, transactions=transactions)
+    keys = ["segment", "channel", "region", "value_band", "duration", "churned"]
+    spans = followed(survival_spans(source, filters, churn, 60))
+    rows = cox_rows(source, filters, churn, 60)
+    assert rows["cohort_year"].null_count() == rows["left_out"].null_count() == rows.height > 0
+    assert set(rows["value_band"].unique()) >= {1, 2, 3, 4}  # the four quarters
+    assert_frame_equal(rows.select(*keys, "customers").sort(keys),
+                       spans.group_by(keys).agg(pl.col("customers").sum()).sort(keys))
+    assert_frame_equal(rows.select("band_q1", "band_q2", "band_q3").unique(),
+                       spans.select("band_q1", "band_q2", "band_q3").unique())
+    one, other = cox_design(rows), cox_design(spans)
+    pd.testing.assert_frame_equal(one.frame, other.frame)
+    assert one.levels.equals(other.levels) and one.references == other.references
 
 
 def test_no_churn_dates_means_inactivity_by_default(make_source):
@@ -290,6 +311,16 @@ def test_weighted_cox_and_proportional_hazards_test_equal_row_level():
     reference = reference.loc[check["covariate"].to_list()]  # lifelines sorts by name
     assert np.allclose(check["test_statistic"].to_numpy(), reference["test_statistic"].to_numpy())
     assert np.allclose(check["p_value"].to_numpy(), reference["p"].to_numpy())
+
+
+def test_central_values_shortcut_equals_lifelines_describe():
+    """The fitter's median-only central values (kept for lifelines' partial-effect plots) equal lifelines'
+    own describe()-based ones, on the weighted design and on one with an odd number of rows."""
+    for frame in (design_of(aggregate(random_rows(), ["segment", "channel", "duration", "churned"])),
+                  design_of(random_rows(101, 3)).assign(customers=1.0)):
+        fitter = fit_cox(frame)._model
+        theirs = SemiParametricPHFitter._compute_central_values_of_raw_training_data(fitter, frame)
+        pd.testing.assert_frame_equal(fitter._central_values, theirs)
 
 
 # ------------------------------------------------------------------------------------------ end to end

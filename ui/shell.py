@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics.filters import GRAINS, Filters
+from analytics.parallel import side_by_side
 from analytics.overview import date_bounds, filter_options
 from ui.format import escape_markdown
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
@@ -55,6 +59,19 @@ def compute(fn: Callable[..., T], *args: Any) -> T:
     """``fn(source, *args)``, cached per data version on (function, args). Args must be small and hashable."""
     source = get_source()
     return _cached(f"{fn.__module__}.{fn.__qualname__}", str(source.data_dir), source.fingerprint, args, fn)
+
+
+def compute_side_by_side(*calls: tuple[Any, ...]) -> list[Any]:
+    """``[compute(fn, *args) for fn, *args in calls]``, the parts computed side by side (analytics/parallel.py),
+    each cached on its own as with :func:`compute`."""
+    context = get_script_run_ctx()
+
+    def attach() -> None:
+        # Streamlit's documented way to let a thread of ours use the page's caches.
+        add_script_run_ctx(threading.current_thread(), context)
+
+    return side_by_side(*(partial(compute, fn, *args) for fn, *args in calls),
+                        initializer=attach if context is not None else None)
 
 
 def sidebar_filters() -> None:
