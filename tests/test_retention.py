@@ -50,3 +50,35 @@ def test_retention_follows_the_segment_filter(make_source):
     assert (pro["prior_customers"], pro["net_revenue_retention"], pro["logo_retention"]) == (1, 1.5, 1.0)
     starter = net_revenue_retention(source, Filters(segment=("starter",)), [d("2024-03-31")]).row(0, named=True)
     assert (starter["prior_customers"], starter["net_revenue_retention"], starter["logo_retention"]) == (1, 0.0, 0.0)
+
+
+def test_blocks_of_customers_give_the_same_sums(make_source, monkeypatch):
+    """The matrix is filled a block of customer keys at a time; block edges must not change a number, including
+    blocks with no revenue rows and a last block shorter than the others."""
+    from analytics import retention
+
+    ends = [d("2024-03-31"), d("2024-02-29"), d("2023-06-30")]
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS)
+    whole = net_revenue_retention(source, Filters(), ends)
+    for block in (1, 2, 3):
+        monkeypatch.setattr(retention, "BLOCK_CUSTOMERS", block)
+        fresh = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS)
+        assert net_revenue_retention(fresh, Filters(), ends).equals(whole), block
+
+
+def test_rows_out_of_customer_order_give_the_same_sums(make_source, monkeypatch):
+    """The saved rollup comes in customer order; rows in any other order are sorted first, not misplaced."""
+    from analytics import retention
+
+    ends = [d("2024-03-31"), d("2024-02-29")]
+    whole = net_revenue_retention(make_source(customers=CUSTOMERS, transactions=TRANSACTIONS), Filters(), ends)
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS)
+    run = source.run
+
+    def reversed_rows(name, *args, **kwargs):
+        rows = run(name, *args, **kwargs)
+        return rows.reverse() if name == "customer_month_revenue" else rows
+
+    monkeypatch.setattr(source, "run", reversed_rows)
+    monkeypatch.setattr(retention, "BLOCK_CUSTOMERS", 2)
+    assert net_revenue_retention(source, Filters(), ends).equals(whole)
