@@ -129,7 +129,10 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
     fig.add_scatter(x=[best["retention_share"]], y=[best["net_contribution"]], mode="markers+text",
                     name="Best split", marker=dict(size=16, symbol="star", color=theme.PALETTE[2],
                                                    line=dict(width=1, color="#000")),
-                    text=[f"best: {percent(best['retention_share'])}"], textposition="top center",
+                    text=[f"best: {percent(best['retention_share'])}"],
+                    # Near either end the label leans inwards, so the plot area does not cut it.
+                    textposition=("top right" if best["retention_share"] < 0.15
+                                  else "top left" if best["retention_share"] > 0.85 else "top center"),
                     hovertemplate="Best: %{x:.0%} to retention, %{y:,.0f}<extra></extra>")
     fig.add_scatter(x=[current["retention_share"]], y=[current["net_contribution"]], mode="markers",
                     name="This split",
