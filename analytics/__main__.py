@@ -16,10 +16,11 @@ USAGE = "usage: python -m analytics export --data DIR --out OUT [settings]  (try
 
 
 def write_board_pack(source: DataSource, settings: Settings, out: Path) -> Path:
-    from ui.board_pack import write_board_pack as write
+    from ui.board_pack import BudgetInputs, write_board_pack as write
 
+    inputs = BudgetInputs(settings.budget_assumptions, settings.margin, settings.calibration_months)
     return write(source, settings.filters, out, churn_definition=settings.churn_definition,
-                 inactivity_days=settings.inactivity_days, base_url=settings.base_url)
+                 inactivity_days=settings.inactivity_days, base_url=settings.base_url, budget_inputs=inputs)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ shell.chart(charts.activity_chart(activity, filters.grain), key="activity")
 with st.container(horizontal=True):
     if st.button("Prepare the board pack", icon=":material/slideshow:",
                  help="One HTML file that opens offline: these KPIs and headlines, the main chart of every page "
-                      "(interactive), the filters, the as-of date, the fingerprint and a link to each view."):
+                      "(interactive; the budget split at the Budget page's defaults), the filters, the as-of date, "
+                      "the fingerprint and a link to each view."):
         st.session_state["board_pack_ready"] = True
     if st.session_state.get("board_pack_ready"):
         base_url = (st.context.url or "http://localhost:8501").rstrip("/")

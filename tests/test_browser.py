@@ -139,7 +139,7 @@ def test_board_pack_opens_offline_with_its_charts(browser: Browser, tmp_path):
     page.goto((out / "board_pack.html").as_uri())
     expect(page.locator("h1")).to_have_text("Retention board pack")
     expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached(timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() == 5
+    assert page.locator(".js-plotly-plot").count() == 6  # five pages and the budget split
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "board_pack.png"), full_page=True)
     context.close()

@@ -64,7 +64,54 @@ def test_board_pack_is_self_contained_and_escapes_data(tmp_path: Path):
     for title in ("Revenue and active customers", "Cohort retention", "New vs. existing revenue",
                   "Survival by segment", "Customer value vs. acquisition cost"):
         assert f"<h2>{title}</h2>" in text
+    assert "<h2>Budget split" not in text                  # no marketing spend in this export: no budget section
     assert "https://dash.example/cohorts" in text           # each section links to its view
     assert not re.search(r"<script[^>]*\bsrc=", text)       # Plotly is inlined: opens offline
     assert "Plotly.newPlot" in text and len(text) > 1_000_000
     assert "<b>pro</b>" not in text.split("<script", 1)[0]    # data shows as text, not markup
+
+
+def test_board_pack_has_the_budget_split_at_the_pages_defaults():
+    """With marketing spend (the bundled sample), the pack ends with the Budget page's split curve at the page's
+    default assumptions, linked to the Budget page with the churn setting."""
+    from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
+    from analytics.filters import Filters
+    from queries import DataSource
+    from ui.board_pack import sections
+    from ui.budget_charts import split_curve_chart
+
+    source = DataSource.open(ROOT / "sample_data")
+    parts, churn_query = sections(source, Filters(), "inactivity", 90)
+    budget = parts[-1]
+    assert (budget.title, budget.path) == ("Budget split: acquisition vs. retention", "budget")
+    expected = split_curve_chart(budget_report(
+        calibrate(source, Filters(), CalibrationSettings(churn_definition="inactivity", inactivity_days=90)),
+        Assumptions()))
+    assert budget.figure.layout.title.text == expected.layout.title.text
+    assert list(budget.figure.data[0].y) == list(expected.data[0].y)
+    assert churn_query == {"churn": "inactivity", "inactivity_days": "90"}
+    # A channel without acquisition cost cannot be calibrated: the section is left out, the rest stays.
+    organic = sections(source, Filters(channel=("organic",)), "inactivity", 90)[0]
+    assert [p.path for p in organic] == ["", "cohorts", "revenue_mix", "survival", "value"]
+
+
+def test_board_pack_budget_split_follows_the_exports_budget_settings():
+    """``export --board-pack --budget ... --beta ...``: the split curve is computed with those inputs, and its
+    link opens the Budget page with them (the page's URL keys; its defaults left out)."""
+    from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
+    from analytics.filters import Filters
+    from queries import DataSource
+    from ui.board_pack import BudgetInputs, sections
+    from ui.budget_charts import split_curve_chart
+
+    source = DataSource.open(ROOT / "sample_data")
+    inputs = BudgetInputs(Assumptions(budget=1_500_000, retention_share=0.3, beta=0.85, r_max=0.4), margin=0.6,
+                          calibration_months=6)
+    budget = sections(source, Filters(), "inactivity", 90, inputs)[0][-1]
+    assert budget.query == {"budget": "1500000", "retention_share": "30", "beta": "0.85", "rmax": "40",
+                            "margin": "0.6", "calibration_months": "6"}
+    settings = CalibrationSettings(margin=0.6, calibration_months=6, churn_definition="inactivity", inactivity_days=90)
+    expected = split_curve_chart(budget_report(calibrate(source, Filters(), settings), inputs.assumptions))
+    assert budget.figure.layout.title.text == expected.layout.title.text
+    assert budget.figure.layout.title.text.startswith("At 1.5M a month")
+    assert BudgetInputs().query() == {}

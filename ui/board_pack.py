@@ -1,5 +1,6 @@
 """The board pack: one self-contained HTML file that opens offline, with the KPIs, the headline sentences, the
-main chart of every page (interactive), the filters in force, the as-of date, the data fingerprint, and the
+main chart of every page (interactive; the budget split, when the export has marketing spend, at the Budget
+page's defaults or the export's budget settings), the filters in force, the as-of date, the data fingerprint, and the
 link to each page's view. Built from the same analytics functions and figure builders as the app.
 
 Plotly's JavaScript is embedded once, so the file needs no network (about 5 MB).
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
 from analytics.cohorts import average_curve, cohort_retention, default_period_index
 from analytics.executive import ExecutiveSummary, executive_summary
 from analytics.filters import Filters
@@ -23,8 +25,8 @@ from analytics.overview import activity_by_period
 from analytics.revenue_mix import revenue_mix
 from analytics.survival import survival_curves
 from analytics.value import ValueSettings, clv_report
-from queries import DataSource
-from ui import charts, cohort_charts, value_charts
+from queries import DataSource, DataUnavailable
+from ui import budget_charts, charts, cohort_charts, value_charts
 from ui.tiles import format_change, format_value
 
 
@@ -34,6 +36,40 @@ class Section:
     path: str
     figure: go.Figure
     note: str
+    #: URL parameters of the view besides the filters (and the churn setting, for survival, value and budget).
+    query: dict[str, str] | None = None
+
+
+def _url_number(value: float) -> str:
+    """A number as the app's URL writes it: whole numbers without a decimal point, never in exponent form."""
+    value = round(float(value), 6)
+    return str(int(value)) if value.is_integer() else f"{value:f}".rstrip("0")
+
+
+@dataclass(frozen=True)
+class BudgetInputs:
+    """The Budget page's inputs for the pack's budget split: the page's defaults unless the export sets them."""
+
+    assumptions: Assumptions = Assumptions()
+    margin: float = 0.7
+    calibration_months: int = 12
+
+    def query(self) -> dict[str, str]:
+        """The Budget page's URL parameters for these inputs (defaults left out, as the page writes them)."""
+        a, default = self.assumptions, Assumptions()
+        number = _url_number
+        pairs = {
+            "budget": None if a.budget is None else number(a.budget),
+            "retention_share": (None if a.retention_share == default.retention_share
+                                else number(a.retention_share * 100)),
+            "horizon_months": None if a.horizon_months == default.horizon_months else str(a.horizon_months),
+            "beta": None if a.beta == default.beta else number(a.beta),
+            "rmax": None if a.r_max == default.r_max else number(a.r_max * 100),
+            "bhalf": None if a.b_half is None else number(a.b_half),
+            "margin": None if self.margin == 0.7 else number(self.margin),
+            "calibration_months": None if self.calibration_months == 12 else str(self.calibration_months),
+        }
+        return {key: value for key, value in pairs.items() if value is not None}
 
 
 def filter_query(filters: Filters, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -52,8 +88,8 @@ def filter_query(filters: Filters, extra: dict[str, str] | None = None) -> dict[
     return query | (extra or {})
 
 
-def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: int
-             ) -> tuple[list[Section], dict[str, str]]:
+def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: int,
+             budget_inputs: BudgetInputs = BudgetInputs()) -> tuple[list[Section], dict[str, str]]:
     """The main chart of each page, built as the page builds it, and the churn settings of the links."""
     grain = filters.grain
     table = cohort_retention(source, filters)
@@ -61,7 +97,7 @@ def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: 
     curves = survival_curves(source, filters, churn, inactivity_days, "segment")
     value = clv_report(source, filters, ValueSettings(churn_definition=churn, inactivity_days=inactivity_days))
     churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn == "inactivity" else {})
-    return [
+    parts = [
         Section("Revenue and active customers", "", charts.activity_chart(activity_by_period(source, filters), grain),
                 "Net revenue per period and the customers with a positive transaction in it."),
         Section("Cohort retention", "cohorts",
@@ -74,7 +110,28 @@ def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: 
                 f"Kaplan-Meier share of customers not yet churned ({churn} churn), with 95% bands."),
         Section("Customer value vs. acquisition cost", "value", value_charts.value_curves(value.curves, value.channels),
                 "Cumulative gross margin per acquired customer by month of life against each channel's CAC."),
-    ], churn_query
+    ]
+    budget = _budget_section(source, filters, churn, inactivity_days, budget_inputs)
+    return parts + ([budget] if budget else []), churn_query
+
+
+def _budget_section(source: DataSource, filters: Filters, churn: str, inactivity_days: int,
+                    inputs: BudgetInputs) -> Section | None:
+    """The Budget page's split curve for ``inputs``; None when the export cannot calibrate it (no marketing
+    spend, or no cost in the selected channels)."""
+    settings = CalibrationSettings(margin=inputs.margin, calibration_months=inputs.calibration_months,
+                                   churn_definition=churn, inactivity_days=inactivity_days)  # type: ignore[arg-type]
+    try:
+        calibration = calibrate(source, filters, settings)
+    except DataUnavailable:
+        return None
+    if calibration.problem:
+        return None
+    report = budget_report(calibration, inputs.assumptions)
+    return Section("Budget split: acquisition vs. retention", "budget", budget_charts.split_curve_chart(report),
+                   "Projected net contribution over the horizon for each share of the monthly marketing budget "
+                   "put into retention. The response assumptions are not measured in the data: change them on "
+                   "the Budget page.", inputs.query())
 
 
 def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, source: DataSource, base_url: str,
@@ -94,7 +151,7 @@ def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, so
     sentences = "".join(f"<li>{e(s)}</li>" for s in summary.sentences)
     figures = []
     for i, part in enumerate(parts):
-        extra = churn_query if part.path in ("survival", "value") else None
+        extra = (churn_query if part.path in ("survival", "value", "budget") else {}) | (part.query or {})
         div = pio.to_html(part.figure, include_plotlyjs=(i == 0), full_html=False, default_width="100%",
                           config={"displaylogo": False, "responsive": True})
         figures.append(f'<section><h2>{e(part.title)}</h2><p class="note">{e(part.note)} '
@@ -124,13 +181,13 @@ filters: {e(filters.describe())} · made {e(datetime.now().strftime("%Y-%m-%d %H
 
 
 def board_pack(source: DataSource, filters: Filters, churn_definition: str | None = None, inactivity_days: int = 90,
-               base_url: str = "http://localhost:8501") -> str:
+               base_url: str = "http://localhost:8501", budget_inputs: BudgetInputs = BudgetInputs()) -> str:
     """The board pack as HTML text (see the module docstring)."""
     from analytics.survival import resolve_churn_definition
 
     churn = resolve_churn_definition(source, churn_definition)  # type: ignore[arg-type]
     summary = executive_summary(source, filters, churn, inactivity_days)
-    parts, churn_query = sections(source, filters, churn, inactivity_days)
+    parts, churn_query = sections(source, filters, churn, inactivity_days, budget_inputs)
     return render(summary, parts, filters, source, base_url, churn_query)
 
 
