@@ -1,7 +1,7 @@
 """The board pack: one self-contained HTML file that opens offline, with the KPIs, the headline sentences, the
 main chart of every page (interactive; the budget split, when the export has marketing spend, at the Budget
-page's defaults or the export's budget settings), the filters in force, the as-of date, the data fingerprint, and the
-link to each page's view. Built from the same analytics functions and figure builders as the app.
+page's defaults or the export's budget settings), the filters in force, the as-of date, the data fingerprint,
+and the link to each page's view. Built from the same analytics functions and figure builders as the app.
 
 Plotly's JavaScript is embedded once, so the file needs no network (about 5 MB).
 """
@@ -51,12 +51,12 @@ class BudgetInputs:
     """The Budget page's inputs for the pack's budget split: the page's defaults unless the export sets them."""
 
     assumptions: Assumptions = Assumptions()
-    margin: float = 0.7
-    calibration_months: int = 12
+    margin: float = CalibrationSettings.margin
+    calibration_months: int = CalibrationSettings.calibration_months
 
     def query(self) -> dict[str, str]:
         """The Budget page's URL parameters for these inputs (defaults left out, as the page writes them)."""
-        a, default = self.assumptions, Assumptions()
+        a, default, calibration = self.assumptions, Assumptions(), CalibrationSettings()
         number = _url_number
         pairs = {
             "budget": None if a.budget is None else number(a.budget),
@@ -66,8 +66,9 @@ class BudgetInputs:
             "beta": None if a.beta == default.beta else number(a.beta),
             "rmax": None if a.r_max == default.r_max else number(a.r_max * 100),
             "bhalf": None if a.b_half is None else number(a.b_half),
-            "margin": None if self.margin == 0.7 else number(self.margin),
-            "calibration_months": None if self.calibration_months == 12 else str(self.calibration_months),
+            "margin": None if self.margin == calibration.margin else number(self.margin),
+            "calibration_months": (None if self.calibration_months == calibration.calibration_months
+                                   else str(self.calibration_months)),
         }
         return {key: value for key, value in pairs.items() if value is not None}
 
