@@ -27,7 +27,20 @@ def format_value(kpi: Kpi, value: float | None) -> str:
     return f"month {value:.0f}" if kpi.unit == "months" else f"{value:,.2f}"
 
 
+#: The change of a tile whose shown change rounds to zero: no arrow and no colour, rather than "↑ +0" in red.
+NO_CHANGE = "no change"
+
+
 def format_change(kpi: Kpi) -> str | None:
+    """The change on the previous period as the tile shows it; None without a previous value; NO_CHANGE when
+    it rounds to zero at the shown precision."""
+    text = _signed_change(kpi)
+    if text is not None and not any(digit in text for digit in "123456789"):
+        return NO_CHANGE
+    return text
+
+
+def _signed_change(kpi: Kpi) -> str | None:
     change = kpi.change
     if change is None:
         return None
@@ -46,8 +59,10 @@ def format_change(kpi: Kpi) -> str | None:
 
 def kpi_tile(kpi: Kpi, column, query: dict[str, str]) -> None:
     with column.container(border=True):
-        st.metric(kpi.label, format_value(kpi, kpi.value), format_change(kpi),
-                  delta_color="normal" if kpi.higher_is_better else "inverse",
+        change = format_change(kpi)
+        st.metric(kpi.label, format_value(kpi, kpi.value), change,
+                  delta_color="off" if change == NO_CHANGE else "normal" if kpi.higher_is_better else "inverse",
+                  delta_arrow="off" if change == NO_CHANGE else "auto",
                   help=kpi.help + " The change is against the previous period.",
                   chart_data=[y for y in kpi.trend["y"].to_list() if y is not None] or None, chart_type="line")
         if kpi.page in PAGE_FILES:
