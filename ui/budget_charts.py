@@ -143,10 +143,11 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
     h = report.current.horizon_months
     budget = money(report.current.budget)
     if best["retention_share"] == 0:
-        title = (f"At {budget} a month, every unit to acquisition pays best: net contribution falls as the "
-                 f"retention share rises (over {h} months)")
+        title = (f"At {budget} a month, all of it to acquisition pays best: "
+                 f"{money(best['net_contribution'])} over {h} months")
     elif best["retention_share"] == 1:
-        title = f"At {budget} a month, all of it to retention pays best over {h} months"
+        title = (f"At {budget} a month, all of it to retention pays best: "
+                 f"{money(best['net_contribution'])} over {h} months")
     else:
         title = (f"At {budget} a month, {percent(best['retention_share'])} to retention pays best: "
                  f"{money(best['net_contribution'])} over {h} months")

@@ -31,7 +31,23 @@ _template.layout = go.Layout(
 pio.templates[TEMPLATE_NAME] = _template
 
 
+#: Plotly does not wrap titles: a longer one is cut at the figure's edge on a 1280-pixel-wide screen.
+TITLE_LINE_CHARS = 100
+
+
+def wrap_title(title: str, width: int = TITLE_LINE_CHARS) -> str:
+    """``title`` with a line break (``<br>``) at the last space before ``width`` characters, when it is longer
+    (a second line only: takeaway titles are one sentence)."""
+    if len(title) <= width or " " not in title[1:width]:
+        return title
+    cut = title.rindex(" ", 1, width)
+    return f"{title[:cut]}<br>{title[cut + 1:]}"
+
+
 def apply(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
-    """Give ``fig`` the project theme and a title that states the takeaway."""
-    fig.update_layout(template=TEMPLATE_NAME, title_text=title, height=height)
+    """Give ``fig`` the project theme and a title that states the takeaway (on two lines when it is long)."""
+    wrapped = wrap_title(title)
+    fig.update_layout(template=TEMPLATE_NAME, title_text=wrapped, height=height)
+    if wrapped != title:
+        fig.update_layout(margin_t=110)  # room for the second line above the plot
     return fig
