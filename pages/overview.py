@@ -48,7 +48,7 @@ with st.container(horizontal=True):
         pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url)
         st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
                            icon=":material/download:", key="download-board-pack")
-shell.table(summary.table(), "overview_kpis.csv")
+shell.table(tiles.kpi_table(summary), "overview_kpis.csv")
 with st.expander("Definitions"):
     st.markdown(f"""
 - **Active customers**: customers with a positive transaction in the last complete {filters.grain}.

@@ -57,6 +57,10 @@ def test_overview_page(small_data):
     assert any("Revenue was 7 in February 2024, -53% on the month before." in m.value.replace("\\", "")
                for m in at.markdown)
     assert {"Download activity_by_period.csv", "Download overview_kpis.csv"} <= set(downloads(at))
+    # The KPI table repeats each tile as shown, beside the exact numbers.
+    kpis = next(frame.value for frame in at.dataframe if "shown" in frame.value.columns)
+    row = kpis.set_index("kpi").loc["Revenue, last month"]
+    assert (row["shown"], row["shown_change"], row["value"], row["previous"]) == ("7", "-53.3%", 7.0, 15.0)
 
 
 def test_overview_reads_filters_from_the_url(small_data):

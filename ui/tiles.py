@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
-from analytics.executive import Kpi
+from analytics.executive import ExecutiveSummary, Kpi
 from ui.format import money
 
 PAGE_FILES = {"cohorts": "pages/cohorts.py", "revenue_mix": "pages/revenue_mix.py", "survival": "pages/survival.py",
@@ -55,6 +56,14 @@ def _signed_change(kpi: Kpi) -> str | None:
     if kpi.unit == "days":
         return f"{change:+,.0f} days"
     return f"{change:+.0f} months"
+
+
+def kpi_table(summary: ExecutiveSummary) -> pl.DataFrame:
+    """The KPIs as a table (``overview_kpis.csv``): each tile's value and change as shown, then the exact
+    numbers (kpi, value, previous, change, unit)."""
+    shown = pl.Series("shown", [format_value(k, k.value) for k in summary.kpis], dtype=pl.String)
+    change = pl.Series("shown_change", [format_change(k) for k in summary.kpis], dtype=pl.String)
+    return summary.table().insert_column(1, shown).insert_column(2, change)
 
 
 def kpi_tile(kpi: Kpi, column, query: dict[str, str]) -> None:
