@@ -56,7 +56,8 @@ shell.table(average, "cohort_average.csv")
 
 points = retention_trend(table, k, metric)
 shell.chart(cohort_charts.trend(points, k, metric, grain, min_cohort), key="cohort_trend")
-shell.table(points, f"cohort_{grain}_{k}_trend.csv")
+# Named after the measure (a share: shown as %), not the chart's generic "value".
+shell.table(points.rename({"value": metric}), f"cohort_{grain}_{k}_trend.csv")
 
 dimension = st.segmented_control("Break down by", DIMENSIONS, default="segment", key="by", bind="query-params")
 dimension = dimension or "segment"

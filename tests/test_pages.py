@@ -105,4 +105,9 @@ def test_cohorts_page_reads_its_settings_from_the_url(small_data):
     heatmap, _, _, groups = figures(at)
     # k=1: only the Jan cohort's Feb is complete; a comes back later, so 1 of 2 is active then or later.
     assert heatmap["layout"]["title"]["text"] == "50% of customers are active in month 1 or later on average"
+    # The trend's table is named after the measure (shown as a %), and downloads under the headline month.
+    trend = next(frame.value for frame in at.dataframe
+                 if list(frame.value.columns) == ["cohort", "cohort_size", "retention_unbounded"])
+    assert trend["retention_unbounded"].tolist() == [0.5]
+    assert "Download cohort_month_1_trend.csv" in downloads(at)
     assert {t["name"] for t in groups["data"]} == {"ads", "organic"}
