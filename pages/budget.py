@@ -44,10 +44,7 @@ def _remove(slot: str) -> None:
 
 def _link(scenario: Scenario) -> str:
     params = {key: st.query_params.get_all(key) for key in st.query_params}
-    a = scenario.assumptions
-    params.update({"budget": f"{a.budget:.0f}", "retention_share": f"{round(a.retention_share * 100):d}",
-                   "horizon_months": str(a.horizon_months), "beta": f"{a.beta:g}",
-                   "rmax": f"{round(a.r_max * 100):d}", "bhalf": f"{a.b_half:.0f}"})
+    params.update(budget_charts.budget_query(scenario.assumptions))
     return "budget?" + urlencode(params, doseq=True)
 
 

@@ -40,12 +40,6 @@ class Section:
     query: dict[str, str] | None = None
 
 
-def _url_number(value: float) -> str:
-    """A number as the app's URL writes it: whole numbers without a decimal point, never in exponent form."""
-    value = round(float(value), 6)
-    return str(int(value)) if value.is_integer() else f"{value:f}".rstrip("0")
-
-
 @dataclass(frozen=True)
 class BudgetInputs:
     """The Budget page's inputs for the pack's budget split: the page's defaults unless the export sets them."""
@@ -56,21 +50,14 @@ class BudgetInputs:
 
     def query(self) -> dict[str, str]:
         """The Budget page's URL parameters for these inputs (defaults left out, as the page writes them)."""
-        a, default, calibration = self.assumptions, Assumptions(), CalibrationSettings()
-        number = _url_number
-        pairs = {
-            "budget": None if a.budget is None else number(a.budget),
-            "retention_share": (None if a.retention_share == default.retention_share
-                                else number(a.retention_share * 100)),
-            "horizon_months": None if a.horizon_months == default.horizon_months else str(a.horizon_months),
-            "beta": None if a.beta == default.beta else number(a.beta),
-            "rmax": None if a.r_max == default.r_max else number(a.r_max * 100),
-            "bhalf": None if a.b_half is None else number(a.b_half),
-            "margin": None if self.margin == calibration.margin else number(self.margin),
-            "calibration_months": (None if self.calibration_months == calibration.calibration_months
-                                   else str(self.calibration_months)),
-        }
-        return {key: value for key, value in pairs.items() if value is not None}
+        defaults, calibration = budget_charts.budget_query(Assumptions()), CalibrationSettings()
+        query = {key: value for key, value in budget_charts.budget_query(self.assumptions).items()
+                 if defaults.get(key) != value}
+        if self.margin != calibration.margin:
+            query["margin"] = f"{self.margin:g}"
+        if self.calibration_months != calibration.calibration_months:
+            query["calibration_months"] = str(self.calibration_months)
+        return query
 
 
 def filter_query(filters: Filters, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from analytics.budget import BASELINE, BEST, CURRENT, BudgetReport, Calibration
+from analytics.budget import BASELINE, BEST, CURRENT, Assumptions, BudgetReport, Calibration
 from ui import theme
 from ui.format import money, percent, period_label, plotly_text
 
@@ -15,6 +15,17 @@ _STYLE = {
     BEST: dict(color=theme.PALETTE[2], dash="dot", width=3),
 }
 _SAVED_COLORS = [theme.NEW_COLOR, theme.PALETTE[3], theme.PALETTE[5]]
+
+
+def budget_query(assumptions: Assumptions) -> dict[str, str]:
+    """The Budget page's URL parameters for ``assumptions``, as its widgets take them (shares and r_max in whole
+    percent, money in whole units); a field left to the data's default (None) is left out."""
+    a = assumptions
+    params = {"budget": None if a.budget is None else f"{a.budget:.0f}",
+              "retention_share": f"{round(a.retention_share * 100):d}", "horizon_months": str(a.horizon_months),
+              "beta": f"{a.beta:g}", "rmax": f"{round(a.r_max * 100):d}",
+              "bhalf": None if a.b_half is None else f"{a.b_half:.0f}"}
+    return {key: value for key, value in params.items() if value is not None}
 
 
 def _style(name: str, saved_index: int) -> dict:
