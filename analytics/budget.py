@@ -693,27 +693,3 @@ def budget_scenarios(source: DataSource, filters: Filters, assumptions: Assumpti
                                    churn_definition=resolve_churn_definition(source, churn_definition),
                                    inactivity_days=inactivity_days)
     return scenarios_table(calibrate(source, filters, settings), assumptions)
-
-
-def horizon_months(text: str) -> int:
-    """argparse type of ``--horizon-months``: a whole number of months from 12 to 60, as on the page."""
-    value = int(text)
-    if not HORIZON_RANGE[0] <= value <= HORIZON_RANGE[1]:
-        raise ValueError(f"horizon must be {HORIZON_RANGE[0]} to {HORIZON_RANGE[1]} months, not {value}")
-    return value
-
-
-def margin_fraction(text: str) -> float:
-    """argparse type of ``--margin``: a fraction from 0 to 1 (0.7 = 70%)."""
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise ValueError(f"margin must be a fraction between 0 and 1, not {value}")
-    return value
-
-
-def calibration_window(text: str) -> int:
-    """argparse type of ``--calibration-months``: 1 to 120 complete months."""
-    value = int(text)
-    if not 1 <= value <= 120:
-        raise ValueError(f"calibration months must be between 1 and 120, not {value}")
-    return value

@@ -38,7 +38,6 @@ Example::
 
 from __future__ import annotations
 
-import argparse
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -83,17 +82,6 @@ DIMENSION_LABELS = {"segment": "segment", "channel": "channel", "region": "regio
 
 
 # ------------------------------------------------------------------------------------------------ data
-def positive_days(text: str) -> int:
-    """``--inactivity-days`` value: a whole number of days, at least 1."""
-    try:
-        days = int(text)
-    except ValueError:
-        days = 0
-    if days < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of days, at least 1, not {text!r}")
-    return days
-
-
 def analysis_as_of(source: DataSource, filters: Filters) -> date:
     """The date every duration is measured to: the latest transaction date, or ``filters.end`` if earlier."""
     source.require("customers", "transactions")

@@ -7,8 +7,8 @@ import streamlit as st
 from analytics.executive import executive_summary
 from analytics.overview import activity_by_period
 from queries import DataUnavailable
-from ui import charts, shell, tiles
-from ui.board_pack import board_pack
+from ui import charts, kpi_format, shell, tiles
+from report.board_pack import board_pack
 from ui.format import escape_markdown, period_label
 
 shell.ensure_shell()
@@ -48,7 +48,7 @@ with st.container(horizontal=True):
         pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url)
         st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
                            icon=":material/download:", key="download-board-pack")
-shell.table(tiles.kpi_table(summary), "overview_kpis.csv")
+shell.table(kpi_format.kpi_table(summary), "overview_kpis.csv")
 with st.expander("Definitions"):
     st.markdown(f"""
 - **Active customers**: customers with a positive transaction in the last complete {filters.grain}.

@@ -1,5 +1,6 @@
-"""Imports flow one way: queries -> analytics -> ui -> app/pages. Only queries/ imports duckdb;
-analytics/ and queries/ never import streamlit."""
+"""Imports flow one way: queries -> analytics -> ui -> report -> app/pages. Only queries/ imports duckdb;
+queries/, analytics/ and report/ never import streamlit, not even through another module (checked
+transitively)."""
 
 from __future__ import annotations
 
@@ -8,28 +9,67 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-LAYERS = {"queries": 0, "analytics": 1, "ui": 2, "pages": 3, "app": 3}
+LAYERS = {"queries": 0, "analytics": 1, "ui": 2, "report": 3, "pages": 4, "app": 4}
+#: Layers whose code runs without a browser: nothing they import, directly or not, may import streamlit.
+HEADLESS = ("queries", "analytics", "report")
 
 
-def imports_of(path: Path) -> set[str]:
+def dotted_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, dotted (``from ui import charts`` gives ``ui`` and ``ui.charts``), at any
+    depth of the file (an import inside a function counts too)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
-#: Entry points that compose every layer, as app.py does: the export command writes the board pack with ui/.
+def imports_of(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in dotted_imports(path)}
+
+
+#: Entry points that compose every layer, as app.py does: ``python -m analytics export`` hands over to report/.
 COMPOSITION_ROOTS = {ROOT / "app.py", ROOT / "analytics" / "__main__.py"}
 
 
 def python_files() -> list[tuple[str, Path]]:
     files = [("app", ROOT / "app.py")]
-    for layer in ("queries", "analytics", "ui", "pages"):
+    for layer in ("queries", "analytics", "ui", "report", "pages"):
         files += [("app" if p in COMPOSITION_ROOTS else layer, p) for p in sorted((ROOT / layer).rglob("*.py"))]
     return files
+
+
+def module_files() -> dict[str, Path]:
+    """Project module name -> file (``analytics.survival`` -> analytics/survival.py or its package __init__)."""
+    modules: dict[str, Path] = {}
+    for _, path in python_files():
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = path
+    return modules
+
+
+def third_party_reached(start: Path, modules: dict[str, Path]) -> dict[str, list[str]]:
+    """Each outside package reachable from ``start`` through project imports, with one import chain to it."""
+    reached: dict[str, list[str]] = {}
+    seen: set[Path] = set()
+    stack: list[tuple[Path, list[str]]] = [(start, [str(start.relative_to(ROOT))])]
+    while stack:
+        path, chain = stack.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in dotted_imports(path):
+            target = modules.get(name)
+            if target is not None:
+                stack.append((target, chain + [name]))
+            elif name.split(".")[0] not in LAYERS:
+                reached.setdefault(name.split(".")[0], chain + [name])
+    return reached
 
 
 def test_layers_only_import_leftwards():
@@ -47,8 +87,21 @@ def test_only_queries_talks_to_duckdb_and_no_streamlit_below_ui():
         modules = imports_of(path)
         if "duckdb" in modules and layer != "queries":
             offenders.append(f"{path.relative_to(ROOT)} imports duckdb")
-        if "streamlit" in modules and layer in ("queries", "analytics"):
+        if "streamlit" in modules and layer in HEADLESS:
             offenders.append(f"{path.relative_to(ROOT)} imports streamlit")
+    assert offenders == []
+
+
+def test_headless_code_never_reaches_streamlit_even_indirectly():
+    # The export and the board pack run without a browser: the architecture must not load Streamlit for them
+    # through a ui/ module that happens to import it (ui/tiles.py once did).
+    modules = module_files()
+    offenders = []
+    for layer, path in python_files():
+        if layer in HEADLESS or path == ROOT / "analytics" / "__main__.py":
+            chain = third_party_reached(path, modules).get("streamlit")
+            if chain:
+                offenders.append(" -> ".join(chain))
     assert offenders == []
 
 

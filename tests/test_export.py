@@ -77,7 +77,7 @@ def test_board_pack_has_the_budget_split_at_the_pages_defaults():
     from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
     from analytics.filters import Filters
     from queries import DataSource
-    from ui.board_pack import sections
+    from report.board_pack import sections
     from ui.budget_charts import split_curve_chart
 
     source = DataSource.open(ROOT / "sample_data")
@@ -101,7 +101,7 @@ def test_board_pack_budget_split_follows_the_exports_budget_settings():
     from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
     from analytics.filters import Filters
     from queries import DataSource
-    from ui.board_pack import BudgetInputs, sections
+    from report.board_pack import BudgetInputs, sections
     from ui.budget_charts import split_curve_chart
 
     source = DataSource.open(ROOT / "sample_data")
@@ -115,3 +115,22 @@ def test_board_pack_budget_split_follows_the_exports_budget_settings():
     assert budget.figure.layout.title.text == expected.layout.title.text
     assert budget.figure.layout.title.text.startswith("At 1.5M a month")
     assert BudgetInputs().query() == {}
+
+
+def test_export_with_the_board_pack_never_imports_streamlit(tmp_path: Path):
+    # The headless path (report/) must not load Streamlit, not even through a ui/ module: run the documented
+    # command in a fresh interpreter and look at what it imported.
+    data = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    out = tmp_path / "out"
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['analytics', 'export', '--data', {str(data)!r}, '--out', {str(out)!r}, '--board-pack']\n"
+        "try:\n"
+        "    runpy.run_module('analytics', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print('STATUS', code, 'STREAMLIT', 'streamlit' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert "STATUS 0 STREAMLIT False" in result.stdout, result.stdout + result.stderr
+    assert (out / "board_pack.html").is_file()

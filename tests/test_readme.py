@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.export import TABLES
+from report.export import TABLES
 from queries.contract import EXPORTS
 from tests.conftest import ROOT
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.export import Settings, export
+from report.export import Settings, export
 from analytics.filters import GRAINS, Filters
 from analytics.periods import period_end, period_start
 from analytics.revenue_mix import (MOVEMENTS, as_of_bound, lorenz_curve, revenue_by_acquisition_year,

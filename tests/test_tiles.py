@@ -1,11 +1,11 @@
-"""The KPI tiles' change text (ui/tiles.py): signed at the tile's precision, "no change" when that rounds to 0."""
+"""The KPI tiles' change text (ui/kpi_format.py): signed at the tile's precision, "no change" when that rounds to 0."""
 
 from __future__ import annotations
 
 import pytest
 
 from analytics.executive import Kpi
-from ui.tiles import NO_CHANGE, format_change
+from ui.kpi_format import NO_CHANGE, format_change
 
 
 def kpi(unit: str, value: float | None, previous: float | None) -> Kpi:

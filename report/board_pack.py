@@ -27,7 +27,7 @@ from analytics.survival import survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
 from ui import budget_charts, charts, cohort_charts, value_charts
-from ui.tiles import format_change, format_value
+from ui.kpi_format import format_change, format_value
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.budget import Assumptions, budget_scenarios, calibration_window, horizon_months, margin_fraction
+from analytics.budget import Assumptions, budget_scenarios
 from analytics.cohorts import cohort_retention
 from analytics.filters import GRAINS, Filters
 from analytics.value import HORIZONS, ValueSettings, clv_report
@@ -27,9 +27,9 @@ from analytics.overview import activity_by_period
 from analytics.revenue_mix import (lorenz_curve, revenue_by_acquisition_year, revenue_concentration, revenue_mix,
                                    revenue_movements)
 from analytics.survival import (CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, SURVIVAL_BY, ChurnDefinition, SurvivalBy,
-                                resolve_churn_definition,
-                                hazard_ratios, positive_days, survival_curve, survival_summary)
+                                hazard_ratios, resolve_churn_definition, survival_curve, survival_summary)
 from queries import DataSource, DataUnavailable, default_data_dir
+from report.arguments import calibration_window, horizon_months, margin_fraction, positive_days
 
 
 @dataclass(frozen=True)
@@ -170,13 +170,18 @@ def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path
     return written, failures
 
 
-#: Writes one more file after the tables (the board pack): (source, settings, out folder) -> path written.
-Extra = Callable[[DataSource, Settings, Path], Path]
+def write_board_pack(source: DataSource, settings: Settings, out: Path) -> Path:
+    """``board_pack.html`` in ``out``, with the export's filters, churn and budget settings."""
+    from report.board_pack import BudgetInputs
+    from report.board_pack import write_board_pack as write
+
+    inputs = BudgetInputs(settings.budget_assumptions, settings.margin, settings.calibration_months)
+    return write(source, settings.filters, out, churn_definition=settings.churn_definition,
+                 inactivity_days=settings.inactivity_days, base_url=settings.base_url, budget_inputs=inputs)
 
 
-def main(argv: Sequence[str] | None = None, board_pack: Extra | None = None) -> int:
-    """The export command. ``board_pack`` is passed in by the command-line entry point
-    (``analytics/__main__.py``), which may import the figure builders; this module may not."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """The export command: write the tables (and, with ``--board-pack``, the board pack); 2 on data errors."""
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)
@@ -187,8 +192,8 @@ def main(argv: Sequence[str] | None = None, board_pack: Extra | None = None) -> 
     try:
         written, failures = export(source, settings, args.out)
         errors = [p.message for p in source.problems if p.level == "error"]
-        if args.board_pack and board_pack is not None and not (errors or failures):
-            written.append(board_pack(source, settings, args.out.resolve()))
+        if args.board_pack and not (errors or failures):
+            written.append(write_board_pack(source, settings, args.out.resolve()))
     finally:
         source.close()
     for path in written:
