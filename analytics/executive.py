@@ -34,7 +34,7 @@ from analytics.scope import as_of_bound
 from analytics.filters import Filters
 from analytics.overview import activity_by_period
 from analytics.periods import last_complete_month, period_end, period_start
-from analytics.retention import net_revenue_retention
+from analytics.net_revenue_retention import net_revenue_retention
 from analytics.revenue_mix import revenue_mix
 from analytics.survival import followed, kaplan_meier, resolve_churn_definition, survival_spans
 from analytics.value import ValueSettings, clv_report
