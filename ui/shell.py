@@ -166,6 +166,13 @@ def ensure_shell() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
+    # Private on purpose, for want of a public way (Streamlit 1.67): the choice between the legacy pages/
+    # discovery and st.navigation routing is the class attribute PagesManager.uses_pages_directory, set from
+    # "does a pages/ folder exist" when the first session starts and cleared only inside st.navigation().
+    # No config option turns the discovery off, the layout keeps pages/ beside app.py, and calling
+    # st.navigation from here instead would need the page to tell a shell-less run from an AppTest run of
+    # the page alone, which only this flag does. Upstream: streamlit/streamlit#9624 (deep links on a first
+    # load with st.navigation). tests/test_browser.py opens a deep link on a fresh server to catch a change.
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
