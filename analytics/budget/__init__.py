@@ -65,6 +65,7 @@ from analytics.survival import (ChurnDefinition, followed, kaplan_meier, resolve
 from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
 from analytics.budget.inputs import (DEFAULT_B_HALF_SHARE, DEFAULT_BETA, DEFAULT_HORIZON, DEFAULT_R_MAX, HORIZON_RANGE,
                                      MAX_SCENARIOS, Assumptions, CalibrationSettings, Scenario)
+from analytics.budget.scenario_codec import clean_name, decode_scenario, encode_scenario
 from queries import DataSource
 
 #: Retention shares of the optimisation curve: 0%, 1%, ..., 100%.
@@ -73,44 +74,6 @@ SHARES = np.round(np.linspace(0.0, 1.0, 101), 2)
 BETA_OFFSETS = (-0.2, -0.1, 0.0, 0.1, 0.2)
 R_MAX_OFFSETS = (-0.10, -0.05, 0.0, 0.05, 0.10)
 _MAX_HAZARD = 1.0 - 1e-12
-
-
-def clean_name(name: str) -> str:
-    """A scenario name safe for the compact URL form: no ``|``, one line, at most 40 characters."""
-    text = " ".join(name.replace("|", "/").split())
-    return text[:40].strip()
-
-
-def encode_scenario(name: str, assumptions: Assumptions) -> str:
-    """``Name|budget|share %|horizon|beta|r_max %|B_half``, e.g. ``Retention push|450000|30|24|0.7|25|45000``.
-
-    ``assumptions`` must be resolved (budget and B_half given)."""
-    if assumptions.budget is None or assumptions.b_half is None:
-        raise ValueError("resolve the assumptions (budget and B_half) before encoding them")
-    parts = [clean_name(name) or "Scenario", f"{assumptions.budget:.0f}",
-             f"{round(assumptions.retention_share * 100, 2):g}", str(assumptions.horizon_months),
-             f"{round(assumptions.beta, 4):g}", f"{round(assumptions.r_max * 100, 2):g}", f"{assumptions.b_half:.0f}"]
-    return "|".join(parts)
-
-
-def decode_scenario(text: str) -> Scenario:
-    """The inverse of :func:`encode_scenario`; raises ValueError on anything malformed or out of range."""
-    parts = text.split("|")
-    if len(parts) != 7:
-        raise ValueError(f"a scenario has 7 parts separated by '|', not {len(parts)}")
-    name, budget, share, horizon, beta, r_max, b_half = parts
-    name = clean_name(name)
-    if not name:
-        raise ValueError("a scenario needs a name")
-    try:
-        assumptions = Assumptions(budget=float(budget), retention_share=float(share) / 100,
-                                  horizon_months=int(horizon), beta=float(beta), r_max=float(r_max) / 100,
-                                  b_half=float(b_half))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"scenario {name!r}: {exc}") from exc
-    if not HORIZON_RANGE[0] <= assumptions.horizon_months <= HORIZON_RANGE[1]:
-        raise ValueError(f"scenario {name!r}: horizon must be {HORIZON_RANGE[0]} to {HORIZON_RANGE[1]} months")
-    return Scenario(name, assumptions)
 
 
 # ------------------------------------------------------------------------------------------------ calibration
