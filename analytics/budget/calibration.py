@@ -157,33 +157,109 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
 
     The window's start (``filters.start``) does not apply: the model needs the whole active base and its
     churn; ``filters.end`` sets the as-of date, and the segment / channel / region filters the scope.
-    Example: ``calibrate(DataSource.open("sample_data"), Filters(), CalibrationSettings()).cac``.
+
+    Example::
+
+        calibrate(DataSource.open("sample_data"), Filters(), CalibrationSettings()).cac
     """
     source.require("customers", "transactions")
     as_of = as_of_bound(source, filters)
     assert as_of is not None
     last = last_complete_month(as_of)
     requested = period_of(period_index(last, "month") - settings.calibration_months + 1, "month")
-    cells = in_dimensions(source.run("budget_calibration", {
-        "churn_definition": settings.churn_definition, "inactivity_days": int(settings.inactivity_days),
-        "as_of": as_of, "window_start": requested, "window_end": last}), filters)
-    # The window starts later when the data does: at the first month with a customer in scope.
-    busy = cells.filter((pl.col("active_customers") > 0) | (pl.col("new_customers") > 0))
-    if busy.height == 0:
+    cells = _activity_in_scope(source, filters, settings, as_of, requested, last)
+    window = _calibration_window(cells, requested, last)
+    if window is None:
         return _empty_calibration(settings, f"No customer in the selected scope in the {settings.calibration_months} "
                                   f"complete months before the as-of date {as_of}: nothing to calibrate on.", as_of)
-    window_start = max(requested, busy["month"].min())
-    start_index = period_index(window_start, "month")
-    months = period_index(last, "month") - start_index + 1
-    in_window = pl.col("month").is_between(window_start, last)
-    cells = cells.filter(in_window)
+    cells = cells.filter(window.contains)
 
     # New customers in scope, per channel and month.
     new = cells.group_by("channel", "month").agg(pl.col("new_customers").sum())
-    # Acquisition cost per channel and month (all customers of the channel: spend is per channel).
-    costs = cac_by_channel_month(source, Filters(end=filters.end)).filter(in_window)
+    costs = _acquisition_cost_by_channel_month(source, filters, window)
+    channels = _acquisition_by_channel(new, costs, window.months)
+    paid_spend = float(channels.filter(pl.col("is_paid"))["spend_per_month"].sum())
+    paid_new = float(channels.filter(pl.col("is_paid"))["new_per_month"].sum())
+    organic_new = float(channels.filter(~pl.col("is_paid"))["new_per_month"].sum())
+
+    spans = _spans_by_duration(source, filters, settings)
+    hazard, hazard_table, hazard_note = hazard_from_spans(
+        spans["duration"].to_numpy(), spans["churned"].to_numpy(), spans["customers"].to_numpy(),
+        settings.reliable_at_risk)
+    base = _active_base_by_age(spans)
+
+    scope_spend = paid_spend * window.months if filters.segment or filters.region else None
+    monthly = _calibration_by_month(cells, new, costs, channels, window, settings.margin, scope_spend)
+    active_months = float(monthly["active_customers"].sum())
+    revenue_total = float(monthly["revenue"].sum())
+    margin_total = float(monthly["gross_margin"].sum())
+    new_revenue = float(monthly["new_revenue"].sum())
+    notes = [hazard_note] if hazard_note else []
+    if window.months < settings.calibration_months:
+        notes.append(f"The data has only {window.months} complete month(s) in the window; calibrated on those.")
+    return Calibration(
+        hazard=hazard, base=base, paid_new=paid_new, paid_spend=paid_spend, organic_new=organic_new,
+        revenue_per_active=revenue_total / active_months if active_months else 0.0,
+        margin_per_active=margin_total / active_months if active_months else 0.0,
+        as_of=as_of, window_start=window.start, window_end=window.end, months=window.months, channels=channels,
+        monthly=monthly.drop("new_revenue"), hazard_by_age=hazard_table,
+        recent_existing_share=(1 - new_revenue / revenue_total) if revenue_total > 0 and new_revenue >= 0 else None,
+        churn_definition=settings.churn_definition, inactivity_days=int(settings.inactivity_days),
+        margin=settings.margin, notes=tuple(notes),
+        problem=_data_problem(filters, paid_spend, paid_new, active_months))
+
+
+# ------------------------------------------------------------------------------------------------ calibrate's steps
+@dataclass(frozen=True)
+class _Window:
+    """The calibration window: whole calendar months from ``start`` to ``end`` (first days), both included."""
+
+    start: date
+    end: date
+
+    @property
+    def months(self) -> int:
+        return period_index(self.end, "month") - period_index(self.start, "month") + 1
+
+    @property
+    def contains(self) -> pl.Expr:
+        return pl.col("month").is_between(self.start, self.end)
+
+    def calendar(self) -> pl.DataFrame:
+        first = period_index(self.start, "month")
+        return pl.DataFrame({"month": [period_of(i, "month") for i in range(first, first + self.months)]})
+
+
+def _activity_in_scope(source: DataSource, filters: Filters, settings: CalibrationSettings, as_of: date,
+                       first: date, last: date) -> pl.DataFrame:
+    """Active customers, new customers, revenue and margin by month x segment x channel x region, months
+    ``first`` to ``last``, in the filters' scope (``queries/budget_calibration.sql``; the filters apply here)."""
+    return in_dimensions(source.run("budget_calibration", {
+        "churn_definition": settings.churn_definition, "inactivity_days": int(settings.inactivity_days),
+        "as_of": as_of, "window_start": first, "window_end": last}), filters)
+
+
+def _calibration_window(activity: pl.DataFrame, requested: date, last: date) -> _Window | None:
+    """The window, from ``requested`` to ``last``; None when no customer in scope was active or new in it."""
+    # The window starts later when the data does: at the first month with a customer in scope.
+    busy = activity.filter((pl.col("active_customers") > 0) | (pl.col("new_customers") > 0))
+    if busy.height == 0:
+        return None
+    return _Window(start=max(requested, busy["month"].min()), end=last)
+
+
+def _acquisition_cost_by_channel_month(source: DataSource, filters: Filters, window: _Window) -> pl.DataFrame:
+    """Acquisition cost per channel and month in the window (:func:`analytics.value.cac_by_channel_month`)."""
+    # All customers of the channel, whatever the segment / region filter: spend is per channel.
+    costs = cac_by_channel_month(source, Filters(end=filters.end)).filter(window.contains)
     if filters.channel:
         costs = costs.filter(pl.col("channel").is_in(list(filters.channel)))
+    return costs
+
+
+def _acquisition_by_channel(new: pl.DataFrame, costs: pl.DataFrame, months: int) -> pl.DataFrame:
+    """One row per channel, paid channels first: channel, is_paid (any cost in the window), spend_per_month
+    (the scope's share of the channel's cost), new_per_month (in scope), cac, share_of_spend, cac_source."""
     cost_by_channel = costs.group_by("channel").agg(
         cost=pl.col("cost").fill_null(0.0).sum(), acquired=pl.col("customers").sum(),
         cac_source=pl.col("cac_source").first())
@@ -200,7 +276,7 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
         scope_share=pl.when(pl.col("acquired") > 0).then(pl.col("new_customers") / pl.col("acquired"))
         .otherwise(pl.lit(overall_share))).with_columns(
         spend=pl.col("cost") * pl.col("scope_share"))
-    channels = channels.with_columns(
+    return channels.with_columns(
         spend_per_month=pl.col("spend") / months, new_per_month=pl.col("new_customers") / months,
         cac=pl.when(pl.col("is_paid") & (pl.col("new_customers") > 0))
         .then(pl.col("spend") / pl.col("new_customers")),
@@ -209,28 +285,36 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
         .otherwise(0.0),
     ).select("channel", "is_paid", "spend_per_month", "new_per_month", "cac", "share_of_spend", "cac_source"
              ).sort(["is_paid", "spend_per_month", "channel"], descending=[True, True, False])
-    paid_spend = float(channels.filter(pl.col("is_paid"))["spend_per_month"].sum())
-    paid_new = float(channels.filter(pl.col("is_paid"))["new_per_month"].sum())
-    organic_new = float(channels.filter(~pl.col("is_paid"))["new_per_month"].sum())
 
-    # Churn hazard by age and the active base, from the survival spans.
+
+def _spans_by_duration(source: DataSource, filters: Filters, settings: CalibrationSettings) -> pl.DataFrame:
+    """Customers in scope by survival duration (days) and churned, from every customer's history up to the
+    as-of date (:func:`analytics.survival.survival_spans`): duration, churned, customers."""
     # Only the grouping of durations is used, not the first-order value bands.
     spans = followed(survival_spans(source, Filters(end=filters.end, segment=filters.segment,
                                                     channel=filters.channel, region=filters.region),
                                     settings.churn_definition, settings.inactivity_days, value_bands=False))
-    grouped = spans.group_by("duration", "churned").agg(pl.col("customers").sum()).sort("duration", "churned")
-    hazard, hazard_table, hazard_note = hazard_from_spans(
-        grouped["duration"].to_numpy(), grouped["churned"].to_numpy(), grouped["customers"].to_numpy(),
-        settings.reliable_at_risk)
-    censored = grouped.filter(~pl.col("churned"))
+    return spans.group_by("duration", "churned").agg(pl.col("customers").sum()).sort("duration", "churned")
+
+
+def _active_base_by_age(spans: pl.DataFrame) -> np.ndarray:
+    """Customers not churned at the as-of date by age in whole months (index = age): the censored spans,
+    whose duration is their age."""
+    censored = spans.filter(~pl.col("churned"))
     ages = (censored["duration"].to_numpy() // DAYS_PER_MONTH).astype(int)
-    base = (np.bincount(ages, weights=censored["customers"].to_numpy().astype(float)) if ages.size
+    return (np.bincount(ages, weights=censored["customers"].to_numpy().astype(float)) if ages.size
             else np.zeros(1))
 
-    # Revenue and margin per active customer-month in the window.
-    by_month = cells.group_by("month").agg(
+
+def _calibration_by_month(activity: pl.DataFrame, new: pl.DataFrame, costs: pl.DataFrame, channels: pl.DataFrame,
+                          window: _Window, margin: float, scope_spend: float | None) -> pl.DataFrame:
+    """One row per month of the window: month, acquisition_cost (of the paid channels), paid_new, organic_new,
+    active_customers, revenue, gross_margin (``gross_margin`` where given, else revenue x ``margin``) and
+    new_revenue (of customers in their signup month). ``scope_spend``: the window's spend as B0 counts it when a
+    segment / region filter shares the channels' spend out, else None."""
+    by_month = activity.group_by("month").agg(
         pl.col("active_customers").sum(), revenue=pl.col("revenue").sum(),
-        gross_margin=(pl.col("known_margin") + settings.margin * pl.col("revenue_without_margin")).sum(),
+        gross_margin=(pl.col("known_margin") + margin * pl.col("revenue_without_margin")).sum(),
         new_revenue=pl.col("new_revenue").sum())
     spend_by_month = costs.join(channels.select("channel", "is_paid"), on="channel", how="left").filter(
         pl.col("is_paid").fill_null(False)).group_by("month").agg(pl.col("cost").sum())
@@ -238,43 +322,30 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     new_by_month = new.group_by("month").agg(
         paid_new=pl.col("new_customers").filter(pl.col("channel").is_in(list(paid_channels))).sum(),
         organic_new=pl.col("new_customers").filter(~pl.col("channel").is_in(list(paid_channels))).sum())
-    calendar = pl.DataFrame({"month": [period_of(i, "month") for i in range(start_index, start_index + months)]})
-    monthly = (calendar.join(spend_by_month, on="month", how="left")
+    monthly = (window.calendar().join(spend_by_month, on="month", how="left")
                .join(new_by_month, on="month", how="left").join(by_month, on="month", how="left")
                .with_columns(pl.col("cost", "revenue", "gross_margin", "new_revenue").fill_null(0.0),
                              pl.col("paid_new", "organic_new", "active_customers").fill_null(0))
                .rename({"cost": "acquisition_cost"}))
     recorded = float(monthly["acquisition_cost"].sum())
-    if (filters.segment or filters.region) and recorded > 0:
+    if scope_spend is not None and recorded > 0:
         # Show the scope's share of the spend month by month, as B0 counts it.
-        monthly = monthly.with_columns(pl.col("acquisition_cost") * (paid_spend * months / recorded))
-    active_months = float(monthly["active_customers"].sum())
-    revenue_total = float(monthly["revenue"].sum())
-    margin_total = float(monthly["gross_margin"].sum())
-    new_revenue = float(monthly["new_revenue"].sum())
-    monthly = monthly.drop("new_revenue")
-    notes = [hazard_note] if hazard_note else []
-    if months < settings.calibration_months:
-        notes.append(f"The data has only {months} complete month(s) in the window; calibrated on those.")
-    problem = None
+        monthly = monthly.with_columns(pl.col("acquisition_cost") * (scope_spend / recorded))
+    return monthly
+
+
+def _data_problem(filters: Filters, paid_spend: float, paid_new: float, active_months: float) -> str | None:
+    """Why the model cannot run on this calibration (the page shows it instead of results), or None."""
     if paid_spend <= 0 and filters.channel:
-        problem = (f"The selected channel(s) ({', '.join(filters.channel)}) had no acquisition cost in the "
-                   "calibration window: the budget model needs at least one paid channel. Clear the channel filter "
-                   "or add a paid channel.")
-    elif paid_spend <= 0:
-        problem = ("The model needs acquisition costs: a marketing_spend export, or acquisition_cost on the "
-                   "customers, with some cost in the calibration window. Without them the response of new "
-                   "customers to the budget cannot be calibrated.")
-    elif paid_new <= 0:
-        problem = "The paid channels acquired no customers in the calibration window: CAC is undefined."
-    elif active_months <= 0:
-        problem = "No active customers in the calibration window."
-    return Calibration(
-        hazard=hazard, base=base, paid_new=paid_new, paid_spend=paid_spend, organic_new=organic_new,
-        revenue_per_active=revenue_total / active_months if active_months else 0.0,
-        margin_per_active=margin_total / active_months if active_months else 0.0,
-        as_of=as_of, window_start=window_start, window_end=last, months=months, channels=channels,
-        monthly=monthly, hazard_by_age=hazard_table,
-        recent_existing_share=(1 - new_revenue / revenue_total) if revenue_total > 0 and new_revenue >= 0 else None,
-        churn_definition=settings.churn_definition, inactivity_days=int(settings.inactivity_days),
-        margin=settings.margin, notes=tuple(notes), problem=problem)
+        return (f"The selected channel(s) ({', '.join(filters.channel)}) had no acquisition cost in the "
+                "calibration window: the budget model needs at least one paid channel. Clear the channel filter "
+                "or add a paid channel.")
+    if paid_spend <= 0:
+        return ("The model needs acquisition costs: a marketing_spend export, or acquisition_cost on the "
+                "customers, with some cost in the calibration window. Without them the response of new "
+                "customers to the budget cannot be calibrated.")
+    if paid_new <= 0:
+        return "The paid channels acquired no customers in the calibration window: CAC is undefined."
+    if active_months <= 0:
+        return "No active customers in the calibration window."
+    return None
