@@ -18,7 +18,7 @@
   window, where active means signed up and not churned, under the same churn definition (so the projection's
   active customers earn what active customers earned). One mean for every age. New customers, active
   customer-months and revenue come from ``queries/budget_calibration.sql``, which reads only the window's
-  transactions (cheaper than the full cohort cubes); the segment / channel / region filters apply in Polars.
+  months of the customer x month rollup; the segment / channel / region filters apply in Polars.
 - **Active base**: customers not churned at the as-of date, by age in whole months (the censored spans of
   the survival fit: their duration is their age).
 """
