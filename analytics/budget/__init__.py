@@ -1,6 +1,18 @@
 """Budget what-if: how should a monthly marketing budget be split between winning new customers
 (acquisition) and keeping existing ones (retention)? A small, explicit model calibrated from the data.
 
+One module per job, everything public re-exported here:
+
+- :mod:`analytics.budget.inputs`: the inputs and their checks (:class:`CalibrationSettings`,
+  :class:`Assumptions`, :class:`Scenario`), their defaults and ranges.
+- :mod:`analytics.budget.scenario_codec`: a saved scenario as one URL parameter, and back.
+- :mod:`analytics.budget.calibration`: the numbers the model runs on, measured from the data
+  (:func:`calibrate`); its docstring defines each of them.
+- :mod:`analytics.budget.model`: the month-by-month projection (:func:`project`), the optimisation curve and
+  its sensitivity; its docstring defines the model.
+- :mod:`analytics.budget.report`: what the page, the board pack and the export show (:func:`budget_report`,
+  :func:`budget_scenarios`).
+
 Example::
 
     calibration = calibrate(DataSource.open("sample_data"), Filters(), CalibrationSettings())
@@ -10,114 +22,29 @@ Example::
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
-from datetime import date
-
-import numpy as np
-import polars as pl
-
-from analytics.scope import as_of_bound, in_dimensions
-from analytics.filters import Filters
-from analytics.periods import last_complete_month, period_index, period_of
-from analytics.survival import (ChurnDefinition, followed, kaplan_meier, resolve_churn_definition,
-                                survival_spans)
-from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
+from analytics.budget.calibration import Calibration, calibrate, hazard_from_spans
 from analytics.budget.inputs import (DEFAULT_B_HALF_SHARE, DEFAULT_BETA, DEFAULT_HORIZON, DEFAULT_R_MAX, HORIZON_RANGE,
                                      MAX_SCENARIOS, Assumptions, CalibrationSettings, Scenario)
+from analytics.budget.model import (BETA_OFFSETS, PROJECTION_SCHEMA, R_MAX_OFFSETS, SHARES, Paths, best_share,
+                                    channel_split, paid_new_customers, project, project_paths, retention_effect,
+                                    sensitivity, split_curve, survival_paths)
+from analytics.budget.report import (BASELINE, BEST, CURRENT, EXPORT_COLUMNS, SUMMARY_SCHEMA, BudgetReport,
+                                     budget_report, budget_scenarios, scenarios_table, summarise)
 from analytics.budget.scenario_codec import clean_name, decode_scenario, encode_scenario
-from analytics.budget.calibration import Calibration, calibrate, hazard_from_spans
-from analytics.budget.model import (PROJECTION_SCHEMA, SHARES, Paths, best_share, channel_split, paid_new_customers,
-                                    project, project_paths, retention_effect, sensitivity, split_curve, survival_paths)
-from queries import DataSource
 
-
-
-# ------------------------------------------------------------------------------------------------ page level
-SUMMARY_SCHEMA = {
-    "scenario": pl.String, "budget": pl.Float64, "retention_share": pl.Float64, "horizon_months": pl.Int64,
-    "beta": pl.Float64, "r_max": pl.Float64, "b_half": pl.Float64, "net_contribution": pl.Float64,
-    "active_customers_end": pl.Float64, "revenue": pl.Float64, "gross_margin": pl.Float64, "spend": pl.Float64,
-    "existing_share": pl.Float64,
-}
-BASELINE = "Baseline (today's split)"
-CURRENT = "This split"
-BEST = "Best split"
-
-
-@dataclass(frozen=True, eq=False)
-class BudgetReport:
-    """Everything the Budget page shows for one set of inputs."""
-
-    current: Assumptions
-    baseline: Assumptions
-    best: Assumptions
-    summary: pl.DataFrame       # one row per scenario: inputs and horizon totals
-    projections: pl.DataFrame   # one row per scenario x month
-    curve: pl.DataFrame         # split_curve
-    sensitivity: pl.DataFrame
-    channels: pl.DataFrame      # channel_split of the current inputs
-
-
-def summarise(projection: pl.DataFrame, assumptions: Assumptions) -> dict[str, object]:
-    """Horizon totals of one projection, with its inputs (a row of the summary table)."""
-    revenue = float(projection["revenue"].sum())
-    existing = float((projection["revenue"] * projection["existing_share"].fill_null(0.0)).sum())
-    return {
-        "scenario": projection["scenario"][0], "budget": assumptions.budget,
-        "retention_share": assumptions.retention_share, "horizon_months": assumptions.horizon_months,
-        "beta": assumptions.beta, "r_max": assumptions.r_max, "b_half": assumptions.b_half,
-        "net_contribution": float(projection["net_contribution"].sum()),
-        "active_customers_end": float(projection["active_customers"][-1]), "revenue": revenue,
-        "gross_margin": float(projection["gross_margin"].sum()), "spend": float(projection["spend"].sum()),
-        "existing_share": existing / revenue if revenue > 0 else None,
-    }
-
-
-def budget_report(calibration: Calibration, assumptions: Assumptions,
-                  scenarios: tuple[Scenario, ...] = ()) -> BudgetReport:
-    """Baseline, the current split, the best split and the saved scenarios, projected; the optimisation curve
-    and its sensitivity. Saved scenarios keep their own inputs; all use the current calibration."""
-    current = calibration.resolve(assumptions)
-    baseline = calibration.baseline(current)
-    curve = split_curve(calibration, current)
-    best = replace(current, retention_share=best_share(curve))
-    runs: list[tuple[str, Assumptions]] = [(BASELINE, baseline), (CURRENT, current), (BEST, best)]
-    taken = {name for name, _ in runs}
-    for scenario in scenarios[:MAX_SCENARIOS]:
-        name = scenario.name
-        while name in taken:
-            name += " ′"
-        taken.add(name)
-        runs.append((name, calibration.resolve(scenario.assumptions)))
-    projections = [project(calibration, a, name) for name, a in runs]
-    summary = pl.DataFrame([summarise(p, a) for p, (_, a) in zip(projections, runs)], schema=SUMMARY_SCHEMA)
-    return BudgetReport(current=current, baseline=baseline, best=best, summary=summary,
-                        projections=pl.concat(projections), curve=curve,
-                        sensitivity=sensitivity(calibration, current),
-                        channels=channel_split(calibration, current))
-
-
-EXPORT_COLUMNS = ["scenario", "retention_share", "month", "active_customers", "new_customers", "revenue",
-                  "gross_margin", "spend", "net_contribution"]
-
-
-def scenarios_table(calibration: Calibration, assumptions: Assumptions) -> pl.DataFrame:
-    """``budget_scenarios.csv``: the baseline (today's split) and the best split, month by month."""
-    if calibration.problem:
-        return pl.DataFrame(schema={k: PROJECTION_SCHEMA[k] for k in EXPORT_COLUMNS})
-    current = calibration.resolve(assumptions)
-    best = replace(current, retention_share=best_share(split_curve(calibration, current)))
-    frames = [project(calibration, calibration.baseline(current), "baseline"), project(calibration, best, "best")]
-    return pl.concat(frames).select(EXPORT_COLUMNS)
-
-
-def budget_scenarios(source: DataSource, filters: Filters, assumptions: Assumptions = Assumptions(),
-                     margin: float = 0.7, calibration_months: int = 12,
-                     churn_definition: ChurnDefinition | None = None, inactivity_days: int = 90) -> pl.DataFrame:
-    """``budget_scenarios.csv`` from the data (the export's entry point): see :func:`scenarios_table`.
-    ``churn_definition`` None = the data's default, as in the app."""
-    settings = CalibrationSettings(margin=margin, calibration_months=calibration_months,
-                                   churn_definition=resolve_churn_definition(source, churn_definition),
-                                   inactivity_days=inactivity_days)
-    return scenarios_table(calibrate(source, filters, settings), assumptions)
+__all__ = [
+    # inputs
+    "DEFAULT_B_HALF_SHARE", "DEFAULT_BETA", "DEFAULT_HORIZON", "DEFAULT_R_MAX", "HORIZON_RANGE", "MAX_SCENARIOS",
+    "Assumptions", "CalibrationSettings", "Scenario",
+    # scenario_codec
+    "clean_name", "decode_scenario", "encode_scenario",
+    # calibration
+    "Calibration", "calibrate", "hazard_from_spans",
+    # model
+    "BETA_OFFSETS", "PROJECTION_SCHEMA", "R_MAX_OFFSETS", "SHARES", "Paths", "best_share", "channel_split",
+    "paid_new_customers", "project", "project_paths", "retention_effect", "sensitivity", "split_curve",
+    "survival_paths",
+    # report
+    "BASELINE", "BEST", "CURRENT", "EXPORT_COLUMNS", "SUMMARY_SCHEMA", "BudgetReport", "budget_report",
+    "budget_scenarios", "scenarios_table", "summarise",
+]
