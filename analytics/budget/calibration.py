@@ -42,8 +42,9 @@ from queries import DataSource
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
-    """The numbers the model is calibrated on. Only the first seven fields drive :func:`project`; the rest
-    describe where they come from. Monthly amounts are per calendar month, in the data's currency."""
+    """The numbers the model is calibrated on. Only the first seven fields drive
+    :func:`~analytics.budget.model.project`; the rest describe where they come from. Monthly amounts are per
+    calendar month, in the data's currency."""
 
     hazard: np.ndarray          # h(a), a = 0.. the last reliable age; held at the last value beyond it
     base: np.ndarray            # active customers at the as-of date by age in whole months (index = age)
