@@ -32,6 +32,7 @@ SHARES = np.round(np.linspace(0.0, 1.0, 101), 2)
 #: Offsets around the current beta and r_max for the sensitivity grid of the optimum.
 BETA_OFFSETS = (-0.2, -0.1, 0.0, 0.1, 0.2)
 R_MAX_OFFSETS = (-0.10, -0.05, 0.0, 0.05, 0.10)
+#: Adjusted hazards are capped just below 1, so that log(1 - h) in :func:`survival_paths` stays finite.
 _MAX_HAZARD = 1.0 - 1e-12
 
 
