@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-import math
-from urllib.parse import urlencode
-
-import polars as pl
 import streamlit as st
 
-from analytics.budget import (BASELINE, CURRENT, HORIZON_RANGE, MAX_SCENARIOS, Assumptions, CalibrationSettings,
-                              Scenario, budget_report, calibrate, decode_scenario, encode_scenario, scenarios_table)
+from analytics.budget import CalibrationSettings, budget_report, calibrate, scenarios_table
 from queries import DataUnavailable
-from ui import budget_charts, shell
-from ui.format import escape_markdown, money, percent, period_label
-
-SLOTS = tuple(f"s{i}" for i in range(1, MAX_SCENARIOS + 1))
-
-
-def _delta(diff: float, text: str, tolerance: float = 0.5) -> float | str:
-    # A number 0 shows a grey, arrowless delta; a string would show a green arrow for "0".
-    return 0 if abs(diff) < tolerance else text
-
-
-def _readable(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money in whole units and customer counts (expected values) to one decimal, for the tables on the page."""
-    counts = {"active_customers", "new_customers", "active_customers_end", "recent_new", "new_per_month",
-              "paid_new", "organic_new"}
-    money_columns = {"budget", "b_half", "net_contribution", "revenue", "gross_margin", "spend", "recent_spend",
-                     "recent_cac", "cac", "spend_per_month", "acquisition_cost"}
-    return frame.with_columns([pl.col(c).round(1) for c in frame.columns if c in counts and frame[c].dtype.is_float()]
-                              + [pl.col(c).round(0) for c in frame.columns if c in money_columns])
-
-
-def _save(slot: str, encoded: str) -> None:
-    name = (st.session_state.get("scenario_name") or "").strip() or f"Scenario {slot[1:]}"
-    st.query_params[slot] = f"{name}|{encoded.split('|', 1)[1]}"
-
-
-def _remove(slot: str) -> None:
-    if slot in st.query_params:
-        del st.query_params[slot]
-
-
-def _link(scenario: Scenario) -> str:
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
-    params.update(budget_charts.budget_query(scenario.assumptions))
-    return "budget?" + urlencode(params, doseq=True)
-
+from ui import budget_charts, budget_page, shell
+from ui.budget_page import readable
+from ui.format import money, percent
 
 shell.ensure_shell()
 st.title("Budget what-if: acquisition vs retention")
 filters = shell.current_filters()
 churn_definition, inactivity_days = shell.churn_controls()
-with st.sidebar:
-    st.subheader("Budget model")
-    margin = st.slider("Gross margin (where the export has none)", 0.05, 1.0, 0.70, 0.05, key="margin",
-                       bind="query-params", help="Applied to amount for transactions without gross_margin, as on "
-                                                 "the Value & CAC page.")
-    window = int(st.number_input("Calibration window (complete months)", 3, 36, 12, 1, key="calibration_months",
-                                 bind="query-params",
-                                 help="Spend, new customers and revenue per active customer are averaged over "
-                                      "this many complete months before the as-of date."))
+margin, window = budget_page.model_settings()
 settings = CalibrationSettings(margin=round(margin, 4), calibration_months=window,
                                churn_definition=churn_definition, inactivity_days=inactivity_days)
 try:
@@ -68,11 +22,9 @@ try:
 except DataUnavailable as exc:
     shell.show_unavailable(exc)
 
-churn_text = "explicit cancellations" if churn_definition == "explicit" else f"{inactivity_days} days inactive"
-window_text = (f"{period_label(calibration.window_start, 'month', short=True)} – "
-               f"{period_label(calibration.window_end, 'month', short=True)}" if calibration.window_start else "–")
-scope = " · ".join(f"{name}: {', '.join(getattr(filters, name))}" for name in ("segment", "channel", "region")
-                   if getattr(filters, name)) or "all customers"
+churn_text = budget_page.churn_text(churn_definition, inactivity_days)
+window_text = budget_page.window_text(calibration)
+scope = budget_page.scope_text(filters)
 st.caption(f"Scope: {scope} · as of {calibration.as_of} (the To date sets it; the From date does not apply here: "
            f"the model needs the whole active base) · calibrated on {window_text} · churn: {churn_text} · margin "
            f"{margin:.0%} where the export has no gross_margin")
@@ -82,24 +34,12 @@ if calibration.problem:
 
 # ------------------------------------------------------------------------------------------------ calibration
 st.subheader("Calibrated from the data")
-tiles = [column for _ in range(2) for column in st.columns(3)]
-tiles[0].metric("Recent spend a month", money(calibration.paid_spend),
-                help="Mean monthly acquisition cost of the paid channels over the calibration window (B0).")
-tiles[1].metric("Paid new customers a month", f"{calibration.paid_new:,.0f}",
-                help="Mean monthly new customers of the paid channels (n0).")
-tiles[2].metric("CAC", money(calibration.cac), help="B0 / n0: recent spend per paid new customer.")
-tiles[3].metric("Organic new a month", f"{calibration.organic_new:,.0f}",
-                help="New customers of channels without cost: they keep arriving whatever the budget.")
-tiles[4].metric("Active customers now", f"{calibration.active_customers:,.0f}",
-                help=f"Not churned on {calibration.as_of} ({churn_text}).")
-tiles[5].metric("Margin per active a month", money(calibration.margin_per_active),
-                help=f"Revenue {money(calibration.revenue_per_active)} per active customer and month in the window, "
-                     f"gross margin {money(calibration.margin_per_active)}.")
+budget_page.calibration_tiles(calibration, churn_text)
 for note in calibration.notes:
     st.warning(note, icon=":material/warning:")
 with st.expander("Calibration details: spend and new customers by channel and month, churn by age"):
-    shell.table(_readable(calibration.channels), "budget_calibration_channels.csv")
-    shell.table(_readable(calibration.monthly), "budget_calibration_months.csv")
+    shell.table(readable(calibration.channels), "budget_calibration_channels.csv")
+    shell.table(readable(calibration.monthly), "budget_calibration_months.csv")
     shell.chart(budget_charts.hazard_chart(calibration), key="budget_hazard")
     st.caption("Bars: the churn hazard by age estimated from the Kaplan-Meier curve (grey where fewer than "
                "30 customers were followed through that month of age). Line: what the model uses, held at the "
@@ -108,73 +48,14 @@ with st.expander("Calibration details: spend and new customers by channel and mo
 
 # ------------------------------------------------------------------------------------------------ inputs
 st.subheader("Your split")
-default_budget = int(calibration.default_budget)
-step = int(10 ** max(0, math.floor(math.log10(max(default_budget, 1))) - 1))
-row = st.columns(3)
-budget = row[0].number_input(
-    "Total marketing budget a month", min_value=0, value=default_budget, step=step, key="budget",
-    bind="query-params", help=f"Default: the recent average monthly spend ({money(calibration.paid_spend)}).")
-share = row[1].slider("Share to retention (%)", 0, 100, 0, 1, key="retention_share", bind="query-params",
-                      help="The rest goes to acquisition, split across paid channels in today's proportions.")
-horizon = row[2].slider("Horizon (months)", HORIZON_RANGE[0], HORIZON_RANGE[1], 24, 1, key="horizon_months",
-                        bind="query-params", help="Months projected; totals are summed over them (not discounted).")
-st.markdown("**Response assumptions** (not measured in the data: set them from experience or experiments)")
-row = st.columns(3)
-beta = row[0].slider(
-    "beta: returns on acquisition spend", 0.1, 1.0, 0.7, 0.05, key="beta", bind="query-params",
-    help="New paid customers a month = n0 × (acquisition budget / B0)^beta. 1 = every extra unit buys customers "
-         "at today's CAC; lower = diminishing returns (doubling spend gives 2^beta times the customers: "
-         "0.7 → 1.6×).")
-r_max = row[1].slider(
-    "r_max: largest churn reduction (%)", 0, 60, 25, 1, key="rmax", bind="query-params",
-    help="Retention spend B lowers every monthly churn hazard by r(B) = r_max × (1 − exp(−B / B_half)): "
-         "r_max is the most it can ever achieve.")
-default_b_half = int(calibration.default_b_half)
-b_half = row[2].number_input(
-    "B_half: retention spend scale a month", min_value=1, value=default_b_half, step=max(1, step // 10),
-    key="bhalf", bind="query-params",
-    help=f"Retention spend of B_half reaches 63% of r_max (half of it at 0.69 × B_half). Default: 10% of recent "
-         f"spend ({money(default_b_half)}).")
-assumptions = Assumptions(budget=float(budget), retention_share=share / 100, horizon_months=int(horizon),
-                          beta=round(float(beta), 2), r_max=r_max / 100, b_half=float(b_half))
-
-# Saved scenarios: one URL parameter each (s1..s3), written through st.query_params, not widgets.
-saved: dict[str, Scenario] = {}
-for slot in SLOTS:
-    text = st.query_params.get(slot)
-    if not text:
-        continue
-    try:
-        saved[slot] = decode_scenario(text)
-    except ValueError as exc:
-        st.warning(f"Scenario `{slot}` in the URL is ignored: {escape_markdown(str(exc))}", icon=":material/warning:")
+assumptions = budget_page.split_inputs(calibration)
+horizon = assumptions.horizon_months
+saved = budget_page.saved_scenarios()
 report = budget_report(calibration, assumptions, tuple(saved.values()))
-rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
-current, baseline = rows[CURRENT], rows[BASELINE]
 
 # ------------------------------------------------------------------------------------------------ headline
 st.subheader(f"Results over {horizon} months")
-tiles = st.columns(4)
-versus = "vs today's split"
-
-tiles[0].metric(f"Net contribution over {horizon} months", money(current["net_contribution"]),
-                delta=_delta(current["net_contribution"] - baseline["net_contribution"],
-                             money(current["net_contribution"] - baseline["net_contribution"])),
-                delta_description=versus,
-                help="Gross margin − marketing spend, summed over the horizon (not discounted).")
-tiles[1].metric("Active customers at the end", f"{current['active_customers_end']:,.0f}",
-                delta=_delta(current["active_customers_end"] - baseline["active_customers_end"],
-                             f"{current['active_customers_end'] - baseline['active_customers_end']:+,.0f}"),
-                delta_description=versus)
-tiles[2].metric(f"Revenue over {horizon} months", money(current["revenue"]),
-                delta=_delta(current["revenue"] - baseline["revenue"],
-                             money(current["revenue"] - baseline["revenue"])),
-                delta_description=versus)
-existing_delta = (current["existing_share"] or 0) - (baseline["existing_share"] or 0)
-tiles[3].metric("Existing-customer revenue share", percent(current["existing_share"], 1),
-                delta=_delta(existing_delta, f"{existing_delta * 100:+.1f} pp", 0.0005), delta_color="off",
-                delta_description=versus,
-                help="Revenue from customers acquired before the month / all revenue, over the horizon.")
+budget_page.headline_tiles(report, horizon)
 st.caption(f"Today's split (the baseline): {money(report.baseline.budget)} a month, the recent average, all on "
            "acquisition: the spend export records acquisition channels only, so no retention spend is recorded. "
            f"Same horizon and response assumptions as your split. Recent actual existing-customer revenue share: "
@@ -183,7 +64,6 @@ acquisition_budget = (1 - report.current.retention_share) * (report.current.budg
 if acquisition_budget > 1.5 * calibration.paid_spend:
     st.warning("The acquisition budget is more than 1.5× the recent spend: the response curve is extrapolated "
                "beyond what the data has seen.", icon=":material/warning:")
-
 shell.chart(budget_charts.contribution_chart(report), key="budget_contribution")
 shell.chart(budget_charts.customers_chart(report), key="budget_customers")
 
@@ -192,24 +72,8 @@ st.subheader("Scenarios")
 st.caption("Baseline, your split, the best split and up to three saved scenarios. A saved scenario keeps its "
            "inputs in the URL (parameters s1–s3), so the page link carries them; its numbers are recomputed with "
            "the current data, filters and calibration.")
-shell.table(_readable(report.summary), "budget_summary.csv")
-
-
-free = [slot for slot in SLOTS if slot not in saved]
-save_row = st.columns([3, 2])
-save_row[0].text_input("Scenario name", key="scenario_name", max_chars=40, placeholder=f"Scenario {len(saved) + 1}",
-                       help="Saves the inputs above as a named scenario in the URL.")
-save_row[1].button("Save as scenario", key="save_scenario", icon=":material/bookmark_add:", disabled=not free,
-                   on_click=_save, args=(free[0] if free else "s1", encode_scenario("x", report.current)),
-                   help="Up to three; remove one to save another." if not free else None)
-for slot, scenario in saved.items():
-    line = st.columns([4, 2, 2])
-    a = scenario.assumptions
-    line[0].markdown(f"**{escape_markdown(scenario.name)}** — {money(a.budget)} a month, "
-                     f"{percent(a.retention_share)} to retention, {a.horizon_months} months, beta {a.beta:g}, "
-                     f"r_max {percent(a.r_max)}, B_half {money(a.b_half)}")
-    line[1].link_button("Open this scenario", _link(scenario), icon=":material/open_in_new:")
-    line[2].button("Remove", key=f"remove_{slot}", icon=":material/delete:", on_click=_remove, args=(slot,))
+shell.table(readable(report.summary), "budget_summary.csv")
+budget_page.scenario_controls(saved, report)
 
 # ------------------------------------------------------------------------------------------------ optimum
 st.subheader("Which split pays best?")
@@ -220,56 +84,20 @@ shell.chart(budget_charts.sensitivity_chart(report), key="budget_sensitivity")
 st.caption("How the best split moves with the two assumptions the data cannot measure; the outlined cell is the "
            "current pair. Each cell is the best of the 101 splits above.")
 with st.expander("Tables behind these two charts"):
-    shell.table(_readable(report.curve), "budget_split_curve.csv")
-    shell.table(_readable(report.sensitivity), "budget_sensitivity.csv")
+    shell.table(readable(report.curve), "budget_split_curve.csv")
+    shell.table(readable(report.sensitivity), "budget_sensitivity.csv")
 st.markdown("**Acquisition budget by channel** (today's proportions of spend; each channel answers like the "
             "total, so these sum to the model's paid new customers)")
-shell.table(_readable(report.channels), "budget_channels.csv")
+shell.table(readable(report.channels), "budget_channels.csv")
 
 # ------------------------------------------------------------------------------------------------ memo
 st.subheader("Summary for a board memo")
 st.code(budget_charts.memo_text(calibration, report, scope), language=None, wrap_lines=True)
 
 with st.expander("Monthly projection of every scenario"):
-    shell.table(_readable(report.projections), "budget_projection.csv")
+    shell.table(readable(report.projections), "budget_projection.csv")
     shell.download_csv(scenarios_table(calibration, assumptions), "budget_scenarios.csv",
                        "Download budget_scenarios.csv (baseline and best split, as the headless export)")
 
 with st.expander("Definitions and assumptions"):
-    st.markdown(f"""
-**Calibrated from the data** ({window_text}: the last {window} complete months before the as-of date
-{calibration.as_of}, or fewer when the data starts later):
-- **Recent spend B0** = mean monthly acquisition cost of the paid channels ({money(calibration.paid_spend)}):
-  `marketing_spend`, else the customers' `acquisition_cost`. **Paid channels**: channels with any cost in the
-  window. **n0** = their mean monthly new customers ({calibration.paid_new:,.1f}); **CAC** = B0 / n0. With a
-  segment or region filter, each channel's spend is shared out by the customers it acquired in that scope.
-- **Organic new customers** ({calibration.organic_new:,.1f} a month): channels without cost. They keep arriving
-  at this rate whatever the budget.
-- **Churn hazard h(a)** for a customer aged a whole months (0 = signup month) = 1 − S(a+1) / S(a), with S the
-  Kaplan-Meier survival at day 30.4375 × a under the churn definition in the sidebar ({churn_text}), from every
-  customer's history. Ages with fewer than 30 customers followed through them are not used: h is held at the
-  last reliable value beyond.
-- **Active** = signed up and not churned (same definition). **Revenue / gross margin per active customer** =
-  revenue (net of refunds) / gross margin in the window ÷ active customer-months in the window
-  ({money(calibration.revenue_per_active)} / {money(calibration.margin_per_active)} a month). One mean for every
-  age: the model does not know that newer customers may spend differently.
-- **Active base**: the {calibration.active_customers:,.0f} customers not churned on the as-of date, by age.
-
-**Model**, month by month for a budget B a month with a share s to retention:
-- **Acquisition**: new paid customers a month = n0 × ((1 − s) B / B0)^beta. beta < 1: diminishing returns.
-  Split across paid channels in today's proportions of spend (table above).
-- **Retention**: every churn hazard becomes h(a) × (1 − r), r = r_max × (1 − exp(−s B / B_half)).
-- Each month the base and every new cohort age by a month; a customer churns at the end of a month with the
-  adjusted hazard of their age. New customers are active in their signup month. Counts are expected values.
-- **Revenue / gross margin** = active customers × the per-active means. **Spend** = B every month.
-  **Net contribution** = gross margin − spend, summed over the horizon, not discounted.
-- **Existing-customer revenue share** = revenue from customers acquired before the month / all revenue.
-- **Baseline (today's split)**: the recent spend B0, all on acquisition (the data records no retention spend).
-- **Best split**: the retention share, in 1% steps, with the highest net contribution at your budget.
-
-**What the model leaves out**: the value of customers still active after the horizon (a longer horizon credits
-both the customers retained and those won), seasonality and trends in sign-ups or spending, differences between segments or
-channels in churn and value (filter to look at one), customers who come back, effects of spend that last beyond
-the month, and uncertainty (the figures are point estimates). beta, r_max and B_half are assumptions: the data
-records no retention spend, so the retention effect is not measured; test it before moving budget.
-""")
+    st.markdown(budget_page.definitions(calibration, window, window_text, churn_text))

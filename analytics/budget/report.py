@@ -1,0 +1,105 @@
+"""What the Budget page, the board pack and the export show for one set of inputs: the baseline, the current
+split, the best split and the saved scenarios projected and summed over the horizon, the optimisation curve,
+its sensitivity and the channel split (:func:`budget_report`); and ``budget_scenarios.csv``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from analytics.budget.calibration import Calibration, calibrate
+from analytics.budget.inputs import MAX_SCENARIOS, Assumptions, CalibrationSettings, Scenario
+from analytics.budget.model import (PROJECTION_SCHEMA, best_share, channel_split, project, sensitivity,
+                                    split_curve)
+from analytics.filters import Filters
+from analytics.survival import ChurnDefinition, resolve_churn_definition
+from queries import DataSource
+
+SUMMARY_SCHEMA = {
+    "scenario": pl.String, "budget": pl.Float64, "retention_share": pl.Float64, "horizon_months": pl.Int64,
+    "beta": pl.Float64, "r_max": pl.Float64, "b_half": pl.Float64, "net_contribution": pl.Float64,
+    "active_customers_end": pl.Float64, "revenue": pl.Float64, "gross_margin": pl.Float64, "spend": pl.Float64,
+    "existing_share": pl.Float64,
+}
+BASELINE = "Baseline (today's split)"
+CURRENT = "This split"
+BEST = "Best split"
+
+
+@dataclass(frozen=True, eq=False)
+class BudgetReport:
+    """Everything the Budget page shows for one set of inputs."""
+
+    current: Assumptions
+    baseline: Assumptions
+    best: Assumptions
+    summary: pl.DataFrame       # one row per scenario: inputs and horizon totals
+    projections: pl.DataFrame   # one row per scenario x month
+    curve: pl.DataFrame         # split_curve
+    sensitivity: pl.DataFrame
+    channels: pl.DataFrame      # channel_split of the current inputs
+
+
+def summarise(projection: pl.DataFrame, assumptions: Assumptions) -> dict[str, object]:
+    """Horizon totals of one projection, with its inputs (a row of the summary table)."""
+    revenue = float(projection["revenue"].sum())
+    existing = float((projection["revenue"] * projection["existing_share"].fill_null(0.0)).sum())
+    return {
+        "scenario": projection["scenario"][0], "budget": assumptions.budget,
+        "retention_share": assumptions.retention_share, "horizon_months": assumptions.horizon_months,
+        "beta": assumptions.beta, "r_max": assumptions.r_max, "b_half": assumptions.b_half,
+        "net_contribution": float(projection["net_contribution"].sum()),
+        "active_customers_end": float(projection["active_customers"][-1]), "revenue": revenue,
+        "gross_margin": float(projection["gross_margin"].sum()), "spend": float(projection["spend"].sum()),
+        "existing_share": existing / revenue if revenue > 0 else None,
+    }
+
+
+def budget_report(calibration: Calibration, assumptions: Assumptions,
+                  scenarios: tuple[Scenario, ...] = ()) -> BudgetReport:
+    """Baseline, the current split, the best split and the saved scenarios, projected; the optimisation curve
+    and its sensitivity. Saved scenarios keep their own inputs; all use the current calibration."""
+    current = calibration.resolve(assumptions)
+    baseline = calibration.baseline(current)
+    curve = split_curve(calibration, current)
+    best = replace(current, retention_share=best_share(curve))
+    runs: list[tuple[str, Assumptions]] = [(BASELINE, baseline), (CURRENT, current), (BEST, best)]
+    taken = {name for name, _ in runs}
+    for scenario in scenarios[:MAX_SCENARIOS]:
+        name = scenario.name
+        while name in taken:
+            name += " ′"
+        taken.add(name)
+        runs.append((name, calibration.resolve(scenario.assumptions)))
+    projections = [project(calibration, a, name) for name, a in runs]
+    summary = pl.DataFrame([summarise(p, a) for p, (_, a) in zip(projections, runs)], schema=SUMMARY_SCHEMA)
+    return BudgetReport(current=current, baseline=baseline, best=best, summary=summary,
+                        projections=pl.concat(projections), curve=curve,
+                        sensitivity=sensitivity(calibration, current),
+                        channels=channel_split(calibration, current))
+
+
+EXPORT_COLUMNS = ["scenario", "retention_share", "month", "active_customers", "new_customers", "revenue",
+                  "gross_margin", "spend", "net_contribution"]
+
+
+def scenarios_table(calibration: Calibration, assumptions: Assumptions) -> pl.DataFrame:
+    """``budget_scenarios.csv``: the baseline (today's split) and the best split, month by month."""
+    if calibration.problem:
+        return pl.DataFrame(schema={k: PROJECTION_SCHEMA[k] for k in EXPORT_COLUMNS})
+    current = calibration.resolve(assumptions)
+    best = replace(current, retention_share=best_share(split_curve(calibration, current)))
+    frames = [project(calibration, calibration.baseline(current), "baseline"), project(calibration, best, "best")]
+    return pl.concat(frames).select(EXPORT_COLUMNS)
+
+
+def budget_scenarios(source: DataSource, filters: Filters, assumptions: Assumptions = Assumptions(),
+                     margin: float = 0.7, calibration_months: int = 12,
+                     churn_definition: ChurnDefinition | None = None, inactivity_days: int = 90) -> pl.DataFrame:
+    """``budget_scenarios.csv`` from the data (the export's entry point): see :func:`scenarios_table`.
+    ``churn_definition`` None = the data's default, as in the app."""
+    settings = CalibrationSettings(margin=margin, calibration_months=calibration_months,
+                                   churn_definition=resolve_churn_definition(source, churn_definition),
+                                   inactivity_days=inactivity_days)
+    return scenarios_table(calibrate(source, filters, settings), assumptions)

@@ -1,0 +1,245 @@
+"""The Budget what-if page's widgets and texts, drawn in order by pages/budget.py: the model settings in the
+sidebar, the calibration tiles, the inputs of a split (bound to the URL), the headline tiles, the saved
+scenarios (URL parameters s1..s3) and the definitions."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+import polars as pl
+import streamlit as st
+
+from analytics.budget import (BASELINE, CURRENT, HORIZON_RANGE, MAX_SCENARIOS, Assumptions, BudgetReport, Calibration,
+                              Scenario, decode_scenario, encode_scenario)
+from analytics.filters import Filters
+from ui import budget_charts
+from ui.format import escape_markdown, money, percent, period_label
+
+SLOTS = tuple(f"s{i}" for i in range(1, MAX_SCENARIOS + 1))
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Money in whole units and customer counts (expected values) to one decimal, for the tables on the page."""
+    counts = {"active_customers", "new_customers", "active_customers_end", "recent_new", "new_per_month",
+              "paid_new", "organic_new"}
+    money_columns = {"budget", "b_half", "net_contribution", "revenue", "gross_margin", "spend", "recent_spend",
+                     "recent_cac", "cac", "spend_per_month", "acquisition_cost"}
+    return frame.with_columns([pl.col(c).round(1) for c in frame.columns if c in counts and frame[c].dtype.is_float()]
+                              + [pl.col(c).round(0) for c in frame.columns if c in money_columns])
+
+
+# ------------------------------------------------------------------------------------------------ settings, scope
+def model_settings() -> tuple[float, int]:
+    """The sidebar's model settings, bound to the URL: the gross margin where the export has none (a fraction)
+    and the calibration window (complete months)."""
+    with st.sidebar:
+        st.subheader("Budget model")
+        margin = st.slider("Gross margin (where the export has none)", 0.05, 1.0, 0.70, 0.05, key="margin",
+                           bind="query-params", help="Applied to amount for transactions without gross_margin, as "
+                                                     "on the Value & CAC page.")
+        window = int(st.number_input("Calibration window (complete months)", 3, 36, 12, 1, key="calibration_months",
+                                     bind="query-params",
+                                     help="Spend, new customers and revenue per active customer are averaged over "
+                                          "this many complete months before the as-of date."))
+    return margin, window
+
+
+def churn_text(churn_definition: str, inactivity_days: int) -> str:
+    return "explicit cancellations" if churn_definition == "explicit" else f"{inactivity_days} days inactive"
+
+
+def window_text(calibration: Calibration) -> str:
+    if not calibration.window_start:
+        return "–"
+    return (f"{period_label(calibration.window_start, 'month', short=True)} – "
+            f"{period_label(calibration.window_end, 'month', short=True)}")
+
+
+def scope_text(filters: Filters) -> str:
+    return " · ".join(f"{name}: {', '.join(getattr(filters, name))}" for name in ("segment", "channel", "region")
+                      if getattr(filters, name)) or "all customers"
+
+
+# ------------------------------------------------------------------------------------------------ calibration
+def calibration_tiles(calibration: Calibration, churn: str) -> None:
+    """Two rows of three tiles: B0, n0, CAC; organic new customers, the active base, margin per active."""
+    tiles = [column for _ in range(2) for column in st.columns(3)]
+    tiles[0].metric("Recent spend a month", money(calibration.paid_spend),
+                    help="Mean monthly acquisition cost of the paid channels over the calibration window (B0).")
+    tiles[1].metric("Paid new customers a month", f"{calibration.paid_new:,.0f}",
+                    help="Mean monthly new customers of the paid channels (n0).")
+    tiles[2].metric("CAC", money(calibration.cac), help="B0 / n0: recent spend per paid new customer.")
+    tiles[3].metric("Organic new a month", f"{calibration.organic_new:,.0f}",
+                    help="New customers of channels without cost: they keep arriving whatever the budget.")
+    tiles[4].metric("Active customers now", f"{calibration.active_customers:,.0f}",
+                    help=f"Not churned on {calibration.as_of} ({churn}).")
+    tiles[5].metric("Margin per active a month", money(calibration.margin_per_active),
+                    help=f"Revenue {money(calibration.revenue_per_active)} per active customer and month in the "
+                         f"window, gross margin {money(calibration.margin_per_active)}.")
+
+
+# ------------------------------------------------------------------------------------------------ inputs
+def split_inputs(calibration: Calibration) -> Assumptions:
+    """The budget, its split and the response assumptions, each bound to its URL parameter (defaults from the
+    calibration: the recent spend and 10% of it)."""
+    default_budget = int(calibration.default_budget)
+    step = int(10 ** max(0, math.floor(math.log10(max(default_budget, 1))) - 1))
+    row = st.columns(3)
+    budget = row[0].number_input(
+        "Total marketing budget a month", min_value=0, value=default_budget, step=step, key="budget",
+        bind="query-params", help=f"Default: the recent average monthly spend ({money(calibration.paid_spend)}).")
+    share = row[1].slider("Share to retention (%)", 0, 100, 0, 1, key="retention_share", bind="query-params",
+                          help="The rest goes to acquisition, split across paid channels in today's proportions.")
+    horizon = row[2].slider("Horizon (months)", HORIZON_RANGE[0], HORIZON_RANGE[1], 24, 1, key="horizon_months",
+                            bind="query-params",
+                            help="Months projected; totals are summed over them (not discounted).")
+    st.markdown("**Response assumptions** (not measured in the data: set them from experience or experiments)")
+    row = st.columns(3)
+    beta = row[0].slider(
+        "beta: returns on acquisition spend", 0.1, 1.0, 0.7, 0.05, key="beta", bind="query-params",
+        help="New paid customers a month = n0 × (acquisition budget / B0)^beta. 1 = every extra unit buys "
+             "customers at today's CAC; lower = diminishing returns (doubling spend gives 2^beta times the "
+             "customers: 0.7 → 1.6×).")
+    r_max = row[1].slider(
+        "r_max: largest churn reduction (%)", 0, 60, 25, 1, key="rmax", bind="query-params",
+        help="Retention spend B lowers every monthly churn hazard by r(B) = r_max × (1 − exp(−B / B_half)): "
+             "r_max is the most it can ever achieve.")
+    default_b_half = int(calibration.default_b_half)
+    b_half = row[2].number_input(
+        "B_half: retention spend scale a month", min_value=1, value=default_b_half, step=max(1, step // 10),
+        key="bhalf", bind="query-params",
+        help=f"Retention spend of B_half reaches 63% of r_max (half of it at 0.69 × B_half). Default: 10% of "
+             f"recent spend ({money(default_b_half)}).")
+    return Assumptions(budget=float(budget), retention_share=share / 100, horizon_months=int(horizon),
+                       beta=round(float(beta), 2), r_max=r_max / 100, b_half=float(b_half))
+
+
+def saved_scenarios() -> dict[str, Scenario]:
+    """The scenarios saved in the URL by slot (s1..s3); a malformed one is ignored with a warning.
+
+    One URL parameter each, written through ``st.query_params`` (see :func:`scenario_controls`), not widgets."""
+    saved: dict[str, Scenario] = {}
+    for slot in SLOTS:
+        text = st.query_params.get(slot)
+        if not text:
+            continue
+        try:
+            saved[slot] = decode_scenario(text)
+        except ValueError as exc:
+            st.warning(f"Scenario `{slot}` in the URL is ignored: {escape_markdown(str(exc))}",
+                       icon=":material/warning:")
+    return saved
+
+
+# ------------------------------------------------------------------------------------------------ headline
+def _delta(diff: float, text: str, tolerance: float = 0.5) -> float | str:
+    # A number 0 shows a grey, arrowless delta; a string would show a green arrow for "0".
+    return 0 if abs(diff) < tolerance else text
+
+
+def headline_tiles(report: BudgetReport, horizon: int) -> None:
+    """Four tiles: the current split's horizon totals, each with its change against today's split."""
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    current, baseline = rows[CURRENT], rows[BASELINE]
+    tiles = st.columns(4)
+    versus = "vs today's split"
+
+    tiles[0].metric(f"Net contribution over {horizon} months", money(current["net_contribution"]),
+                    delta=_delta(current["net_contribution"] - baseline["net_contribution"],
+                                 money(current["net_contribution"] - baseline["net_contribution"])),
+                    delta_description=versus,
+                    help="Gross margin − marketing spend, summed over the horizon (not discounted).")
+    tiles[1].metric("Active customers at the end", f"{current['active_customers_end']:,.0f}",
+                    delta=_delta(current["active_customers_end"] - baseline["active_customers_end"],
+                                 f"{current['active_customers_end'] - baseline['active_customers_end']:+,.0f}"),
+                    delta_description=versus)
+    tiles[2].metric(f"Revenue over {horizon} months", money(current["revenue"]),
+                    delta=_delta(current["revenue"] - baseline["revenue"],
+                                 money(current["revenue"] - baseline["revenue"])),
+                    delta_description=versus)
+    existing_delta = (current["existing_share"] or 0) - (baseline["existing_share"] or 0)
+    tiles[3].metric("Existing-customer revenue share", percent(current["existing_share"], 1),
+                    delta=_delta(existing_delta, f"{existing_delta * 100:+.1f} pp", 0.0005), delta_color="off",
+                    delta_description=versus,
+                    help="Revenue from customers acquired before the month / all revenue, over the horizon.")
+
+
+# ------------------------------------------------------------------------------------------------ scenarios
+def _save(slot: str, encoded: str) -> None:
+    name = (st.session_state.get("scenario_name") or "").strip() or f"Scenario {slot[1:]}"
+    st.query_params[slot] = f"{name}|{encoded.split('|', 1)[1]}"
+
+
+def _remove(slot: str) -> None:
+    if slot in st.query_params:
+        del st.query_params[slot]
+
+
+def _link(scenario: Scenario) -> str:
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    params.update(budget_charts.budget_query(scenario.assumptions))
+    return "budget?" + urlencode(params, doseq=True)
+
+
+def scenario_controls(saved: dict[str, Scenario], report: BudgetReport) -> None:
+    """Save the current inputs as a named scenario in a free slot; one line per saved scenario, with a link
+    that opens it and a button that removes it."""
+    free = [slot for slot in SLOTS if slot not in saved]
+    save_row = st.columns([3, 2])
+    save_row[0].text_input("Scenario name", key="scenario_name", max_chars=40,
+                           placeholder=f"Scenario {len(saved) + 1}",
+                           help="Saves the inputs above as a named scenario in the URL.")
+    save_row[1].button("Save as scenario", key="save_scenario", icon=":material/bookmark_add:", disabled=not free,
+                       on_click=_save, args=(free[0] if free else "s1", encode_scenario("x", report.current)),
+                       help="Up to three; remove one to save another." if not free else None)
+    for slot, scenario in saved.items():
+        line = st.columns([4, 2, 2])
+        a = scenario.assumptions
+        line[0].markdown(f"**{escape_markdown(scenario.name)}** — {money(a.budget)} a month, "
+                         f"{percent(a.retention_share)} to retention, {a.horizon_months} months, beta {a.beta:g}, "
+                         f"r_max {percent(a.r_max)}, B_half {money(a.b_half)}")
+        line[1].link_button("Open this scenario", _link(scenario), icon=":material/open_in_new:")
+        line[2].button("Remove", key=f"remove_{slot}", icon=":material/delete:", on_click=_remove, args=(slot,))
+
+
+# ------------------------------------------------------------------------------------------------ definitions
+def definitions(calibration: Calibration, window: int, window_text: str, churn_text: str) -> str:
+    """The "Definitions and assumptions" text (Markdown), with this calibration's numbers."""
+    return f"""
+**Calibrated from the data** ({window_text}: the last {window} complete months before the as-of date
+{calibration.as_of}, or fewer when the data starts later):
+- **Recent spend B0** = mean monthly acquisition cost of the paid channels ({money(calibration.paid_spend)}):
+  `marketing_spend`, else the customers' `acquisition_cost`. **Paid channels**: channels with any cost in the
+  window. **n0** = their mean monthly new customers ({calibration.paid_new:,.1f}); **CAC** = B0 / n0. With a
+  segment or region filter, each channel's spend is shared out by the customers it acquired in that scope.
+- **Organic new customers** ({calibration.organic_new:,.1f} a month): channels without cost. They keep arriving
+  at this rate whatever the budget.
+- **Churn hazard h(a)** for a customer aged a whole months (0 = signup month) = 1 − S(a+1) / S(a), with S the
+  Kaplan-Meier survival at day 30.4375 × a under the churn definition in the sidebar ({churn_text}), from every
+  customer's history. Ages with fewer than 30 customers followed through them are not used: h is held at the
+  last reliable value beyond.
+- **Active** = signed up and not churned (same definition). **Revenue / gross margin per active customer** =
+  revenue (net of refunds) / gross margin in the window ÷ active customer-months in the window
+  ({money(calibration.revenue_per_active)} / {money(calibration.margin_per_active)} a month). One mean for every
+  age: the model does not know that newer customers may spend differently.
+- **Active base**: the {calibration.active_customers:,.0f} customers not churned on the as-of date, by age.
+
+**Model**, month by month for a budget B a month with a share s to retention:
+- **Acquisition**: new paid customers a month = n0 × ((1 − s) B / B0)^beta. beta < 1: diminishing returns.
+  Split across paid channels in today's proportions of spend (table above).
+- **Retention**: every churn hazard becomes h(a) × (1 − r), r = r_max × (1 − exp(−s B / B_half)).
+- Each month the base and every new cohort age by a month; a customer churns at the end of a month with the
+  adjusted hazard of their age. New customers are active in their signup month. Counts are expected values.
+- **Revenue / gross margin** = active customers × the per-active means. **Spend** = B every month.
+  **Net contribution** = gross margin − spend, summed over the horizon, not discounted.
+- **Existing-customer revenue share** = revenue from customers acquired before the month / all revenue.
+- **Baseline (today's split)**: the recent spend B0, all on acquisition (the data records no retention spend).
+- **Best split**: the retention share, in 1% steps, with the highest net contribution at your budget.
+
+**What the model leaves out**: the value of customers still active after the horizon (a longer horizon credits
+both the customers retained and those won), seasonality and trends in sign-ups or spending, differences between segments or
+channels in churn and value (filter to look at one), customers who come back, effects of spend that last beyond
+the month, and uncertainty (the figures are point estimates). beta, r_max and B_half are assumptions: the data
+records no retention spend, so the retention effect is not measured; test it before moving budget.
+"""
