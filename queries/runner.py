@@ -35,6 +35,7 @@ import duckdb
 import polars as pl
 
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
+from queries.problems import DataUnavailable, Problem
 
 QUERY_DIR = Path(__file__).resolve().parent
 RESULT_CACHE_ENTRIES = 256
@@ -69,27 +70,6 @@ _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
 CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
 _ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index|cohort_cells|cohort_months)\b")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about the data. ``error`` makes its export unusable; ``warning`` is shown, not gating."""
-
-    level: Literal["error", "warning"]
-    export: str
-    message: str
-    column: str | None = None
-    file: str | None = None
-
-
-class DataUnavailable(Exception):
-    """Raised when a computation needs an export that has errors (or is absent)."""
-
-    def __init__(self, export: str, problems: list[Problem]) -> None:
-        self.export = export
-        self.problems = problems
-        text = "; ".join(p.message for p in problems) or f"The {export} export is not available."
-        super().__init__(text)
 
 
 def _is_hidden(parts: Iterable[str]) -> bool:
