@@ -36,8 +36,8 @@ import polars as pl
 
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
 from queries.problems import DataUnavailable, Problem
+from queries.sql import QUERY_DIR, load_sql
 
-QUERY_DIR = Path(__file__).resolve().parent
 RESULT_CACHE_ENTRIES = 256
 #: Results are also bounded by size: one survival result is ~25 MB at a million customers.
 RESULT_CACHE_BYTES = 512 * 1024 * 1024
@@ -52,7 +52,6 @@ _DATE_TYPES = {
     "DATETIME",
 }
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Where the rollup is kept between processes: ``RETENTION_CACHE_DIR`` (``off`` to keep nothing on disk), else
 #: ``$XDG_CACHE_HOME/retention-dashboard``, else ``~/.cache/retention-dashboard``. Never the data folder.
 CACHE_ENV = "RETENTION_CACHE_DIR"
@@ -119,14 +118,6 @@ def quote_identifier(name: str) -> str:
 
 def _base_type(duckdb_type: str) -> str:
     return duckdb_type.split("(")[0].strip().upper()
-
-
-@cache
-def load_sql(name: str) -> str:
-    """The text of ``queries/NAME.sql``; the name must be one of the files of this folder."""
-    if not _QUERY_NAME_RE.match(name) or not (QUERY_DIR / f"{name}.sql").is_file():
-        raise ValueError(f"unknown query {name!r}")
-    return (QUERY_DIR / f"{name}.sql").read_text()
 
 
 def _freeze(value: Any) -> Any:
