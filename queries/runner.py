@@ -24,7 +24,7 @@ import threading
 import time
 import tomllib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -35,6 +35,7 @@ import duckdb
 import polars as pl
 
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
+from queries.exports import data_fingerprint, discover_exports
 from queries.problems import DataUnavailable, Problem
 from queries.sql import QUERY_DIR, load_sql
 
@@ -69,46 +70,6 @@ _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
 CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
 _ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index|cohort_cells|cohort_months)\b")
-
-
-def _is_hidden(parts: Iterable[str]) -> bool:
-    # Spark and friends leave _SUCCESS / _temporary; our own generator stages in dot-folders.
-    return any(part.startswith((".", "_")) for part in parts)
-
-
-def discover_exports(data_dir: Path) -> dict[str, list[Path]]:
-    """Files of each export: ``NAME.parquet`` or every ``.parquet`` below a ``NAME/`` folder (any depth)."""
-    found: dict[str, list[Path]] = {}
-    for name in EXPORTS:
-        single = data_dir / f"{name}.parquet"
-        folder = data_dir / name
-        files: list[Path] = []
-        if single.is_file():
-            files.append(single)
-        if folder.is_dir():
-            files.extend(
-                p for p in sorted(folder.rglob("*.parquet"))
-                if p.is_file() and not _is_hidden(p.relative_to(folder).parts)
-            )
-        found[name] = files
-    return found
-
-
-def data_fingerprint(data_dir: Path) -> str:
-    """A short hash of the export files' paths, sizes and modification times, and of the mapping file.
-
-    Cheap (no file is read but the small mapping file) and changes whenever an export is rewritten, so it
-    keys every cache. A folder that does not exist has a fingerprint too.
-    """
-    digest = hashlib.sha256(str(data_dir.resolve()).encode())
-    for name, files in discover_exports(data_dir).items():
-        for path in files:
-            stat = path.stat()
-            digest.update(f"{name}|{path.relative_to(data_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    mapping = data_dir / MAPPING_FILE
-    if mapping.is_file():
-        digest.update(mapping.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def quote_identifier(name: str) -> str:
@@ -722,11 +683,3 @@ def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path |
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
-
-
-def default_data_dir() -> Path:
-    """``RETENTION_DATA_DIR`` if set, else the bundled ``sample_data/``."""
-    env = os.environ.get("RETENTION_DATA_DIR")
-    if env:
-        return Path(env)
-    return QUERY_DIR.parent / "sample_data"
