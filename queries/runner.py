@@ -17,8 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import threading
 import time
@@ -26,8 +24,7 @@ import tomllib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import cache
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,7 +34,8 @@ import polars as pl
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
 from queries.exports import data_fingerprint, discover_exports
 from queries.problems import DataUnavailable, Problem
-from queries.sql import QUERY_DIR, load_sql
+from queries.rollup_cache import attach_saved, cache_dir_for, run_rollup_sql, save_copy, saved_copy
+from queries.sql import load_sql
 
 RESULT_CACHE_ENTRIES = 256
 #: Results are also bounded by size: one survival result is ~25 MB at a million customers.
@@ -53,21 +51,6 @@ _DATE_TYPES = {
     "DATETIME",
 }
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-#: Where the rollup is kept between processes: ``RETENTION_CACHE_DIR`` (``off`` to keep nothing on disk), else
-#: ``$XDG_CACHE_HOME/retention-dashboard``, else ``~/.cache/retention-dashboard``. Never the data folder.
-CACHE_ENV = "RETENTION_CACHE_DIR"
-#: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
-CACHE_KEEP = 3
-SAVED_FILE = "rollup.duckdb"
-#: customer_months is built in slices of about this many transactions (peak memory; queries/rollup.sql).
-ROLLUP_SLICE_ROWS = 2_500_000
-ROLLUP_MAX_SLICES = 8
-_CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
-_CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
-#: The tables kept on disk, in one DuckDB database file (SAVED_FILE) that later processes attach read-only and
-#: query in place (nothing to load): the de-duplicated customers (their customer_key numbers the rollup) and
-#: every table of queries/rollup.sql.
-CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
 #: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
 _ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index|cohort_cells|cohort_months)\b")
 
@@ -123,7 +106,7 @@ class DataSource:
         con.execute(load_sql("macros"))
         problems: list[Problem] = []
         files = discover_exports(data_dir) if data_dir.is_dir() else {name: [] for name in EXPORTS}
-        cache_dir = _cache_dir(data_dir, fingerprint) if data_dir.is_dir() else None
+        cache_dir = cache_dir_for(data_dir, fingerprint) if data_dir.is_dir() else None
         usable: set[str] = set()
         row_counts: dict[str, int] = {}
         column_map: dict[str, dict[str, str]] = {}
@@ -265,7 +248,7 @@ class DataSource:
             if self.rollup_seconds is not None:
                 return
             started = time.perf_counter()
-            saved = _saved_copy(self.cache_dir)
+            saved = saved_copy(self.cache_dir)
             with self._con.cursor() as cur:
                 # Only a copy whose customers this source uses: another process may have saved one since open(),
                 # numbering the customers differently from the table built here.
@@ -275,12 +258,12 @@ class DataSource:
                     saved = None
                 if saved is not None:
                     try:
-                        _run_rollup_sql(cur, saved)
+                        run_rollup_sql(cur, saved)
                         self.rollup_origin = "loaded"
                     except duckdb.Error:
                         saved = None  # an unreadable copy: build afresh (the tables are replaced below)
                 if saved is None:
-                    _run_rollup_sql(cur, None)
+                    run_rollup_sql(cur, None)
                     self.rollup_origin = "built"
             if self.rollup_origin == "built" and self.cache_dir is not None:
                 # Saved while the page computes (writing ~8M rows takes seconds at 10M transactions). Not a
@@ -291,7 +274,7 @@ class DataSource:
 
     def _save(self) -> None:
         with self._con.cursor() as cur:
-            _save_copy(cur, self.cache_dir)
+            save_copy(cur, self.cache_dir)
 
     def wait_for_saved_copy(self) -> None:
         """Block until the rollup copy being saved (if any) is on disk."""
@@ -301,169 +284,6 @@ class DataSource:
     def close(self) -> None:
         self.wait_for_saved_copy()
         self._con.close()
-
-
-# ---------------------------------------------------------------------- the rollup and its cache on disk
-@cache
-def _code_version() -> str:
-    """A hash of the code that shapes the cached tables: a change to it makes earlier copies stale."""
-    digest = hashlib.sha256()
-    for name in ("runner.py", "contract.py", "rollup.sql"):
-        digest.update((QUERY_DIR / name).read_bytes())
-    return digest.hexdigest()[:8]
-
-
-def cache_root() -> Path | None:
-    """The folder holding one sub-folder per cached data version, or None when caching is off."""
-    value = os.environ.get(CACHE_ENV)
-    if value is not None:
-        return None if value.strip().lower() in ("", "off", "none", "0") else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "retention-dashboard"
-
-
-def _cache_dir(data_dir: Path, fingerprint: str) -> Path | None:
-    """This data version's cache folder (created), or None: caching off, unwritable, or inside the data folder."""
-    root = cache_root()
-    if root is None:
-        return None
-    root = root.resolve()
-    if root == data_dir or data_dir in root.parents:
-        return None  # the app never writes into the user's data folder
-    folder = root / f"{fingerprint}-{_code_version()}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.utime(folder)  # most recently used: the pruning keeps it
-    except OSError:
-        return None
-    return folder
-
-
-def _saved_copy(folder: Path | None) -> Path | None:
-    """The saved database file when the folder holds a complete one (the marker is written after it)."""
-    if folder is None or not (folder / "complete").is_file() or not (folder / SAVED_FILE).is_file():
-        return None
-    return folder / SAVED_FILE
-
-
-def _attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
-    """Attach the saved copy read-only as ``saved`` (once per connection); False when it cannot be read."""
-    try:
-        con.execute("attach if not exists $path as saved (read_only)", {"path": str(saved)})
-        tables = {row[0] for row in con.sql(
-            "select table_name from duckdb_tables() where database_name = 'saved'").fetchall()}
-    except duckdb.Error:
-        return False
-    return set(CACHED_TABLES) <= tables
-
-
-def _slice_count(rows: int) -> int:
-    """Slices of about ROLLUP_SLICE_ROWS rows each for ``rows`` rows: 1 to ROLLUP_MAX_SLICES."""
-    return max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
-
-
-def _month_slices(cur: duckdb.DuckDBPyConnection) -> list[tuple[date | None, date | None]]:
-    """The transactions' dates cut into slices of whole months of about ROLLUP_SLICE_ROWS transactions each (at
-    most ROLLUP_MAX_SLICES), as (first day or None, last day or None), in order; [(None, None)] for one slice.
-
-    The cut points are the first days of the months holding the transaction-date quantiles, so a customer x
-    month never spans two slices, and every date (None = open at that end) is in exactly one slice.
-    """
-    parts = _slice_count(int(cur.sql("select count(*) from transactions").fetchall()[0][0]))
-    if parts == 1:
-        return [(None, None)]
-    quantiles = [i / parts for i in range(1, parts)]
-    found = cur.sql("select quantile_disc(transaction_date, $q) from transactions",
-                    params={"q": quantiles}).fetchall()[0][0] or []
-    cuts = sorted({day.replace(day=1) for day in found if day is not None})
-    starts: list[date | None] = [None, *cuts]
-    ends: list[date | None] = [cut - timedelta(days=1) for cut in cuts] + [None]
-    return list(zip(starts, ends))
-
-
-def _run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
-    """Run queries/rollup.sql statement by statement; with ``saved``, its tables are views of the saved copy."""
-    code = "\n".join(line for line in load_sql("rollup").splitlines() if not line.lstrip().startswith("--"))
-    if saved is not None and not _attach_saved(cur, saved):
-        raise duckdb.IOException(f"the saved rollup {saved} cannot be read")
-    for statement in code.split(";\n"):
-        if not statement.strip():
-            continue
-        if "$slice_start" in statement:  # fills a table of the rollup, one slice of months at a time
-            for start, end in ([] if saved is not None else _month_slices(cur)):
-                cur.execute(statement, {"slice_start": start, "slice_end": end})
-            continue
-        table = _CREATE_TABLE_RE.search(statement)
-        if saved is not None and table:
-            # Queried in place from the attached file: no load (~1 s of every cold start at 10M transactions).
-            cur.execute(f"create or replace view {table.group(1)} as select * from saved.{table.group(1)}")
-            continue
-        if table and cur.sql("select 1 from information_schema.tables where table_name = $name and "
-                             "table_type = 'VIEW' and table_catalog = current_database()",
-                             params={"name": table.group(1)}).fetchall():
-            cur.execute(f"drop view {table.group(1)}")  # a failed load left a view of that name
-        cur.execute(re.sub(r"^create (table|macro) ", r"create or replace \1 ", statement, count=1, flags=re.M))
-
-
-def _save_copy(cur: duckdb.DuckDBPyConnection, folder: Path | None) -> None:
-    """Write the cached tables into one DuckDB file in ``folder`` (atomically, the marker after it); then prune
-    old versions.
-
-    Best effort: a full disk or a read-only cache only costs the next process a rebuild.
-    """
-    if folder is None:
-        return
-    partial = folder / f"{SAVED_FILE}.{os.getpid()}-{threading.get_ident()}.partial"
-    for stale in folder.glob("*.partial"):  # left by a process killed while saving, an hour or more ago
-        try:
-            if time.time() - stale.stat().st_mtime > 3600:
-                stale.unlink()
-        except OSError:
-            pass
-    try:
-        cur.execute("attach $path as writing", {"path": str(partial)})
-        try:
-            for name in CACHED_TABLES:
-                if name != "customer_months":
-                    cur.execute(f"create table writing.{name} as select * from {name}")
-            _save_customer_months(cur)
-        finally:
-            cur.execute("detach writing")
-        os.replace(partial, folder / SAVED_FILE)
-        (folder / "complete").write_text(f"{date.today().isoformat()}\n")
-    except (OSError, duckdb.Error):
-        partial.unlink(missing_ok=True)
-        return
-    _prune(folder.parent)
-
-
-def _save_customer_months(cur: duckdb.DuckDBPyConnection) -> None:
-    """Copy customer_months into the file being written, sorted by customer and month, in ranges of customers
-    (one sort of all ~8M rows at 10M transactions would add ~0.9 GB to the peak memory; a quarter adds a
-    quarter). The later processes that read the copy get each customer's months in order, which the revenue
-    movements use to skip a sort (analytics/revenue_mix.py checks the order rather than trusting it).
-    """
-    cur.execute("create table writing.customer_months as select * from customer_months limit 0")
-    rows, keys = cur.sql("select count(*), max(customer_key) + 1 from customer_months").fetchall()[0]
-    parts = _slice_count(int(rows))
-    step = -(-int(keys or 0) // parts) or 1
-    for low in range(0, int(keys or 0), step):
-        cur.execute("insert into writing.customer_months select * from customer_months "
-                    "where customer_key >= $low and customer_key < $high order by customer_key, month",
-                    {"low": low, "high": low + step})
-
-
-def _prune(root: Path) -> None:
-    """Keep the ``CACHE_KEEP`` most recently used data versions; delete the others (only our own folders)."""
-    try:
-        versions = sorted((p for p in root.iterdir() if p.is_dir() and _CACHE_NAME_RE.match(p.name)),
-                          key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in versions[CACHE_KEEP:]:
-            for child in old.iterdir():
-                child.unlink()
-            old.rmdir()
-    except OSError:
-        pass
 
 
 # ---------------------------------------------------------------------- helpers of open()
@@ -608,11 +428,11 @@ def _register_export(
     con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
     # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
     # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
-    saved = _saved_copy(cache_dir)
+    saved = saved_copy(cache_dir)
     if saved is not None:
         # The same files and code saved this table before: query it in place, so that its customer_key matches
         # the saved rollup (and the de-duplication is not paid again).
-        if _attach_saved(con, saved):
+        if attach_saved(con, saved):
             con.execute(f"create view {name} as select * from saved.{name}")
             return [], mapped
         # Numbered afresh below, the customers would not match the saved rollup: forget the copy.

@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 from analytics.filters import Filters
 from analytics.health import data_health
 from analytics.revenue_mix import revenue_movements
-from queries import runner
+from queries import rollup_cache
 from tests.conftest import SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d
 
 RAW_PERIODS = """
@@ -118,10 +118,10 @@ def _query(source, sql: str, params: dict) -> list[tuple]:
 def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, seed, slice_rows):
     customers, transactions = _random_exports(seed)
     if slice_rows:  # customer_months built in slices of whole months, as on big exports
-        monkeypatch.setattr(runner, "ROLLUP_SLICE_ROWS", slice_rows)
+        monkeypatch.setattr(rollup_cache, "ROLLUP_SLICE_ROWS", slice_rows)
     source = make_source(customers=customers, transactions=transactions)
     with source._con.cursor() as cur:
-        slices = runner._month_slices(cur)
+        slices = rollup_cache._month_slices(cur)
     if slice_rows:
         assert len(slices) == 7  # 400 transactions / 60 a slice: six cut points, in six different months
         # Contiguous, open at both ends, cut on the first of a month.
