@@ -33,10 +33,17 @@ ROLLUP_SLICE_ROWS = 2_500_000
 ROLLUP_MAX_SLICES = 8
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
 _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
+_CREATE_MACRO_RE = re.compile(r"^create macro (\w+)\s*\(", re.M)
+#: The tables and macros of queries/rollup.sql, read from its create statements so that a new one cannot be
+#: forgotten here.
+ROLLUP_TABLES = tuple(_CREATE_TABLE_RE.findall(load_sql("rollup")))
+ROLLUP_MACROS = tuple(_CREATE_MACRO_RE.findall(load_sql("rollup")))
 #: The tables kept on disk, in one DuckDB database file (SAVED_FILE) that later processes attach read-only and
 #: query in place (nothing to load): the de-duplicated customers (their customer_key numbers the rollup) and
 #: every table of queries/rollup.sql.
-CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
+CACHED_TABLES = ("customers", *ROLLUP_TABLES)
+#: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
+_ROLLUP_RE = re.compile(r"\b(" + "|".join(map(re.escape, ROLLUP_TABLES + ROLLUP_MACROS)) + r")\b")
 
 
 @cache
@@ -72,6 +79,17 @@ def cache_dir_for(data_dir: Path, fingerprint: str) -> Path | None:
     except OSError:
         return None
     return folder
+
+
+def reads_rollup(sql: str) -> bool:
+    """Whether a query names a table or macro of queries/rollup.sql, so that the rollup must exist first.
+
+    >>> reads_rollup("select * from cohort_cells($grain, $end, $data_as_of)")
+    True
+    >>> reads_rollup("select count(*) from transactions")
+    False
+    """
+    return _ROLLUP_RE.search(sql) is not None
 
 
 def saved_copy(folder: Path | None) -> Path | None:

@@ -34,7 +34,9 @@ import polars as pl
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
 from queries.exports import data_fingerprint, discover_exports
 from queries.problems import DataUnavailable, Problem
-from queries.rollup_cache import attach_saved, cache_dir_for, run_rollup_sql, save_copy, saved_copy
+from queries.rollup_cache import (
+    attach_saved, cache_dir_for, reads_rollup, run_rollup_sql, save_copy, saved_copy,
+)
 from queries.sql import load_sql
 
 RESULT_CACHE_ENTRIES = 256
@@ -51,8 +53,6 @@ _DATE_TYPES = {
     "DATETIME",
 }
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-#: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
-_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index|cohort_cells|cohort_months)\b")
 
 
 def quote_identifier(name: str) -> str:
@@ -178,7 +178,7 @@ class DataSource:
         if missing:
             raise ValueError(f"query {name!r} needs parameters {sorted(missing)}")
         bound = {key: params[key] for key in sorted(wanted)}
-        if self.rollup_seconds is None and _ROLLUP_RE.search(sql):
+        if self.rollup_seconds is None and reads_rollup(sql):
             self._build_rollup()
         key = (name, tuple((k, _freeze(v)) for k, v in bound.items()))
         cached = self._recall(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from datetime import date, timedelta
 
 import polars as pl
@@ -153,6 +154,20 @@ def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, se
                 assert raw_cohorts and _query(source, ROLLUP_COHORTS, params | {"grain": grain}) == raw_cohorts
         checked += 1
     assert checked == 32
+
+
+def test_rollup_names_are_read_from_every_create_statement_of_rollup_sql():
+    # A query naming a table or macro of the rollup makes the runner build it first; a create statement that the
+    # patterns missed would let such a query run before its table exists, or leave the table out of the copy.
+    from queries.sql import load_sql
+    creates = re.findall(r"^\s*create\b", load_sql("rollup"), re.M | re.I)
+    names = rollup_cache.ROLLUP_TABLES + rollup_cache.ROLLUP_MACROS
+    assert len(creates) == len(names) and len(set(names)) == len(names)
+    assert "customer_months" in rollup_cache.ROLLUP_TABLES and "cohort_cells" in rollup_cache.ROLLUP_MACROS
+    assert rollup_cache.CACHED_TABLES == ("customers", *rollup_cache.ROLLUP_TABLES)
+    for name in names:
+        assert rollup_cache.reads_rollup(f"select * from {name}"), name
+    assert not rollup_cache.reads_rollup(load_sql("health_unknown_customers"))
 
 
 def test_rollup_is_built_once_and_only_when_needed(make_source):
