@@ -50,7 +50,7 @@ _ROLLUP_RE = re.compile(r"\b(" + "|".join(map(re.escape, ROLLUP_TABLES + ROLLUP_
 def _code_version() -> str:
     """A hash of the code that shapes the cached tables: a change to it makes earlier copies stale."""
     digest = hashlib.sha256()
-    for name in ("runner.py", "rollup_cache.py", "contract.py", "rollup.sql"):
+    for name in ("runner.py", "validation.py", "rollup_cache.py", "contract.py", "rollup.sql"):
         digest.update((QUERY_DIR / name).read_bytes())
     return digest.hexdigest()[:8]
 
