@@ -74,7 +74,8 @@ def read_mapping(data_dir: Path) -> tuple[dict[str, dict[str, str]], list[Proble
     return mapping, problems
 
 
-def _probe_files(con: duckdb.DuckDBPyConnection, files: list[Path]) -> tuple[list[tuple[Path, str]], dict[Path, set[str]]]:
+def _probe_files(con: duckdb.DuckDBPyConnection,
+                 files: list[Path]) -> tuple[list[tuple[Path, str]], dict[Path, set[str]]]:
     """Per file: read the Parquet footer. Returns (unreadable files with the reason, columns of each file)."""
     paths = [str(p) for p in files]
     columns: dict[Path, set[str]] = {p: set() for p in files}
@@ -105,28 +106,66 @@ def register_export(
     mapping: dict[str, str],
     cache_dir: Path | None = None,
 ) -> tuple[list[Problem], dict[str, str]]:
-    """Check one export and, if it has no error, create ``raw_NAME`` and the normalised view ``NAME``."""
-    name = spec.name
+    """Check one export and, if it has no error, create ``raw_NAME`` and the normalised view ``NAME``.
+
+    One step after another, each only when the steps before it found nothing: the files (present, readable as
+    Parquet), the columns (the required ones in every file, the mapped ones somewhere), the view ``raw_NAME``
+    over the files, the types and their normalisation, then ``NAME`` itself, de-duplicated when the export has a
+    unique key. Returns the problems found and the contract columns present, each with its name in the files.
+    """
     if not files:
-        if spec.required:
-            return [Problem("error", name,
-                            f"The required {name} export is missing: put {name}.parquet or a {name}/ folder of "
-                            f"Parquet files in {data_dir}.")], {}
-        return [], {}
+        return _missing_export(data_dir, spec), {}
+    problems, file_columns = _check_files(con, data_dir, spec.name, files)
+    if problems:
+        return problems, {}
+    problems, mapped = _check_columns(data_dir, spec, files, file_columns, mapping)
+    if problems:
+        return problems, mapped
+    types = _create_raw_view(con, data_dir, spec.name, files)
+    problems, select_list = _normalised_columns(con, spec, mapped, types)
+    if problems:
+        return problems, mapped
+    if spec.unique_key is None:
+        con.execute(f"create view {spec.name} as select {', '.join(select_list)} from raw_{spec.name}")
+    else:
+        _create_deduplicated(con, spec, spec.unique_key, select_list, cache_dir)
+    return [], mapped
 
-    def rel(path: Path) -> str:
-        try:
-            return str(path.relative_to(data_dir))
-        except ValueError:
-            return str(path)
 
-    bad_files, file_columns = _probe_files(con, files)
-    if bad_files:
+def _relative(data_dir: Path, path: Path) -> str:
+    """``path`` as shown in a message: relative to the data folder when it is inside it."""
+    try:
+        return str(path.relative_to(data_dir))
+    except ValueError:
+        return str(path)
+
+
+def _missing_export(data_dir: Path, spec: ExportSpec) -> list[Problem]:
+    """The finding for an export without a file: an error when the contract requires it, else none."""
+    name = spec.name
+    if spec.required:
         return [Problem("error", name,
-                        f"{rel(path)} cannot be read as Parquet ({reason}). Re-export the file, or move it out of "
-                        f"the data folder.", file=rel(path))
-                for path, reason in bad_files], {}
+                        f"The required {name} export is missing: put {name}.parquet or a {name}/ folder of "
+                        f"Parquet files in {data_dir}.")]
+    return []
 
+
+def _check_files(con: duckdb.DuckDBPyConnection, data_dir: Path, name: str,
+                 files: list[Path]) -> tuple[list[Problem], dict[Path, set[str]]]:
+    """An error per file that cannot be read as Parquet, and the columns of each file."""
+    bad_files, file_columns = _probe_files(con, files)
+    return [Problem("error", name,
+                    f"{_relative(data_dir, path)} cannot be read as Parquet ({reason}). Re-export the file, or move "
+                    f"it out of the data folder.", file=_relative(data_dir, path))
+            for path, reason in bad_files], file_columns
+
+
+def _check_columns(data_dir: Path, spec: ExportSpec, files: list[Path], file_columns: dict[Path, set[str]],
+                   mapping: dict[str, str]) -> tuple[list[Problem], dict[str, str]]:
+    """Each contract column looked up in the files under its mapped name: an error when a required one is missing
+    from any file, a warning when a mapped optional one is in none. Returns the problems and the columns found
+    (contract name -> name in the files)."""
+    name = spec.name
     problems: list[Problem] = []
     mapped: dict[str, str] = {}
     for col in spec.columns:
@@ -137,13 +176,14 @@ def register_export(
             example = lacking[0]
             seen = ", ".join(sorted(c for c in file_columns[example] if c not in ("schema", "duckdb_schema",
                                                                                   "root")))
-            where = rel(example) + (f" and {len(lacking) - 1} more file(s)" if len(lacking) > 1 else "")
+            where = _relative(data_dir, example) + (f" and {len(lacking) - 1} more file(s)" if len(lacking) > 1
+                                                    else "")
             hint = (f'If your export names it differently, map it in {MAPPING_FILE} in the data folder: '
                     f'[columns.{name}] {col.name} = "your_column_name".')
             label = f"'{col.name}'" if source == col.name else f"'{source}' (mapped from '{col.name}')"
             problems.append(Problem("error", name,
                                     f"Required column {label} is missing from {where}. Columns found there: "
-                                    f"{seen or 'none'}. {hint}", column=col.name, file=rel(example)))
+                                    f"{seen or 'none'}. {hint}", column=col.name, file=_relative(data_dir, example)))
         elif has_it:
             mapped[col.name] = source
         elif source != col.name:
@@ -151,33 +191,44 @@ def register_export(
                                     f"{MAPPING_FILE} maps {name}.{col.name} to '{source}', but no {name} file has a "
                                     f"column '{source}'; the optional column is treated as absent.",
                                     column=col.name))
-    if problems:
-        return problems, mapped
+    return problems, mapped
 
+
+def _create_raw_view(con: duckdb.DuckDBPyConnection, data_dir: Path, name: str, files: list[Path]) -> dict[str, str]:
+    """Create ``raw_NAME`` over every file of the export (columns matched by name, the file of each row in
+    ``filename``, Hive partitions read when a folder is named like ``key=value``); returns its column types."""
     hive = any("=" in part for p in files for part in p.relative_to(data_dir).parts[:-1])
     raw = con.read_parquet([str(p) for p in files], union_by_name=True, hive_partitioning=hive, filename=True)
     raw.create_view(f"raw_{name}")
-    types = {row[0]: row[1] for row in con.sql(f"describe raw_{name}").fetchall()}
+    return {row[0]: row[1] for row in con.sql(f"describe raw_{name}").fetchall()}
 
+
+def _normalised_columns(con: duckdb.DuckDBPyConnection, spec: ExportSpec, mapped: dict[str, str],
+                        types: dict[str, str]) -> tuple[list[Problem], list[str]]:
+    """Each present column's type checked against its kind. Returns the problems and the select list of the
+    normalised view: every contract column, normalised to its kind, or its default when the export lacks it."""
+    problems: list[Problem] = []
     select_list: list[str] = []
     for col in spec.columns:
         if col.name not in mapped:
             select_list.append(f"{col.missing_default} as {col.name}")
             continue
         source = mapped[col.name]
-        problem = _check_type(con, name, col, source, types[source])
+        problem = _check_type(con, spec.name, col, source, types[source])
         if problem:
             problems.append(problem)
             continue
         select_list.append(f"{_normalise(col, quote_identifier(source), types[source])} as {col.name}")
-    if problems:
-        return problems, mapped
-    if spec.unique_key is None:
-        con.execute(f"create view {name} as select {', '.join(select_list)} from raw_{name}")
-        return [], mapped
+    return problems, select_list
+
+
+def _create_deduplicated(con: duckdb.DuckDBPyConnection, spec: ExportSpec, key: str, select_list: list[str],
+                         cache_dir: Path | None) -> None:
+    """Create ``NAME_all`` (every row, normalised) and ``NAME``: one row per unique key with an integer
+    surrogate key, or a view of the copy in the rollup cache that an earlier process saved."""
+    name = spec.name
     # Every row is kept in NAME_all (the duplicate check reads it); NAME keeps one row per key, the earliest
     # by the first date column, so that duplicated rows cannot double-count anything downstream.
-    key = spec.unique_key
     order = next(c.name for c in spec.columns if c.kind == "date")
     con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
     # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
@@ -188,7 +239,7 @@ def register_export(
         # the saved rollup (and the de-duplication is not paid again).
         if attach_saved(con, saved):
             con.execute(f"create view {name} as select * from saved.{name}")
-            return [], mapped
+            return
         # Numbered afresh below, the customers would not match the saved rollup: forget the copy.
         (saved.parent / "complete").unlink(missing_ok=True)
     # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
@@ -200,7 +251,6 @@ def register_export(
         f"select *, row_number() over (partition by {key} order by {order}, {key}) as row_rank "
         f"from {name}_all where {key} is not null and {order} is not null) as ranked where row_rank = 1"
     )
-    return [], mapped
 
 
 def _normalise(col: ColumnSpec, ident: str, duckdb_type: str) -> str:
