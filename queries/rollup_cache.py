@@ -48,9 +48,17 @@ _ROLLUP_RE = re.compile(r"\b(" + "|".join(map(re.escape, ROLLUP_TABLES + ROLLUP_
 
 @cache
 def _code_version() -> str:
-    """A hash of the code that shapes the cached tables: a change to it makes earlier copies stale."""
+    """A hash of the code that shapes the cached tables: a change to it makes earlier copies stale.
+
+    The files hashed are those that decide what the saved tables hold: validation.py (how the customers are
+    normalised, de-duplicated and numbered with customer_key), contract.py (their columns and defaults),
+    rollup.sql and macros.sql (the rollup's tables, and the macros they use) and this module (how rollup.sql is
+    run in slices and how the copy is written, e.g. customer_months in customer order). runner.py is left out:
+    it only decides when the rollup is built or loaded, so a change there keeps the copies valid. The data
+    itself is keyed by the fingerprint (queries/exports.py), the other half of a cache folder's name.
+    """
     digest = hashlib.sha256()
-    for name in ("runner.py", "validation.py", "rollup_cache.py", "contract.py", "rollup.sql"):
+    for name in ("validation.py", "rollup_cache.py", "contract.py", "rollup.sql", "macros.sql"):
         digest.update((QUERY_DIR / name).read_bytes())
     return digest.hexdigest()[:8]
 
