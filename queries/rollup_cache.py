@@ -119,7 +119,11 @@ def attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
 
 
 def _slice_count(rows: int) -> int:
-    """Slices of about ROLLUP_SLICE_ROWS rows each for ``rows`` rows: 1 to ROLLUP_MAX_SLICES."""
+    """Slices of about ROLLUP_SLICE_ROWS rows each for ``rows`` rows: 1 to ROLLUP_MAX_SLICES.
+
+    >>> _slice_count(1_000), _slice_count(6_000_000), _slice_count(1_000_000_000)
+    (1, 3, 8)
+    """
     return max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
 
 

@@ -1,9 +1,12 @@
-"""The only code that talks to DuckDB.
+"""The query runner: a data folder's exports as DuckDB views, answering named queries as Polars frames.
 
-``DataSource.open(data_dir)`` finds the Parquet exports of a data folder, checks them against the contract
-(:mod:`queries.contract`), registers one normalised view per usable export (``customers``, ``transactions``,
-``marketing_spend``), locks DuckDB down to that folder and answers named queries (one ``.sql`` file per
-result in this folder) with bound parameters, as Polars frames.
+``DataSource.open(data_dir)`` finds the Parquet exports of a data folder (:mod:`queries.exports`), checks them
+against the contract (:mod:`queries.contract`), registers one normalised view per usable export (``customers``,
+``transactions``, ``marketing_spend``; :mod:`queries.validation`), locks DuckDB down to that folder and answers
+named queries (one ``.sql`` file per result in this folder, :mod:`queries.sql`) with bound parameters, as Polars
+frames. Results are kept per data version in a bounded cache; the customer x month rollup that the cube queries
+read is built, or loaded from the rollup cache (:mod:`queries.rollup_cache`), the first time a query needs it.
+With the modules it composes, the only code that talks to DuckDB.
 
 Problems with the data never raise here: they are collected as :class:`Problem` records (an export that has
 an error is left without a view) so that the app can show them and keep running. Asking for an export that
@@ -102,7 +105,7 @@ class DataSource:
             problems.extend(mapping_problems)
             for spec in EXPORTS.values():
                 export_problems, mapped = register_export(con, data_dir, spec, files[spec.name],
-                                                           mapping.get(spec.name, {}), cache_dir)
+                                                          mapping.get(spec.name, {}), cache_dir)
                 problems.extend(export_problems)
                 column_map[spec.name] = mapped
                 if files[spec.name] and not any(p.level == "error" for p in export_problems):

@@ -33,7 +33,11 @@ _DATE_TYPES = {
 
 
 def quote_identifier(name: str) -> str:
-    """Quote a column name that was checked against the file's real columns (never free user text)."""
+    """Quote a column name that was checked against the file's real columns (never free user text).
+
+    >>> quote_identifier("net revenue"), quote_identifier('a"b')
+    ('"net revenue"', '"a""b"')
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
