@@ -43,7 +43,7 @@ class ExportSpec:
     required: bool
     description: str
     columns: tuple[ColumnSpec, ...]
-    #: Rows are unique on this key: the normalised view keeps the earliest row of each (see the runner).
+    #: Rows are unique on this key: the normalised view keeps the earliest row of each (queries/validation.py).
     unique_key: str | None = None
 
     def column(self, name: str) -> ColumnSpec:

@@ -1,9 +1,12 @@
-"""The only code that talks to DuckDB.
+"""The query runner: a data folder's exports as DuckDB views, answering named queries as Polars frames.
 
-``DataSource.open(data_dir)`` finds the Parquet exports of a data folder, checks them against the contract
-(:mod:`queries.contract`), registers one normalised view per usable export (``customers``, ``transactions``,
-``marketing_spend``), locks DuckDB down to that folder and answers named queries (one ``.sql`` file per
-result in this folder) with bound parameters, as Polars frames.
+``DataSource.open(data_dir)`` finds the Parquet exports of a data folder (:mod:`queries.exports`), checks them
+against the contract (:mod:`queries.contract`), registers one normalised view per usable export (``customers``,
+``transactions``, ``marketing_spend``; :mod:`queries.validation`), locks DuckDB down to that folder and answers
+named queries (one ``.sql`` file per result in this folder, :mod:`queries.sql`) with bound parameters, as Polars
+frames. Results are kept per data version in a bounded cache; the customer x month rollup that the cube queries
+read is built, or loaded from the rollup cache (:mod:`queries.rollup_cache`), the first time a query needs it.
+With the modules it composes, the only code that talks to DuckDB.
 
 Problems with the data never raise here: they are collected as :class:`Problem` records (an export that has
 an error is left without a view) so that the app can show them and keep running. Asking for an export that
@@ -17,136 +20,31 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import threading
 import time
-import tomllib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import cache
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import polars as pl
 
-from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
+from queries.contract import EXPORTS, MAPPING_FILE
+from queries.exports import data_fingerprint, discover_exports
+from queries.problems import DataUnavailable, Problem
+from queries.rollup_cache import cache_dir_for, reads_rollup, run_rollup_sql, save_copy, saved_copy
+from queries.sql import load_sql
+from queries.validation import read_mapping, register_export
 
-QUERY_DIR = Path(__file__).resolve().parent
 RESULT_CACHE_ENTRIES = 256
 #: Results are also bounded by size: one survival result is ~25 MB at a million customers.
 RESULT_CACHE_BYTES = 512 * 1024 * 1024
 
-_INTEGER_TYPES = {
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
-}
-_FLOAT_TYPES = {"FLOAT", "DOUBLE", "REAL"}
-_DATE_TYPES = {
-    "DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE",
-    "DATETIME",
-}
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_QUERY_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-#: Where the rollup is kept between processes: ``RETENTION_CACHE_DIR`` (``off`` to keep nothing on disk), else
-#: ``$XDG_CACHE_HOME/retention-dashboard``, else ``~/.cache/retention-dashboard``. Never the data folder.
-CACHE_ENV = "RETENTION_CACHE_DIR"
-#: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
-CACHE_KEEP = 3
-SAVED_FILE = "rollup.duckdb"
-#: customer_months is built in slices of about this many transactions (peak memory; queries/rollup.sql).
-ROLLUP_SLICE_ROWS = 2_500_000
-ROLLUP_MAX_SLICES = 8
-_CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
-_CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
-#: The tables kept on disk, in one DuckDB database file (SAVED_FILE) that later processes attach read-only and
-#: query in place (nothing to load): the de-duplicated customers (their customer_key numbers the rollup) and
-#: every table of queries/rollup.sql.
-CACHED_TABLES = ("customers", *_CREATE_TABLE_RE.findall((QUERY_DIR / "rollup.sql").read_text()))
-#: Queries that read the customer x month rollup (queries/rollup.sql), which is built on first use.
-_ROLLUP_RE = re.compile(r"\b(customer_months|customer_months_between|customer_periods|customer_activity|customer_activity_until|customer_groups|customer_index|cohort_cells|cohort_months)\b")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about the data. ``error`` makes its export unusable; ``warning`` is shown, not gating."""
-
-    level: Literal["error", "warning"]
-    export: str
-    message: str
-    column: str | None = None
-    file: str | None = None
-
-
-class DataUnavailable(Exception):
-    """Raised when a computation needs an export that has errors (or is absent)."""
-
-    def __init__(self, export: str, problems: list[Problem]) -> None:
-        self.export = export
-        self.problems = problems
-        text = "; ".join(p.message for p in problems) or f"The {export} export is not available."
-        super().__init__(text)
-
-
-def _is_hidden(parts: Iterable[str]) -> bool:
-    # Spark and friends leave _SUCCESS / _temporary; our own generator stages in dot-folders.
-    return any(part.startswith((".", "_")) for part in parts)
-
-
-def discover_exports(data_dir: Path) -> dict[str, list[Path]]:
-    """Files of each export: ``NAME.parquet`` or every ``.parquet`` below a ``NAME/`` folder (any depth)."""
-    found: dict[str, list[Path]] = {}
-    for name in EXPORTS:
-        single = data_dir / f"{name}.parquet"
-        folder = data_dir / name
-        files: list[Path] = []
-        if single.is_file():
-            files.append(single)
-        if folder.is_dir():
-            files.extend(
-                p for p in sorted(folder.rglob("*.parquet"))
-                if p.is_file() and not _is_hidden(p.relative_to(folder).parts)
-            )
-        found[name] = files
-    return found
-
-
-def data_fingerprint(data_dir: Path) -> str:
-    """A short hash of the export files' paths, sizes and modification times, and of the mapping file.
-
-    Cheap (no file is read but the small mapping file) and changes whenever an export is rewritten, so it
-    keys every cache. A folder that does not exist has a fingerprint too.
-    """
-    digest = hashlib.sha256(str(data_dir.resolve()).encode())
-    for name, files in discover_exports(data_dir).items():
-        for path in files:
-            stat = path.stat()
-            digest.update(f"{name}|{path.relative_to(data_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    mapping = data_dir / MAPPING_FILE
-    if mapping.is_file():
-        digest.update(mapping.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a column name that was checked against the file's real columns (never free user text)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _base_type(duckdb_type: str) -> str:
-    return duckdb_type.split("(")[0].strip().upper()
-
-
-@cache
-def load_sql(name: str) -> str:
-    """The text of ``queries/NAME.sql``; the name must be one of the files of this folder."""
-    if not _QUERY_NAME_RE.match(name) or not (QUERY_DIR / f"{name}.sql").is_file():
-        raise ValueError(f"unknown query {name!r}")
-    return (QUERY_DIR / f"{name}.sql").read_text()
 
 
 def _freeze(value: Any) -> Any:
@@ -191,7 +89,7 @@ class DataSource:
         con.execute(load_sql("macros"))
         problems: list[Problem] = []
         files = discover_exports(data_dir) if data_dir.is_dir() else {name: [] for name in EXPORTS}
-        cache_dir = _cache_dir(data_dir, fingerprint) if data_dir.is_dir() else None
+        cache_dir = cache_dir_for(data_dir, fingerprint) if data_dir.is_dir() else None
         usable: set[str] = set()
         row_counts: dict[str, int] = {}
         column_map: dict[str, dict[str, str]] = {}
@@ -203,11 +101,11 @@ class DataSource:
                 "RETENTION_DATA_DIR to a folder holding customers and transactions Parquet exports.",
             ))
         else:
-            mapping, mapping_problems = _read_mapping(data_dir)
+            mapping, mapping_problems = read_mapping(data_dir)
             problems.extend(mapping_problems)
             for spec in EXPORTS.values():
-                export_problems, mapped = _register_export(con, data_dir, spec, files[spec.name],
-                                                           mapping.get(spec.name, {}), cache_dir)
+                export_problems, mapped = register_export(con, data_dir, spec, files[spec.name],
+                                                          mapping.get(spec.name, {}), cache_dir)
                 problems.extend(export_problems)
                 column_map[spec.name] = mapped
                 if files[spec.name] and not any(p.level == "error" for p in export_problems):
@@ -263,7 +161,7 @@ class DataSource:
         if missing:
             raise ValueError(f"query {name!r} needs parameters {sorted(missing)}")
         bound = {key: params[key] for key in sorted(wanted)}
-        if self.rollup_seconds is None and _ROLLUP_RE.search(sql):
+        if self.rollup_seconds is None and reads_rollup(sql):
             self._build_rollup()
         key = (name, tuple((k, _freeze(v)) for k, v in bound.items()))
         cached = self._recall(key)
@@ -333,7 +231,7 @@ class DataSource:
             if self.rollup_seconds is not None:
                 return
             started = time.perf_counter()
-            saved = _saved_copy(self.cache_dir)
+            saved = saved_copy(self.cache_dir)
             with self._con.cursor() as cur:
                 # Only a copy whose customers this source uses: another process may have saved one since open(),
                 # numbering the customers differently from the table built here.
@@ -343,12 +241,12 @@ class DataSource:
                     saved = None
                 if saved is not None:
                     try:
-                        _run_rollup_sql(cur, saved)
+                        run_rollup_sql(cur, saved)
                         self.rollup_origin = "loaded"
                     except duckdb.Error:
                         saved = None  # an unreadable copy: build afresh (the tables are replaced below)
                 if saved is None:
-                    _run_rollup_sql(cur, None)
+                    run_rollup_sql(cur, None)
                     self.rollup_origin = "built"
             if self.rollup_origin == "built" and self.cache_dir is not None:
                 # Saved while the page computes (writing ~8M rows takes seconds at 10M transactions). Not a
@@ -359,7 +257,7 @@ class DataSource:
 
     def _save(self) -> None:
         with self._con.cursor() as cur:
-            _save_copy(cur, self.cache_dir)
+            save_copy(cur, self.cache_dir)
 
     def wait_for_saved_copy(self) -> None:
         """Block until the rollup copy being saved (if any) is on disk."""
@@ -371,379 +269,6 @@ class DataSource:
         self._con.close()
 
 
-# ---------------------------------------------------------------------- the rollup and its cache on disk
-@cache
-def _code_version() -> str:
-    """A hash of the code that shapes the cached tables: a change to it makes earlier copies stale."""
-    digest = hashlib.sha256()
-    for name in ("runner.py", "contract.py", "rollup.sql"):
-        digest.update((QUERY_DIR / name).read_bytes())
-    return digest.hexdigest()[:8]
-
-
-def cache_root() -> Path | None:
-    """The folder holding one sub-folder per cached data version, or None when caching is off."""
-    value = os.environ.get(CACHE_ENV)
-    if value is not None:
-        return None if value.strip().lower() in ("", "off", "none", "0") else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "retention-dashboard"
-
-
-def _cache_dir(data_dir: Path, fingerprint: str) -> Path | None:
-    """This data version's cache folder (created), or None: caching off, unwritable, or inside the data folder."""
-    root = cache_root()
-    if root is None:
-        return None
-    root = root.resolve()
-    if root == data_dir or data_dir in root.parents:
-        return None  # the app never writes into the user's data folder
-    folder = root / f"{fingerprint}-{_code_version()}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.utime(folder)  # most recently used: the pruning keeps it
-    except OSError:
-        return None
-    return folder
-
-
-def _saved_copy(folder: Path | None) -> Path | None:
-    """The saved database file when the folder holds a complete one (the marker is written after it)."""
-    if folder is None or not (folder / "complete").is_file() or not (folder / SAVED_FILE).is_file():
-        return None
-    return folder / SAVED_FILE
-
-
-def _attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
-    """Attach the saved copy read-only as ``saved`` (once per connection); False when it cannot be read."""
-    try:
-        con.execute("attach if not exists $path as saved (read_only)", {"path": str(saved)})
-        tables = {row[0] for row in con.sql(
-            "select table_name from duckdb_tables() where database_name = 'saved'").fetchall()}
-    except duckdb.Error:
-        return False
-    return set(CACHED_TABLES) <= tables
-
-
-def _slice_count(rows: int) -> int:
-    """Slices of about ROLLUP_SLICE_ROWS rows each for ``rows`` rows: 1 to ROLLUP_MAX_SLICES."""
-    return max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
-
-
-def _month_slices(cur: duckdb.DuckDBPyConnection) -> list[tuple[date | None, date | None]]:
-    """The transactions' dates cut into slices of whole months of about ROLLUP_SLICE_ROWS transactions each (at
-    most ROLLUP_MAX_SLICES), as (first day or None, last day or None), in order; [(None, None)] for one slice.
-
-    The cut points are the first days of the months holding the transaction-date quantiles, so a customer x
-    month never spans two slices, and every date (None = open at that end) is in exactly one slice.
-    """
-    parts = _slice_count(int(cur.sql("select count(*) from transactions").fetchall()[0][0]))
-    if parts == 1:
-        return [(None, None)]
-    quantiles = [i / parts for i in range(1, parts)]
-    found = cur.sql("select quantile_disc(transaction_date, $q) from transactions",
-                    params={"q": quantiles}).fetchall()[0][0] or []
-    cuts = sorted({day.replace(day=1) for day in found if day is not None})
-    starts: list[date | None] = [None, *cuts]
-    ends: list[date | None] = [cut - timedelta(days=1) for cut in cuts] + [None]
-    return list(zip(starts, ends))
-
-
-def _run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
-    """Run queries/rollup.sql statement by statement; with ``saved``, its tables are views of the saved copy."""
-    code = "\n".join(line for line in load_sql("rollup").splitlines() if not line.lstrip().startswith("--"))
-    if saved is not None and not _attach_saved(cur, saved):
-        raise duckdb.IOException(f"the saved rollup {saved} cannot be read")
-    for statement in code.split(";\n"):
-        if not statement.strip():
-            continue
-        if "$slice_start" in statement:  # fills a table of the rollup, one slice of months at a time
-            for start, end in ([] if saved is not None else _month_slices(cur)):
-                cur.execute(statement, {"slice_start": start, "slice_end": end})
-            continue
-        table = _CREATE_TABLE_RE.search(statement)
-        if saved is not None and table:
-            # Queried in place from the attached file: no load (~1 s of every cold start at 10M transactions).
-            cur.execute(f"create or replace view {table.group(1)} as select * from saved.{table.group(1)}")
-            continue
-        if table and cur.sql("select 1 from information_schema.tables where table_name = $name and "
-                             "table_type = 'VIEW' and table_catalog = current_database()",
-                             params={"name": table.group(1)}).fetchall():
-            cur.execute(f"drop view {table.group(1)}")  # a failed load left a view of that name
-        cur.execute(re.sub(r"^create (table|macro) ", r"create or replace \1 ", statement, count=1, flags=re.M))
-
-
-def _save_copy(cur: duckdb.DuckDBPyConnection, folder: Path | None) -> None:
-    """Write the cached tables into one DuckDB file in ``folder`` (atomically, the marker after it); then prune
-    old versions.
-
-    Best effort: a full disk or a read-only cache only costs the next process a rebuild.
-    """
-    if folder is None:
-        return
-    partial = folder / f"{SAVED_FILE}.{os.getpid()}-{threading.get_ident()}.partial"
-    for stale in folder.glob("*.partial"):  # left by a process killed while saving, an hour or more ago
-        try:
-            if time.time() - stale.stat().st_mtime > 3600:
-                stale.unlink()
-        except OSError:
-            pass
-    try:
-        cur.execute("attach $path as writing", {"path": str(partial)})
-        try:
-            for name in CACHED_TABLES:
-                if name != "customer_months":
-                    cur.execute(f"create table writing.{name} as select * from {name}")
-            _save_customer_months(cur)
-        finally:
-            cur.execute("detach writing")
-        os.replace(partial, folder / SAVED_FILE)
-        (folder / "complete").write_text(f"{date.today().isoformat()}\n")
-    except (OSError, duckdb.Error):
-        partial.unlink(missing_ok=True)
-        return
-    _prune(folder.parent)
-
-
-def _save_customer_months(cur: duckdb.DuckDBPyConnection) -> None:
-    """Copy customer_months into the file being written, sorted by customer and month, in ranges of customers
-    (one sort of all ~8M rows at 10M transactions would add ~0.9 GB to the peak memory; a quarter adds a
-    quarter). The later processes that read the copy get each customer's months in order, which the revenue
-    movements use to skip a sort (analytics/revenue_mix.py checks the order rather than trusting it).
-    """
-    cur.execute("create table writing.customer_months as select * from customer_months limit 0")
-    rows, keys = cur.sql("select count(*), max(customer_key) + 1 from customer_months").fetchall()[0]
-    parts = _slice_count(int(rows))
-    step = -(-int(keys or 0) // parts) or 1
-    for low in range(0, int(keys or 0), step):
-        cur.execute("insert into writing.customer_months select * from customer_months "
-                    "where customer_key >= $low and customer_key < $high order by customer_key, month",
-                    {"low": low, "high": low + step})
-
-
-def _prune(root: Path) -> None:
-    """Keep the ``CACHE_KEEP`` most recently used data versions; delete the others (only our own folders)."""
-    try:
-        versions = sorted((p for p in root.iterdir() if p.is_dir() and _CACHE_NAME_RE.match(p.name)),
-                          key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in versions[CACHE_KEEP:]:
-            for child in old.iterdir():
-                child.unlink()
-            old.rmdir()
-    except OSError:
-        pass
-
-
-# ---------------------------------------------------------------------- helpers of open()
-def _read_mapping(data_dir: Path) -> tuple[dict[str, dict[str, str]], list[Problem]]:
-    path = data_dir / MAPPING_FILE
-    if not path.is_file():
-        return {}, []
-    try:
-        doc = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return {}, [Problem("error", MAPPING_FILE, f"{path} is not valid TOML ({exc}). Fix the file or remove it.",
-                            file=str(path))]
-    columns = doc.get("columns", {})
-    problems: list[Problem] = []
-    mapping: dict[str, dict[str, str]] = {}
-    if not isinstance(columns, dict):
-        return {}, [Problem("error", MAPPING_FILE, f"{path}: [columns] must be a table of tables, e.g. "
-                            '[columns.transactions] amount = "net_revenue".', file=str(path))]
-    for export, table in columns.items():
-        if export not in EXPORTS or not isinstance(table, dict):
-            problems.append(Problem("error", MAPPING_FILE,
-                                    f"{path}: [columns.{export}] is not an export of the contract; use one of "
-                                    f"{', '.join(EXPORTS)}.", file=str(path)))
-            continue
-        known = {c.name for c in EXPORTS[export].columns}
-        for contract_name, source_name in table.items():
-            if contract_name not in known or not isinstance(source_name, str):
-                problems.append(Problem("error", MAPPING_FILE,
-                                        f"{path}: [columns.{export}] {contract_name} = {source_name!r} does not "
-                                        f"map a contract column; the keys are {', '.join(sorted(known))} and the "
-                                        "values your export's column names, as strings.", file=str(path)))
-                continue
-            mapping.setdefault(export, {})[contract_name] = source_name
-    return mapping, problems
-
-
-def _probe_files(con: duckdb.DuckDBPyConnection, files: list[Path]) -> tuple[list[tuple[Path, str]], dict[Path, set[str]]]:
-    """Per file: read the Parquet footer. Returns (unreadable files with the reason, columns of each file)."""
-    paths = [str(p) for p in files]
-    columns: dict[Path, set[str]] = {p: set() for p in files}
-    try:
-        rows = con.sql("select file_name, name from parquet_schema($files)", params={"files": paths}).fetchall()
-    except duckdb.Error:
-        # One bad file fails the whole call; find which by reading each footer alone.
-        bad: list[tuple[Path, str]] = []
-        for path in files:
-            try:
-                for _, name in con.sql("select file_name, name from parquet_schema($f)",
-                                       params={"f": str(path)}).fetchall():
-                    columns[path].add(name)
-            except duckdb.Error as exc:
-                bad.append((path, str(exc).splitlines()[0]))
-        return bad, columns
-    by_name = {str(p): p for p in files}
-    for file_name, name in rows:
-        columns[by_name.get(file_name, Path(file_name))].add(name)
-    return [], columns
-
-
-def _register_export(
-    con: duckdb.DuckDBPyConnection,
-    data_dir: Path,
-    spec: ExportSpec,
-    files: list[Path],
-    mapping: dict[str, str],
-    cache_dir: Path | None = None,
-) -> tuple[list[Problem], dict[str, str]]:
-    """Check one export and, if it has no error, create ``raw_NAME`` and the normalised view ``NAME``."""
-    name = spec.name
-    if not files:
-        if spec.required:
-            return [Problem("error", name,
-                            f"The required {name} export is missing: put {name}.parquet or a {name}/ folder of "
-                            f"Parquet files in {data_dir}.")], {}
-        return [], {}
-
-    def rel(path: Path) -> str:
-        try:
-            return str(path.relative_to(data_dir))
-        except ValueError:
-            return str(path)
-
-    bad_files, file_columns = _probe_files(con, files)
-    if bad_files:
-        return [Problem("error", name,
-                        f"{rel(path)} cannot be read as Parquet ({reason}). Re-export the file, or move it out of "
-                        f"the data folder.", file=rel(path))
-                for path, reason in bad_files], {}
-
-    problems: list[Problem] = []
-    mapped: dict[str, str] = {}
-    for col in spec.columns:
-        source = mapping.get(col.name, col.name)
-        has_it = [p for p in files if source in file_columns[p]]
-        if col.required and len(has_it) < len(files):
-            lacking = [p for p in files if source not in file_columns[p]]
-            example = lacking[0]
-            seen = ", ".join(sorted(c for c in file_columns[example] if c not in ("schema", "duckdb_schema",
-                                                                                  "root")))
-            where = rel(example) + (f" and {len(lacking) - 1} more file(s)" if len(lacking) > 1 else "")
-            hint = (f'If your export names it differently, map it in {MAPPING_FILE} in the data folder: '
-                    f'[columns.{name}] {col.name} = "your_column_name".')
-            label = f"'{col.name}'" if source == col.name else f"'{source}' (mapped from '{col.name}')"
-            problems.append(Problem("error", name,
-                                    f"Required column {label} is missing from {where}. Columns found there: "
-                                    f"{seen or 'none'}. {hint}", column=col.name, file=rel(example)))
-        elif has_it:
-            mapped[col.name] = source
-        elif source != col.name:
-            problems.append(Problem("warning", name,
-                                    f"{MAPPING_FILE} maps {name}.{col.name} to '{source}', but no {name} file has a "
-                                    f"column '{source}'; the optional column is treated as absent.",
-                                    column=col.name))
-    if problems:
-        return problems, mapped
-
-    hive = any("=" in part for p in files for part in p.relative_to(data_dir).parts[:-1])
-    raw = con.read_parquet([str(p) for p in files], union_by_name=True, hive_partitioning=hive, filename=True)
-    raw.create_view(f"raw_{name}")
-    types = {row[0]: row[1] for row in con.sql(f"describe raw_{name}").fetchall()}
-
-    select_list: list[str] = []
-    for col in spec.columns:
-        if col.name not in mapped:
-            select_list.append(f"{col.missing_default} as {col.name}")
-            continue
-        source = mapped[col.name]
-        problem = _check_type(con, name, col, source, types[source])
-        if problem:
-            problems.append(problem)
-            continue
-        select_list.append(f"{_normalise(col, quote_identifier(source), types[source])} as {col.name}")
-    if problems:
-        return problems, mapped
-    if spec.unique_key is None:
-        con.execute(f"create view {name} as select {', '.join(select_list)} from raw_{name}")
-        return [], mapped
-    # Every row is kept in NAME_all (the duplicate check reads it); NAME keeps one row per key, the earliest
-    # by the first date column, so that duplicated rows cannot double-count anything downstream.
-    key = spec.unique_key
-    order = next(c.name for c in spec.columns if c.kind == "date")
-    con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
-    # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
-    # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
-    saved = _saved_copy(cache_dir)
-    if saved is not None:
-        # The same files and code saved this table before: query it in place, so that its customer_key matches
-        # the saved rollup (and the de-duplication is not paid again).
-        if _attach_saved(con, saved):
-            con.execute(f"create view {name} as select * from saved.{name}")
-            return [], mapped
-        # Numbered afresh below, the customers would not match the saved rollup: forget the copy.
-        (saved.parent / "complete").unlink(missing_ok=True)
-    # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
-    # order: numbering in customer_id order doubled the cost of this table (a sort of every id).
-    surrogate = key.removesuffix("_id") + "_key"
-    con.execute(
-        f"create table {name} as select * exclude (row_rank), "
-        f"cast(row_number() over () as integer) as {surrogate} from ("
-        f"select *, row_number() over (partition by {key} order by {order}, {key}) as row_rank "
-        f"from {name}_all where {key} is not null and {order} is not null) as ranked where row_rank = 1"
-    )
-    return [], mapped
-
-
-def _normalise(col: ColumnSpec, ident: str, duckdb_type: str) -> str:
-    base = _base_type(duckdb_type)
-    if col.kind == "id":
-        return f"cast({ident} as varchar)"
-    if col.kind == "date":
-        return f"cast({ident} as date)" if base != "VARCHAR" else f"cast(cast({ident} as timestamp) as date)"
-    if col.kind == "number":
-        return f"cast({ident} as double)"
-    # Dimensions: a blank or missing label is its own group, named like a missing column.
-    return f"coalesce(nullif(trim(cast({ident} as varchar)), ''), 'unknown')"
-
-
-def _check_type(con: duckdb.DuckDBPyConnection, export: str, col: ColumnSpec, source: str,
-                duckdb_type: str) -> Problem | None:
-    base = _base_type(duckdb_type)
-    label = f"{export}.{source}" + ("" if source == col.name else f" (mapped to {col.name})")
-    if col.kind == "text":
-        return None
-    if col.kind == "id":
-        if base in _INTEGER_TYPES or base == "VARCHAR":
-            return None
-        return Problem("error", export, f"Column {label} has type {duckdb_type}; an id must be text or a whole "
-                       "number. Re-export it as string or integer.", column=col.name)
-    allowed = _DATE_TYPES if col.kind == "date" else _INTEGER_TYPES | _FLOAT_TYPES | {"DECIMAL"}
-    if base in allowed:
-        return None
-    if base != "VARCHAR":
-        wanted = "a date or timestamp" if col.kind == "date" else "a number"
-        return Problem("error", export, f"Column {label} has type {duckdb_type} but must be {wanted}. Re-export "
-                       "it with that type, or map another column in retention.toml.", column=col.name)
-    target = "timestamp" if col.kind == "date" else "double"
-    ident = quote_identifier(source)
-    rows = con.sql(
-        f"select filename, {ident} as value, count(*) over () as n from raw_{export} "
-        f"where {ident} is not null and try_cast({ident} as {target}) is null limit 3"
-    ).fetchall()
-    if not rows:
-        return None
-    examples = ", ".join(repr(r[1]) for r in rows)
-    wanted = "dates (YYYY-MM-DD)" if col.kind == "date" else "numbers"
-    return Problem("error", export,
-                   f"Column {label} holds text that cannot be read as {wanted}: {rows[0][2]} value(s), e.g. "
-                   f"{examples} in {Path(rows[0][0]).name}. Fix those values or re-export the column with a "
-                   f"{'date' if col.kind == 'date' else 'numeric'} type.",
-                   column=col.name, file=Path(rows[0][0]).name)
-
-
 def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path | None = None) -> None:
     """After the views exist: no file outside the data folder (and this data version's rollup cache folder), no
     network, no way to undo it."""
@@ -751,11 +276,3 @@ def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path |
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
-
-
-def default_data_dir() -> Path:
-    """``RETENTION_DATA_DIR`` if set, else the bundled ``sample_data/``."""
-    env = os.environ.get("RETENTION_DATA_DIR")
-    if env:
-        return Path(env)
-    return QUERY_DIR.parent / "sample_data"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from datetime import date, timedelta
 
 import polars as pl
@@ -18,7 +19,7 @@ from polars.testing import assert_frame_equal
 from analytics.filters import Filters
 from analytics.health import data_health
 from analytics.revenue_mix import revenue_movements
-from queries import runner
+from queries import rollup_cache
 from tests.conftest import SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d
 
 RAW_PERIODS = """
@@ -118,10 +119,10 @@ def _query(source, sql: str, params: dict) -> list[tuple]:
 def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, seed, slice_rows):
     customers, transactions = _random_exports(seed)
     if slice_rows:  # customer_months built in slices of whole months, as on big exports
-        monkeypatch.setattr(runner, "ROLLUP_SLICE_ROWS", slice_rows)
+        monkeypatch.setattr(rollup_cache, "ROLLUP_SLICE_ROWS", slice_rows)
     source = make_source(customers=customers, transactions=transactions)
     with source._con.cursor() as cur:
-        slices = runner._month_slices(cur)
+        slices = rollup_cache._month_slices(cur)
     if slice_rows:
         assert len(slices) == 7  # 400 transactions / 60 a slice: six cut points, in six different months
         # Contiguous, open at both ends, cut on the first of a month.
@@ -153,6 +154,20 @@ def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, se
                 assert raw_cohorts and _query(source, ROLLUP_COHORTS, params | {"grain": grain}) == raw_cohorts
         checked += 1
     assert checked == 32
+
+
+def test_rollup_names_are_read_from_every_create_statement_of_rollup_sql():
+    # A query naming a table or macro of the rollup makes the runner build it first; a create statement that the
+    # patterns missed would let such a query run before its table exists, or leave the table out of the copy.
+    from queries.sql import load_sql
+    creates = re.findall(r"^\s*create\b", load_sql("rollup"), re.M | re.I)
+    names = rollup_cache.ROLLUP_TABLES + rollup_cache.ROLLUP_MACROS
+    assert len(creates) == len(names) and len(set(names)) == len(names)
+    assert "customer_months" in rollup_cache.ROLLUP_TABLES and "cohort_cells" in rollup_cache.ROLLUP_MACROS
+    assert rollup_cache.CACHED_TABLES == ("customers", *rollup_cache.ROLLUP_TABLES)
+    for name in names:
+        assert rollup_cache.reads_rollup(f"select * from {name}"), name
+    assert not rollup_cache.reads_rollup(load_sql("health_unknown_customers"))
 
 
 def test_rollup_is_built_once_and_only_when_needed(make_source):
