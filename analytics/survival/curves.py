@@ -92,7 +92,11 @@ def _headline(summary: pl.DataFrame, by: SurvivalBy, eligible: list[str], pairwi
 def survival_curves(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
                     inactivity_days: int = DEFAULT_INACTIVITY_DAYS, by: SurvivalBy = "segment") -> SurvivalCurves:
     """Kaplan-Meier curves, summary, at-risk counts and log-rank tests by ``by`` (see the package docstring,
-    :mod:`analytics.survival`, for the churn definitions). Example: ``survival_curves(source, Filters(), "inactivity", 60, "region")``.
+    :mod:`analytics.survival`, for the churn definitions).
+
+    Example::
+
+        survival_curves(DataSource.open("sample_data"), Filters(), "inactivity", 60, "region").summary
     """
     spans = survival_spans(source, filters, churn_definition, inactivity_days, value_bands=False)
     grouped = group_spans(spans, by)

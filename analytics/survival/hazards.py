@@ -73,7 +73,11 @@ def _hr_headline(ratios: pl.DataFrame, design: CoxDesign) -> str:
 def hazard_model(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
                  inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> HazardModel:
     """Cox proportional hazards on segment, channel, region and first-order value band, with the
-    proportional-hazards check. Example: ``hazard_model(source, Filters(), "explicit").hazard_ratios``.
+    proportional-hazards check.
+
+    Example::
+
+        hazard_model(DataSource.open("sample_data"), Filters(), "explicit").hazard_ratios
     """
     design = cox_design(cox_rows(source, filters, churn_definition, inactivity_days))
     frame = design.frame

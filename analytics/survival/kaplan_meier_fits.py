@@ -27,8 +27,11 @@ def kaplan_meier(durations: Any, churned: Any, customers: Any | None = None, lab
                  ) -> KaplanMeierFitter:
     """A lifelines Kaplan-Meier fit; ``customers`` are frequency weights (one row may stand for many).
 
-    ``kaplan_meier([0, 3, 5], [True, True, False], [2, 1, 1]).predict(3)`` is 1/4: 4 at risk, 2 churn on
-    day 0 (S = 2/4), 1 of the 2 left churns on day 3 (S = 1/2 x 2/4).
+    Survival after day 3 is 1/4: 4 at risk, 2 churn on day 0 (S = 2/4), 1 of the 2 left churns on day 3
+    (S = 1/2 x 2/4):
+
+    >>> float(kaplan_meier([0, 3, 5], [True, True, False], [2, 1, 1]).predict(3))
+    0.25
     """
     weights = None if customers is None else np.asarray(customers, dtype=float)
     return KaplanMeierFitter(label=label).fit(np.asarray(durations, dtype=float),
