@@ -9,7 +9,7 @@ from analytics.survival import (BY_LABELS, MIN_CHURNED,
                                 MIN_CUSTOMERS, SURVIVAL_BY, default_churn_definition, hazard_model,
                                 survival_curves)
 from queries import DataUnavailable
-from ui import charts, shell
+from ui import shell, survival_charts
 from ui.format import escape_markdown, plural
 
 
@@ -63,8 +63,8 @@ if curves.too_small:
 
 # A group without a single churn date (explicit) would draw a flat 100% line that reads as "nobody leaves".
 drawn = ~pl.col("group").is_in(curves.no_churn_recorded)
-shell.chart(charts.survival_chart(curves.curve.filter(drawn), curves.at_risk.filter(drawn), curves.headline, label),
-            key="survival_curves")
+shell.chart(survival_charts.survival_chart(curves.curve.filter(drawn), curves.at_risk.filter(drawn), curves.headline,
+                                           label), key="survival_curves")
 st.markdown(escape_markdown(curves.comparison))
 st.caption("Shaded bands: 95% confidence intervals. A curve is drawn as far as its customers are followed; "
            "the numbers under the chart are the customers still followed (at risk) on that day.")
@@ -100,7 +100,7 @@ st.subheader("What drives churn: hazard ratios")
 if model.error:
     st.info(model.error)
 else:
-    shell.chart(charts.hazard_ratio_chart(model.hazard_ratios, model.headline), key="hazard_ratios")
+    shell.chart(survival_charts.hazard_ratio_chart(model.hazard_ratios, model.headline), key="hazard_ratios")
     references = ", ".join(f"{dim.replace('_', ' ')}: {escape_markdown(level)}"
                            for dim, level in model.references.items())
     st.caption(f"Cox proportional-hazards model on {plural(model.customers, 'customer')} "
