@@ -26,7 +26,7 @@ from analytics.revenue_mix import revenue_mix
 from analytics.survival import survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
-from ui import budget_charts, charts, cohort_charts, survival_charts, value_charts
+from ui import budget_charts, charts, cohort_charts, revenue_mix_charts, survival_charts, value_charts
 from ui.kpi_format import format_change, format_value
 
 
@@ -91,7 +91,8 @@ def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: 
         Section("Cohort retention", "cohorts",
                 cohort_charts.heatmap(table, "retention", grain, 30, average_curve(table), k),
                 "Share of each signup cohort active in each later period; grey cells are incomplete."),
-        Section("New vs. existing revenue", "revenue_mix", charts.revenue_mix_chart(revenue_mix(source, filters), grain),
+        Section("New vs. existing revenue", "revenue_mix",
+                revenue_mix_charts.revenue_mix_chart(revenue_mix(source, filters), grain),
                 "Revenue from customers acquired in the period vs. earlier, with the existing share."),
         Section("Survival by segment", "survival",
                 survival_charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment"),
