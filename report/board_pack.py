@@ -26,7 +26,7 @@ from analytics.revenue_mix import revenue_mix
 from analytics.survival import survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
-from ui import budget_charts, charts, cohort_charts, revenue_mix_charts, survival_charts, value_charts
+from ui import budget_charts, cohort_charts, overview_charts, revenue_mix_charts, survival_charts, value_charts
 from ui.kpi_format import format_change, format_value
 
 
@@ -86,7 +86,8 @@ def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: 
     value = clv_report(source, filters, ValueSettings(churn_definition=churn, inactivity_days=inactivity_days))
     churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn == "inactivity" else {})
     parts = [
-        Section("Revenue and active customers", "", charts.activity_chart(activity_by_period(source, filters), grain),
+        Section("Revenue and active customers", "",
+                overview_charts.activity_chart(activity_by_period(source, filters), grain),
                 "Net revenue per period and the customers with a positive transaction in it."),
         Section("Cohort retention", "cohorts",
                 cohort_charts.heatmap(table, "retention", grain, 30, average_curve(table), k),

@@ -1,4 +1,5 @@
-"""Figure builders: a Polars frame in, a Plotly figure out. No Streamlit here, so tests can call them."""
+"""Figures of the Overview page: revenue and active customers per period. A Polars frame in, a Plotly figure
+out; no Streamlit here, so tests and the board pack can call them."""
 
 from __future__ import annotations
 
