@@ -1,4 +1,5 @@
-"""Activity per period: the overview's first chart until the executive KPIs land.
+"""Activity per period (the Overview's activity chart, beside the KPIs of :mod:`analytics.executive`), and the
+data's filter options and date bounds that the shell's filters offer.
 
 Definitions (also on the page):
 

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.executive import executive_summary
 from analytics.overview import activity_by_period
 from queries import DataUnavailable
-from ui import charts, kpi_format, shell, tiles
+from ui import kpi_format, overview_charts, shell, tiles
 from report.board_pack import board_pack
 from ui.format import escape_markdown, period_label
 
@@ -35,7 +35,7 @@ for row in range(0, len(summary.kpis), 4):
     for kpi, column in zip(summary.kpis[row:row + 4], columns):
         tiles.kpi_tile(kpi, column, query)
 
-shell.chart(charts.activity_chart(activity, filters.grain), key="activity")
+shell.chart(overview_charts.activity_chart(activity, filters.grain), key="activity")
 with st.container(horizontal=True):
     if st.button("Prepare the board pack", icon=":material/slideshow:",
                  help="One HTML file that opens offline: these KPIs and headlines, the main chart of every page "

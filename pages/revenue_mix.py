@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.revenue_mix import (as_of_bound, lorenz_curve, revenue_by_acquisition_year, revenue_concentration,
                                    revenue_mix, revenue_movements)
 from queries import DataUnavailable
-from ui import charts, shell
+from ui import revenue_mix_charts, shell
 from ui.format import money, percent, period_label
 
 shell.ensure_shell()
@@ -51,12 +51,12 @@ tiles[3].metric("Gini (T12M revenue)", f"{summary['gini']:.2f}" if summary and s
                 help="0 = every customer brings the same revenue; 1 = one customer brings it all.")
 
 st.subheader("New and existing customers")
-shell.chart(charts.revenue_mix_chart(mix, grain), key="revenue_mix")
+shell.chart(revenue_mix_charts.revenue_mix_chart(mix, grain), key="revenue_mix")
 with st.expander("Table: revenue from new and existing customers"):
     shell.table(mix, "revenue_mix.csv")
 
 st.subheader("Revenue by acquisition year")
-shell.chart(charts.revenue_layer_chart(layers, grain), key="revenue_by_acquisition_year")
+shell.chart(revenue_mix_charts.revenue_layer_chart(layers, grain), key="revenue_by_acquisition_year")
 with st.expander("Table: revenue by acquisition year"):
     shell.table(layers, "revenue_by_acquisition_year.csv")
 
@@ -64,8 +64,8 @@ st.subheader("Revenue movements")
 if grain == "week":
     st.caption("By week, customers who pay monthly look churned in the weeks between payments and reactivated "
                "when they pay again: read churn and reactivation by month or quarter.")
-shell.chart(charts.revenue_waterfall_chart(movements, mix, grain), key="revenue_waterfall")
-shell.chart(charts.revenue_movements_chart(movements, grain), key="revenue_movements")
+shell.chart(revenue_mix_charts.revenue_waterfall_chart(movements, mix, grain), key="revenue_waterfall")
+shell.chart(revenue_mix_charts.revenue_movements_chart(movements, grain), key="revenue_movements")
 with st.expander("Table: revenue movements by period"):
     shell.table(movements, "revenue_movements.csv")
 
@@ -75,7 +75,7 @@ if summary:
                f"{summary['window_end']}, {money(summary['t12m_revenue'])} of revenue; "
                f"{summary['zero_revenue_customers']:,} of them brought none or were refunded more than they paid. "
                "This section ignores the window start: it always covers the 12 months to the as-of bound.")
-shell.chart(charts.lorenz_chart(lorenz, concentration), key="revenue_concentration")
+shell.chart(revenue_mix_charts.lorenz_chart(lorenz, concentration), key="revenue_concentration")
 with st.expander("Tables: concentration summary and Lorenz curve points"):
     shell.table(concentration, "revenue_concentration.csv")
     shell.table(lorenz, "revenue_lorenz.csv")

@@ -26,7 +26,7 @@ from analytics.revenue_mix import revenue_mix
 from analytics.survival import survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
-from ui import budget_charts, charts, cohort_charts, value_charts
+from ui import budget_charts, cohort_charts, overview_charts, revenue_mix_charts, survival_charts, value_charts
 from ui.kpi_format import format_change, format_value
 
 
@@ -86,15 +86,17 @@ def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: 
     value = clv_report(source, filters, ValueSettings(churn_definition=churn, inactivity_days=inactivity_days))
     churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn == "inactivity" else {})
     parts = [
-        Section("Revenue and active customers", "", charts.activity_chart(activity_by_period(source, filters), grain),
+        Section("Revenue and active customers", "",
+                overview_charts.activity_chart(activity_by_period(source, filters), grain),
                 "Net revenue per period and the customers with a positive transaction in it."),
         Section("Cohort retention", "cohorts",
                 cohort_charts.heatmap(table, "retention", grain, 30, average_curve(table), k),
                 "Share of each signup cohort active in each later period; grey cells are incomplete."),
-        Section("New vs. existing revenue", "revenue_mix", charts.revenue_mix_chart(revenue_mix(source, filters), grain),
+        Section("New vs. existing revenue", "revenue_mix",
+                revenue_mix_charts.revenue_mix_chart(revenue_mix(source, filters), grain),
                 "Revenue from customers acquired in the period vs. earlier, with the existing share."),
         Section("Survival by segment", "survival",
-                charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment"),
+                survival_charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment"),
                 f"Kaplan-Meier share of customers not yet churned ({churn} churn), with 95% bands."),
         Section("Customer value vs. acquisition cost", "value", value_charts.value_curves(value.curves, value.channels),
                 "Cumulative gross margin per acquired customer by month of life against each channel's CAC."),

@@ -15,7 +15,7 @@ HEADLESS = ("queries", "analytics", "report")
 
 
 def dotted_imports(path: Path) -> set[str]:
-    """Every module ``path`` imports, dotted (``from ui import charts`` gives ``ui`` and ``ui.charts``), at any
+    """Every module ``path`` imports, dotted (``from ui import shell`` gives ``ui`` and ``ui.shell``), at any
     depth of the file (an import inside a function counts too)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):

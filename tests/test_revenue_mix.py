@@ -26,7 +26,7 @@ from analytics.revenue_mix import (MOVEMENTS, as_of_bound, lorenz_curve, revenue
                                    revenue_concentration, revenue_mix, revenue_movements)
 from queries import DataSource
 from tests.conftest import ROOT, d, write_exports
-from ui import charts
+from ui import revenue_mix_charts
 
 APP = str(ROOT / "app.py")
 
@@ -221,7 +221,7 @@ def test_layer_cake_by_hand(make_source):
     assert got.group_by("period").agg(pl.col("revenue").sum()).sort("period")["revenue"].to_list() == (
         mix["new_revenue"] + mix["existing_revenue"]).to_list()
     # Title: January 2024 is the last complete month; p (acquired 2023) brought 20 of 50.
-    fig = charts.revenue_layer_chart(got, "month")
+    fig = revenue_mix_charts.revenue_layer_chart(got, "month")
     assert fig.layout.title.text == "Customers acquired before 2024 brought 40% of revenue in January 2024"
 
 
@@ -285,7 +285,7 @@ def test_concentration_by_hand(make_source):
     moved = revenue_concentration(source, Filters(segment=("pro",), end=d("2024-03-31"))).row(0, named=True)
     # Pro: k1 30, k2 30, k3 10, k4 -5 -> 0, k5 100: five customers, 170.
     assert (moved["window_start"], moved["customers"], moved["t12m_revenue"]) == (d("2023-04-01"), 5, 170.0)
-    fig = charts.lorenz_chart(lorenz, revenue_concentration(source, pro))
+    fig = revenue_mix_charts.lorenz_chart(lorenz, revenue_concentration(source, pro))
     assert fig.layout.title.text == ("The top 20% of customers brought 48% of revenue in the 12 months to "
                                      "30 Jun 2024 (Gini 0.50)")
 
@@ -313,18 +313,18 @@ def test_chart_titles_state_the_last_complete_period(make_source):
     source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS)
     march = Filters(end=d("2024-03-31"))
     mix, movements = revenue_mix(source, march), revenue_movements(source, march)
-    fig = charts.revenue_mix_chart(mix, "month")
+    fig = revenue_mix_charts.revenue_mix_chart(mix, "month")
     # March: 160 of 360 from existing customers = 44%.
     assert fig.layout.title.text == "Existing customers brought 44% of revenue in March 2024"
     assert [t.type for t in fig.data] == ["bar", "bar", "scatter"]
-    waterfall = charts.revenue_waterfall_chart(movements, mix, "month")
+    waterfall = revenue_mix_charts.revenue_waterfall_chart(movements, mix, "month")
     # February 190 -> March 360: +200 new, -30 contraction (the other movements are 0) = +170, +89.5%.
     assert waterfall.layout.title.text == "Feb 2024 → Mar 2024: revenue 190 → 360 (+89.5%)"
     assert list(waterfall.data[0].y) == [190.0, 200.0, 0.0, 0.0, -30.0, 0.0, 360.0]
-    moves = charts.revenue_movements_chart(movements, "month")
+    moves = revenue_mix_charts.revenue_movements_chart(movements, "month")
     assert moves.layout.title.text == "Revenue grew by 170 in March 2024: churn took 0, first-time payers added 200"
     # May (incomplete, default filters) is hatched and never in a title: April is the last complete month.
-    full = charts.revenue_mix_chart(revenue_mix(source, Filters()), "month")
+    full = revenue_mix_charts.revenue_mix_chart(revenue_mix(source, Filters()), "month")
     assert full.data[0].marker.pattern.shape[-1] == "/" and "April 2024" in full.layout.title.text
 
 
