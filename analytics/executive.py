@@ -30,12 +30,12 @@ from typing import Literal
 
 import polars as pl
 
-from analytics.scope import as_of_bound
 from analytics.filters import Filters
+from analytics.net_revenue_retention import net_revenue_retention
 from analytics.overview import activity_by_period
 from analytics.periods import last_complete_month, period_end, period_start
-from analytics.net_revenue_retention import net_revenue_retention
 from analytics.revenue_mix import revenue_mix
+from analytics.scope import as_of_bound
 from analytics.survival import followed, kaplan_meier, resolve_churn_definition, survival_spans
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource
@@ -160,7 +160,8 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
                     trend(activity, "period", "active_customers")))
     revenue, revenue_prev = last_two(activity, "revenue")
     kpis.append(Kpi("revenue", f"Revenue, last {grain}", revenue, revenue_prev, "money", "revenue_mix",
-                    f"Net revenue (refunds deducted) in the last complete {grain}.", trend(activity, "period", "revenue")))
+                    f"Net revenue (refunds deducted) in the last complete {grain}.",
+                    trend(activity, "period", "revenue")))
     share, share_prev = last_two(mix, "existing_share")
     kpis.append(Kpi("existing_share", "Existing-customer share", share, share_prev, "percent", "revenue_mix",
                     f"Share of the {grain}'s revenue from customers acquired in earlier {grain}s.",

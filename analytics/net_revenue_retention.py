@@ -112,7 +112,7 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
     sums = np.empty((len(stops), block))
     totals = np.zeros((len(ends), 4, size))
     bounds = np.searchsorted(keys, np.arange(0, n_keys + block, block))
-    for lo, a, b in zip(range(0, n_keys, block), bounds[:-1], bounds[1:]):
+    for lo, a, b in zip(range(0, n_keys, block), bounds[:-1], bounds[1:], strict=True):
         if a == b:
             continue
         height = min(block, n_keys - lo)

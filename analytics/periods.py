@@ -13,7 +13,11 @@ _WEEK_ZERO = date(1970, 1, 5)  # a Monday: week numbers count from it, as querie
 
 
 def period_start(day: date, grain: Grain) -> date:
-    """First day of the period containing ``day``. ``period_start(date(2024, 5, 17), "quarter") == date(2024, 4, 1)``."""
+    """First day of the period containing ``day``.
+
+    >>> period_start(date(2024, 5, 17), "quarter"), period_start(date(2024, 5, 17), "week")
+    (datetime.date(2024, 4, 1), datetime.date(2024, 5, 13))
+    """
     if grain == "week":
         return day - timedelta(days=day.weekday())
     if grain == "month":

@@ -31,12 +31,13 @@ The movements and the concentration need customer-level rows: those are computed
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
 
 from analytics.filters import Filters, Grain
-from analytics.periods import is_complete_expr, period_end, period_end_expr, period_of, period_index, period_start
+from analytics.periods import is_complete_expr, period_end, period_end_expr, period_index, period_of, period_start
 from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
 
@@ -178,11 +179,11 @@ def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.Da
     """The movements of :func:`revenue_movements` summed per period x segment x channel x region (kept per data
     version, grain and end, so that a filter change only filters and sums them).
 
-    Each customer's periods are followed in order, vectorised over the rows sorted by customer and period: prev is the previous row's revenue when that
-    row is the previous period (else 0, a gap); paid_before: an earlier row with revenue > 0; and after a
-    period with revenue comes a row for the following period with cur = 0 when the customer has no
-    transactions then (up to the period of the as-of bound). Every other period has cur = prev = 0 and moves
-    nothing.
+    Each customer's periods are followed in order, vectorised over the rows sorted by customer and period:
+    prev is the previous row's revenue when that row is the previous period (else 0, a gap); paid_before: an
+    earlier row with revenue > 0; and after a period with revenue comes a row for the following period with
+    cur = 0 when the customer has no transactions then (up to the period of the as-of bound). Every other
+    period has cur = prev = 0 and moves nothing.
     """
     rows = source.run("customer_period_revenue", {"grain": grain, "end": end}, cache=False)
     as_of = as_of_bound(source, Filters(grain=grain, end=end))
@@ -238,9 +239,9 @@ def _customer_order(rows: pl.DataFrame) -> pl.DataFrame:
         return rows
     if breaks.size <= 64:
         bounds = [0, *breaks.tolist(), rows.height]
-        runs = sorted(zip(bounds, bounds[1:]), key=lambda run: order[run[0]])
+        runs = sorted(pairwise(bounds), key=lambda run: order[run[0]])
         # In order when each run starts after the previous one ends.
-        if all(order[start] > order[stop - 1] for (_, stop), (start, _) in zip(runs, runs[1:])):
+        if all(order[start] > order[stop - 1] for (_, stop), (start, _) in pairwise(runs)):
             return pl.concat([rows.slice(start, stop - start) for start, stop in runs], rechunk=False)
     return rows.sort(pl.Series(order))
 

@@ -18,9 +18,10 @@ Definitions (also on the Value & CAC page):
 - **Payback month**: the first month of life at which the value curve reaches CAC; none = "not yet".
 - **Predicted CLV over H months** = sum over t = 1..H of S(t) x m(t) / (1 + d)^t, where S(t) is the
   Kaplan-Meier probability of still being a customer at the start of month t (day 30.4375 x (t - 1); past
-  the oldest observed age, extended by a Weibull fit; held flat when too few distinct durations to fit), m(t) the mean gross margin in month t per customer
-  still active (observed margin per acquired customer / S(t); held at the mean of the last three reliable
-  months beyond the data), and d the monthly rate of the annual discount rate: (1 + annual)^(1/12) - 1.
+  the oldest observed age, extended by a Weibull fit; held flat when too few distinct durations to fit), m(t)
+  the mean gross margin in month t per customer still active (observed margin per acquired customer / S(t);
+  held at the mean of the last three reliable months beyond the data), and d the monthly rate of the annual
+  discount rate: (1 + annual)^(1/12) - 1.
 - **Simple CLV** = mean monthly margin per active customer / monthly churn rate (churn events per
   customer-month of exposure): the textbook shortcut, shown beside the prediction.
 - **LTV:CAC** = predicted CLV at the chosen horizon / CAC; **maximum affordable CAC** = CLV / target ratio.
@@ -41,9 +42,9 @@ import numpy as np
 import polars as pl
 from lifelines import WeibullFitter
 
-from analytics.scope import as_of_bound, in_dimensions
 from analytics.filters import Filters
 from analytics.periods import last_complete_month
+from analytics.scope import as_of_bound, in_dimensions
 from analytics.survival import followed, kaplan_meier, survival_spans
 from queries import DataSource
 

@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     data_dir, page = sys.argv[1], sys.argv[2]
-    from bench.pages import PAGES, REFERENCE, filter_changes  # noqa: E402
     from analytics.filters import Filters  # noqa: E402
+    from bench.pages import PAGES, REFERENCE, filter_changes  # noqa: E402
     from queries import DataSource  # noqa: E402
 
     started = time.perf_counter()

@@ -7,13 +7,18 @@ from typing import Any
 
 from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
 from analytics.cohorts import average_curve, cohort_retention, retention_by_group
-from analytics.filters import Filters
 from analytics.executive import executive_summary
+from analytics.filters import Filters
 from analytics.health import data_health
 from analytics.overview import activity_by_period, filter_options
 from analytics.parallel import side_by_side
-from analytics.revenue_mix import (lorenz_curve, revenue_by_acquisition_year, revenue_concentration, revenue_mix,
-                                   revenue_movements)
+from analytics.revenue_mix import (
+    lorenz_curve,
+    revenue_by_acquisition_year,
+    revenue_concentration,
+    revenue_mix,
+    revenue_movements,
+)
 from analytics.survival import hazard_model, resolve_churn_definition, survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource

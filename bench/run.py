@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     first_lines = ["", "## First open of a new export (rollup built and saved)", "",
                    "The cohorts page in a fresh process with an empty rollup cache.", "",
-                   "| transactions | first open, cohorts page (s) | of which rollup build and save (s) | peak memory (MB) |",
+                   "| transactions | first open, cohorts page (s) | of which rollup build and save (s) "
+                   "| peak memory (MB) |",
                    "|---|---|---|---|"]
     reference_lines = ["", "## Against plain pandas (cohort and revenue-mix tables)", "",
                        "Both compute the monthly cohort table and the new/existing revenue split in a fresh "

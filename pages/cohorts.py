@@ -5,8 +5,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.cohorts import (DIMENSIONS, average_curve, cohort_retention, default_period_index,
-                               retention_by_group, retention_trend)
+from analytics.cohorts import (
+    DIMENSIONS,
+    average_curve,
+    cohort_retention,
+    default_period_index,
+    retention_by_group,
+    retention_trend,
+)
 from queries import DataUnavailable
 from ui import cohort_charts, shell
 from ui.format import period_label

@@ -7,8 +7,8 @@ import streamlit as st
 from analytics.executive import executive_summary
 from analytics.overview import activity_by_period
 from queries import DataUnavailable
-from ui import kpi_format, overview_charts, shell, tiles
 from report.board_pack import board_pack
+from ui import kpi_format, overview_charts, shell, tiles
 from ui.format import escape_markdown, period_label
 
 shell.ensure_shell()
@@ -32,7 +32,7 @@ for sentence in summary.sentences:
 query = {key: value for key, value in st.query_params.to_dict().items()}
 for row in range(0, len(summary.kpis), 4):
     columns = st.columns(4)
-    for kpi, column in zip(summary.kpis[row:row + 4], columns):
+    for kpi, column in zip(summary.kpis[row:row + 4], columns, strict=False):
         tiles.kpi_tile(kpi, column, query)
 
 shell.chart(overview_charts.activity_chart(activity, filters.grain), key="activity")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.revenue_mix import (as_of_bound, lorenz_curve, revenue_by_acquisition_year, revenue_concentration,
-                                   revenue_mix, revenue_movements)
+from analytics.revenue_mix import (
+    as_of_bound,
+    lorenz_curve,
+    revenue_by_acquisition_year,
+    revenue_concentration,
+    revenue_mix,
+    revenue_movements,
+)
 from queries import DataUnavailable
 from ui import revenue_mix_charts, shell
 from ui.format import money, percent, period_label

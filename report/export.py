@@ -21,13 +21,27 @@ import polars as pl
 from analytics.budget import Assumptions, budget_scenarios
 from analytics.cohorts import cohort_retention
 from analytics.filters import GRAINS, Filters
-from analytics.value import HORIZONS, ValueSettings, clv_report
 from analytics.health import data_coverage, data_health
 from analytics.overview import activity_by_period
-from analytics.revenue_mix import (lorenz_curve, revenue_by_acquisition_year, revenue_concentration, revenue_mix,
-                                   revenue_movements)
-from analytics.survival import (CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, SURVIVAL_BY, ChurnDefinition, SurvivalBy,
-                                hazard_ratios, resolve_churn_definition, survival_curve, survival_summary)
+from analytics.revenue_mix import (
+    lorenz_curve,
+    revenue_by_acquisition_year,
+    revenue_concentration,
+    revenue_mix,
+    revenue_movements,
+)
+from analytics.survival import (
+    CHURN_DEFINITIONS,
+    DEFAULT_INACTIVITY_DAYS,
+    SURVIVAL_BY,
+    ChurnDefinition,
+    SurvivalBy,
+    hazard_ratios,
+    resolve_churn_definition,
+    survival_curve,
+    survival_summary,
+)
+from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
 from report.arguments import calibration_window, horizon_months, margin_fraction, positive_days
 

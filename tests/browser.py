@@ -35,7 +35,8 @@ def running_app(data_dir: Path | None = None, timeout: float = 90.0) -> Iterator
            "--server.fileWatcherType=none"]
     if data_dir is not None:
         cmd += ["--", "--data", str(data_dir)]
-    log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "artifacts").is_dir() else subprocess.DEVNULL
+    artifacts = ROOT / "artifacts"
+    log = open(artifacts / f"streamlit-{port}.log", "w") if artifacts.is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
     base = f"http://127.0.0.1:{port}"
     try:

@@ -21,9 +21,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.budget import (BASELINE, BEST, CURRENT, Assumptions, Calibration, CalibrationSettings, Scenario,
-                              best_share, budget_report, calibrate, decode_scenario, encode_scenario, project,
-                              project_paths, retention_effect, split_curve, survival_paths)
+from analytics.budget import (
+    BASELINE,
+    BEST,
+    CURRENT,
+    Assumptions,
+    Calibration,
+    CalibrationSettings,
+    Scenario,
+    best_share,
+    budget_report,
+    calibrate,
+    decode_scenario,
+    encode_scenario,
+    project,
+    project_paths,
+    retention_effect,
+    split_curve,
+    survival_paths,
+)
 from analytics.filters import Filters
 from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d, write_exports
 

@@ -17,8 +17,8 @@ import pytest
 
 from analytics.executive import _blended, executive_summary
 from analytics.filters import Filters
-from analytics.overview import activity_by_period
 from analytics.net_revenue_retention import net_revenue_retention
+from analytics.overview import activity_by_period
 from analytics.revenue_mix import revenue_mix
 from analytics.survival import followed, kaplan_meier, survival_spans
 from analytics.value import ValueSettings, clv_report

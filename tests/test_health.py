@@ -229,11 +229,11 @@ def definitions(customers: dict[str, list], tx: dict[str, list]) -> dict[str, in
     """Each check's count, read straight from its definition."""
     # The customers view keeps one row per id with a signup_date: the earliest.
     signup: dict[str, date] = {}
-    for cid, day in zip(customers["customer_id"], customers["signup_date"]):
+    for cid, day in zip(customers["customer_id"], customers["signup_date"], strict=True):
         if cid is not None and day is not None:
             signup[cid] = min(day, signup.get(cid, day))
     copies = Counter(c for c in customers["customer_id"] if c is not None)
-    rows = list(zip(tx["customer_id"], tx["transaction_date"], tx["amount"]))
+    rows = list(zip(tx["customer_id"], tx["transaction_date"], tx["amount"], strict=True))
     tx_copies = Counter(str(t) for t in tx.get("transaction_id", []) if t is not None)
     return {
         "duplicate customer_id": sum(1 for n in copies.values() if n > 1),
@@ -271,11 +271,11 @@ def test_every_count_matches_its_definition(data):
             unknown = finding(report, "unknown customer")
             if unknown.examples is not None:
                 # The first unknown-customer transactions by (date, id), as the full definition orders them.
+                known = {c for c, s in zip(customers["customer_id"], customers["signup_date"], strict=True)
+                         if c is not None and s is not None}
                 orphans = sorted(((day is None, day or date.min, cid) for cid, day, _ in
-                                  zip(tx["customer_id"], tx["transaction_date"], tx["amount"])
-                                  if cid is not None and cid not in {c for c, s in zip(customers["customer_id"],
-                                                                                        customers["signup_date"])
-                                                                     if c is not None and s is not None}))[:5]
+                                  zip(tx["customer_id"], tx["transaction_date"], tx["amount"], strict=True)
+                                  if cid is not None and cid not in known))[:5]
                 assert unknown.examples.select("transaction_date", "customer_id").rows() == [
                     (None if null else day, cid) for null, day, cid in orphans]
             coverage = data_coverage(source).filter(pl.col("export") == "transactions").row(0, named=True)

@@ -38,7 +38,7 @@ def test_activity_by_quarter_and_week(make_source):
     assert week["period"].to_list() == [d("2024-01-01"), d("2024-01-15"), d("2024-01-29"), d("2024-02-26"),
                                         d("2024-03-04"), d("2024-03-11")]
     # 2024-03-01 (Fri) falls in the week of 2024-02-26: a's 20; the week of 03-04 only holds the refund.
-    by_week = dict(zip(week["period"].to_list(), week["active_customers"].to_list()))
+    by_week = dict(zip(week["period"].to_list(), week["active_customers"].to_list(), strict=True))
     assert by_week[d("2024-02-26")] == 1 and by_week[d("2024-03-04")] == 0
 
 

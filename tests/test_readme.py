@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from report.export import TABLES
 from queries.contract import EXPORTS
+from report.export import TABLES
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -10,21 +10,29 @@ import json
 import tempfile
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from report.export import Settings, export
 from analytics.filters import GRAINS, Filters
 from analytics.periods import period_end, period_start
-from analytics.revenue_mix import (MOVEMENTS, as_of_bound, lorenz_curve, revenue_by_acquisition_year,
-                                   revenue_concentration, revenue_mix, revenue_movements)
+from analytics.revenue_mix import (
+    MOVEMENTS,
+    as_of_bound,
+    lorenz_curve,
+    revenue_by_acquisition_year,
+    revenue_concentration,
+    revenue_mix,
+    revenue_movements,
+)
 from queries import DataSource
+from report.export import Settings, export
 from tests.conftest import ROOT, d, write_exports
 from ui import revenue_mix_charts
 
@@ -93,7 +101,7 @@ def test_movements_by_hand(make_source):
     # Reconciles with the revenue totals: 150, 190, 360, 260, 230 -> +150, +40, +170, -100, -30.
     mix = revenue_mix(source, Filters())
     totals = (mix["new_revenue"] + mix["existing_revenue"]).to_list()
-    assert got["net_change"].to_list() == [b - a for a, b in zip([0.0] + totals, totals)]
+    assert got["net_change"].to_list() == [b - a for a, b in pairwise([0.0, *totals])]
     assert got["is_complete"].to_list() == [True, True, True, True, False]
 
 
@@ -301,7 +309,7 @@ def test_lorenz_curve_is_thinned_to_percentiles_for_many_customers(make_source):
     # The origin plus the first customer reaching each whole percent (2.5 customers per percent): 101 points.
     assert lorenz.height == 101 and lorenz.row(-1) == (250, 1.0, 1.0)
     # Every point is exact: the k poorest brought 1 + ... + k = k(k+1)/2.
-    for k, share in zip(lorenz["customers_below"].to_list(), lorenz["revenue_share"].to_list()):
+    for k, share in zip(lorenz["customers_below"].to_list(), lorenz["revenue_share"].to_list(), strict=True):
         assert share == pytest.approx(k * (k + 1) / 2 / 31375)
     summary = revenue_concentration(source, Filters()).row(0, named=True)
     # Top 50 = 201 + ... + 250 = 50 * 451 / 2 = 11,275.  Gini of 1..n = (n - 1) / (3n) = 249 / 750.
@@ -369,13 +377,13 @@ def customer_period_revenue(customers: dict, transactions: dict,
     cohorts = {}
     for cid, signup, seg, chan, reg in zip(customers["customer_id"], customers["signup_date"],
                                            customers["segment"], customers["acquisition_channel"],
-                                           customers["region"]):
+                                           customers["region"], strict=True):
         if ((not filters.segment or seg in filters.segment) and (not filters.channel or chan in filters.channel)
                 and (not filters.region or reg in filters.region) and (not filters.end or signup <= filters.end)):
             cohorts[cid] = period_start(signup, filters.grain)
     revenue: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
     for cid, day, amount in zip(transactions["customer_id"], transactions["transaction_date"],
-                                transactions["amount"]):
+                                transactions["amount"], strict=True):
         period = period_start(day, filters.grain)
         if cid in cohorts and period >= cohorts[cid] and day <= as_of:
             revenue[cid][period] += amount
@@ -466,7 +474,7 @@ def test_movements_match_the_oracle_and_reconcile(business):
     assert all(not any(expected[p].values()) for p in periods if p not in shown)
     assert mix["period"].to_list() == got["period"].to_list()
     totals = (mix["new_revenue"] + mix["existing_revenue"]).to_list()
-    assert got["net_change"].to_list() == pytest.approx([b - a for a, b in zip([0.0] + totals, totals)])
+    assert got["net_change"].to_list() == pytest.approx([b - a for a, b in pairwise([0.0, *totals])])
 
 
 @PROPERTY
@@ -486,15 +494,15 @@ def test_concentration_invariants(business):
     n = summary["customers"]
     shares = lorenz["revenue_share"].to_list()
     assert lorenz.row(0) == (0, 0.0, 0.0) and lorenz.row(-1)[1:] == (1.0, pytest.approx(1.0))
-    assert all(b >= a - 1e-12 for a, b in zip(shares, shares[1:]))  # sorted ascending: never decreasing
+    assert all(b >= a - 1e-12 for a, b in pairwise(shares))  # sorted ascending: never decreasing
     # The curve lies under the diagonal, so the top 20% bring at least 20%; the Gini of n values is at most
     # 1 - 1/n (one customer brings everything).
-    assert all(s <= c + 1e-12 for c, s in zip(lorenz["customer_share"].to_list(), shares))
+    assert all(s <= c + 1e-12 for c, s in zip(lorenz["customer_share"].to_list(), shares, strict=True))
     assert 0.2 - 1e-12 <= summary["top_20_share"] <= 1.0 + 1e-12
     assert -1e-12 <= summary["gini"] <= 1 - 1 / n + 1e-12
     # Gini = 1 - 2 * area under the curve (exact here: 5 customers or fewer keep every point).
     xs = lorenz["customer_share"].to_list()
-    area = sum((x1 - x0) * (y0 + y1) / 2 for x0, x1, y0, y1 in zip(xs, xs[1:], shares, shares[1:]))
+    area = sum((x1 - x0) * (y0 + y1) / 2 for (x0, x1), (y0, y1) in zip(pairwise(xs), pairwise(shares), strict=True))
     assert summary["gini"] == pytest.approx(1 - 2 * area)
 
 
@@ -518,7 +526,7 @@ def test_shuffling_rows_changes_nothing(business, rng):
                                                                lorenz_curve)])
             finally:
                 source.close()
-    for a, b in zip(*results):
+    for a, b in zip(*results, strict=True):
         assert a.equals(b)
 
 

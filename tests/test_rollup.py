@@ -12,7 +12,6 @@ import random
 import re
 from datetime import date, timedelta
 
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -81,7 +80,8 @@ select cast(date_trunc($grain, c.signup_date) as date) as cohort, p.period,
        count(*) filter (where p.positive) as active_customers, round(sum(p.revenue), 6) as revenue
 from periods as p
 inner join customers as c on c.customer_id = p.customer_id
-where ($end::date is null or c.signup_date <= $end::date) and p.period >= cast(date_trunc($grain, c.signup_date) as date)
+where ($end::date is null or c.signup_date <= $end::date)
+  and p.period >= cast(date_trunc($grain, c.signup_date) as date)
 group by all
 order by all
 """
@@ -127,7 +127,7 @@ def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, se
         assert len(slices) == 7  # 400 transactions / 60 a slice: six cut points, in six different months
         # Contiguous, open at both ends, cut on the first of a month.
         assert slices[0][0] is None and slices[-1][1] is None
-        for (_, end), (start, _) in zip(slices, slices[1:]):
+        for (_, end), (start, _) in itertools.pairwise(slices):
             assert start.day == 1 and end == start - timedelta(days=1)
     else:
         assert slices == [(None, None)]
@@ -166,7 +166,7 @@ def test_rollup_names_are_read_from_every_create_statement_of_rollup_sql():
     assert "customer_months" in rollup_cache.ROLLUP_TABLES and "cohort_cells" in rollup_cache.ROLLUP_MACROS
     assert rollup_cache.CACHED_TABLES == ("customers", *rollup_cache.ROLLUP_TABLES)
     for name in names:
-        assert rollup_cache.reads_rollup(f"select * from {name}"), name
+        assert rollup_cache.reads_rollup(f"select * from {name}"), name  # noqa: S608 - text for the regex, never run
     assert not rollup_cache.reads_rollup(load_sql("health_unknown_customers"))
 
 

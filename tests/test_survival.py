@@ -14,17 +14,30 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test, proportional_hazard_test
 from lifelines.utils import restricted_mean_survival_time
+from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from analytics.filters import Filters
-from analytics.survival import (TIGHT_CONVERGENCE, cox_design, cox_rows, default_churn_definition, fit_cox, followed, group_spans,
-                                hazard_model, kaplan_meier, left_out_counts, logrank_tests,
-                                proportional_hazards_test, survival_curves, survival_spans)
+from analytics.survival import (
+    TIGHT_CONVERGENCE,
+    cox_design,
+    cox_rows,
+    default_churn_definition,
+    fit_cox,
+    followed,
+    group_spans,
+    hazard_model,
+    kaplan_meier,
+    left_out_counts,
+    logrank_tests,
+    proportional_hazards_test,
+    survival_curves,
+    survival_spans,
+)
 from tests.conftest import ROOT, d, write_exports
 
 # ------------------------------------------------------------------------------------------ the hand table
@@ -359,7 +372,7 @@ def inactivity_rows(customers: dict, transactions: dict, days: int) -> pd.DataFr
     churned = last_active.map(lambda x: x + timedelta(days=days)) <= as_of
     end = last_active.where(churned, as_of)
     out = people[["segment", "acquisition_channel"]].copy()
-    out["duration"] = [(e - s).days for e, s in zip(end, people.signup_date)]
+    out["duration"] = [(e - s).days for e, s in zip(end, people.signup_date, strict=True)]
     out["churned"] = churned.astype(int)
     out["first_value"] = first_value.reindex(people.index)
     return out
@@ -376,7 +389,7 @@ def test_cox_design_levels_references_and_left_out_worked_by_hand():
             ("c", "y", "r", 3, 40, False, 8, None),
             ("a", "x", "r", None, None, None, 5, "signed up after the as-of date")]
     spans = pl.DataFrame(rows, schema=dict(zip(cols, [pl.Utf8, pl.Utf8, pl.Utf8, pl.Int32, pl.Int64, pl.Boolean,
-                                                       pl.Int64, pl.Utf8])), orient="row")
+                                                       pl.Int64, pl.Utf8], strict=True)), orient="row")
     spans = spans.with_columns(cohort_year=pl.lit(2024), band_q1=pl.lit(20.0), band_q2=pl.lit(35.0),
                                band_q3=pl.lit(50.0))
     design = cox_design(spans)

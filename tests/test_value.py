@@ -17,8 +17,14 @@ import polars as pl
 import pytest
 
 from analytics.filters import Filters
-from analytics.value import (ValueSettings, cac_by_channel_month, cac_summary, clv_report, monthly_discount_rate,
-                             predicted_clv)
+from analytics.value import (
+    ValueSettings,
+    cac_by_channel_month,
+    cac_summary,
+    clv_report,
+    monthly_discount_rate,
+    predicted_clv,
+)
 from tests.conftest import d
 
 CUSTOMERS = {"customer_id": ["a", "b", "c"], "signup_date": [d("2024-01-03"), d("2024-01-20"), d("2024-01-10")],
@@ -41,7 +47,7 @@ def source(make_source):
 
 def test_cac_per_channel_and_blended(source):
     per_channel, blended = cac_summary(cac_by_channel_month(source, Filters()))
-    cac = dict(zip(per_channel["channel"].to_list(), per_channel["cac"].to_list()))
+    cac = dict(zip(per_channel["channel"].to_list(), per_channel["cac"].to_list(), strict=True))
     assert cac["ads"] == 50.0 and cac["ref"] == 10.0
     assert math.isinf(cac["tv"])                      # spend but no customers
     assert blended == pytest.approx(610 / 3)          # all spend / all customers acquired

@@ -10,8 +10,18 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from analytics.budget import (BASELINE, CURRENT, HORIZON_RANGE, MAX_SCENARIOS, Assumptions, BudgetReport, Calibration,
-                              Scenario, decode_scenario, encode_scenario)
+from analytics.budget import (
+    BASELINE,
+    CURRENT,
+    HORIZON_RANGE,
+    MAX_SCENARIOS,
+    Assumptions,
+    BudgetReport,
+    Calibration,
+    Scenario,
+    decode_scenario,
+    encode_scenario,
+)
 from analytics.filters import Filters
 from ui import budget_charts
 from ui.format import escape_markdown, money, percent, period_label
@@ -238,8 +248,8 @@ def definitions(calibration: Calibration, window: int, window_text: str, churn_t
 - **Best split**: the retention share, in 1% steps, with the highest net contribution at your budget.
 
 **What the model leaves out**: the value of customers still active after the horizon (a longer horizon credits
-both the customers retained and those won), seasonality and trends in sign-ups or spending, differences between segments or
-channels in churn and value (filter to look at one), customers who come back, effects of spend that last beyond
-the month, and uncertainty (the figures are point estimates). beta, r_max and B_half are assumptions: the data
-records no retention spend, so the retention effect is not measured; test it before moving budget.
+both the customers retained and those won), seasonality and trends in sign-ups or spending, differences between
+segments or channels in churn and value (filter to look at one), customers who come back, effects of spend that
+last beyond the month, and uncertainty (the figures are point estimates). beta, r_max and B_half are assumptions:
+the data records no retention spend, so the retention effect is not measured; test it before moving budget.
 """

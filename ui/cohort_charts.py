@@ -53,7 +53,7 @@ def heatmap(table: pl.DataFrame, metric: str, grain: str, min_cohort: int, avera
             zmin=0, zmax=1 if metric != "revenue_retention" else 1.5, showscale=complete,
             colorbar=dict(title=dict(text="%"), tickformat=".0%") if complete else None,
             customdata=list(zip(part["active_customers"].to_list(), part["cohort_size"].to_list(),
-                                part["revenue"].to_list())),
+                                part["revenue"].to_list(), strict=True)),
             hovertemplate=("Cohort %{y}, " + grain + " %{x}<br>%{z:.1%}<br>%{customdata[0]:,} of "
                            "%{customdata[1]:,} customers active<br>Revenue %{customdata[2]:,.0f}"
                            + ("" if complete else "<br><b>period not complete</b>") + "<extra></extra>"),

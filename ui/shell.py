@@ -22,10 +22,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics.filters import GRAINS, Filters
-from analytics.parallel import side_by_side
 from analytics.overview import date_bounds, filter_options
-from ui.format import escape_markdown
+from analytics.parallel import side_by_side
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
+from ui.format import escape_markdown
 
 T = TypeVar("T")
 DIMENSIONS = {"segment": "Segment", "channel": "Acquisition channel", "region": "Region"}

@@ -108,7 +108,8 @@ def hazard_ratio_chart(ratios: pl.DataFrame, title: str) -> go.Figure:
                          arrayminus=hr - part["ci_lower"].to_numpy(), color=color, thickness=2.5, width=6),
             customdata=list(zip(part["ci_lower"].to_list(), part["ci_upper"].to_list(),
                                 [plotly_text(r) for r in part["reference"].to_list()],
-                                ["< 0.001" if p < 0.001 else f"{p:.3f}" for p in part["p_value"].to_list()])),
+                                ["< 0.001" if p < 0.001 else f"{p:.3f}" for p in part["p_value"].to_list()],
+                                strict=True)),
             hovertemplate="%{y}: hazard ratio %{x:.2f} (95% CI %{customdata[0]:.2f}–%{customdata[1]:.2f}) vs "
                           "%{customdata[2]}, p %{customdata[3]}<extra></extra>")
     fig.add_vline(x=1, line=dict(color="#1F2933", width=1.5, dash="dash"))

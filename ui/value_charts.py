@@ -82,7 +82,8 @@ def ltv_cac_bars(channels: pl.DataFrame, horizon: int, target: float) -> go.Figu
         title = (f"{plotly_text(worst['channel'])} returns {worst['ltv_cac']:.1f}× its acquisition cost over "
                  f"{horizon} months, below the {target:g}× target")
     else:
-        title = f"Every paid channel clears the {target:g}× target; {plotly_text(best['channel'])} leads at {best['ltv_cac']:.1f}×"
+        title = (f"Every paid channel clears the {target:g}× target; {plotly_text(best['channel'])} leads at "
+                 f"{best['ltv_cac']:.1f}×")
     return theme.apply(fig, title)
 
 
@@ -116,7 +117,7 @@ def cohort_ratio(table: pl.DataFrame, months: int) -> go.Figure:
         return theme.apply(fig, f"No signup quarter has completed {months} months with a known CAC yet")
     fig.add_scatter(x=rows["signup_quarter"].to_list(), y=rows["value_to_cac"].to_list(), mode="lines+markers",
                     line=dict(width=3, color=theme.EXISTING_COLOR), name="value : CAC",
-                    customdata=list(zip(rows["value_per_customer"].to_list(), rows["cac"].to_list())),
+                    customdata=list(zip(rows["value_per_customer"].to_list(), rows["cac"].to_list(), strict=True)),
                     hovertemplate=("%{x|%Y-%m}: %{y:.2f}×<br>value %{customdata[0]:,.0f} per customer, CAC "
                                    "%{customdata[1]:,.0f}<extra></extra>"))
     fig.update_xaxes(title_text="Signup quarter")

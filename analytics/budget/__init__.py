@@ -23,13 +23,45 @@ Example::
 from __future__ import annotations
 
 from analytics.budget.calibration import Calibration, calibrate, hazard_from_spans
-from analytics.budget.inputs import (DEFAULT_B_HALF_SHARE, DEFAULT_BETA, DEFAULT_HORIZON, DEFAULT_R_MAX, HORIZON_RANGE,
-                                     MAX_SCENARIOS, Assumptions, CalibrationSettings, Scenario)
-from analytics.budget.model import (BETA_OFFSETS, PROJECTION_SCHEMA, R_MAX_OFFSETS, SHARES, Paths, best_share,
-                                    channel_split, paid_new_customers, project, project_paths, retention_effect,
-                                    sensitivity, split_curve, survival_paths)
-from analytics.budget.report import (BASELINE, BEST, CURRENT, EXPORT_COLUMNS, SUMMARY_SCHEMA, BudgetReport,
-                                     budget_report, budget_scenarios, scenarios_table, summarise)
+from analytics.budget.inputs import (
+    DEFAULT_B_HALF_SHARE,
+    DEFAULT_BETA,
+    DEFAULT_HORIZON,
+    DEFAULT_R_MAX,
+    HORIZON_RANGE,
+    MAX_SCENARIOS,
+    Assumptions,
+    CalibrationSettings,
+    Scenario,
+)
+from analytics.budget.model import (
+    BETA_OFFSETS,
+    PROJECTION_SCHEMA,
+    R_MAX_OFFSETS,
+    SHARES,
+    Paths,
+    best_share,
+    channel_split,
+    paid_new_customers,
+    project,
+    project_paths,
+    retention_effect,
+    sensitivity,
+    split_curve,
+    survival_paths,
+)
+from analytics.budget.report import (
+    BASELINE,
+    BEST,
+    CURRENT,
+    EXPORT_COLUMNS,
+    SUMMARY_SCHEMA,
+    BudgetReport,
+    budget_report,
+    budget_scenarios,
+    scenarios_table,
+    summarise,
+)
 from analytics.budget.scenario_codec import clean_name, decode_scenario, encode_scenario
 
 __all__ = [

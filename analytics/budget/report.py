@@ -10,8 +10,7 @@ import polars as pl
 
 from analytics.budget.calibration import Calibration, calibrate
 from analytics.budget.inputs import MAX_SCENARIOS, Assumptions, CalibrationSettings, Scenario
-from analytics.budget.model import (PROJECTION_SCHEMA, best_share, channel_split, project, sensitivity,
-                                    split_curve)
+from analytics.budget.model import PROJECTION_SCHEMA, best_share, channel_split, project, sensitivity, split_curve
 from analytics.filters import Filters
 from analytics.survival import ChurnDefinition, resolve_churn_definition
 from queries import DataSource
@@ -73,7 +72,8 @@ def budget_report(calibration: Calibration, assumptions: Assumptions,
         taken.add(name)
         runs.append((name, calibration.resolve(scenario.assumptions)))
     projections = [project(calibration, a, name) for name, a in runs]
-    summary = pl.DataFrame([summarise(p, a) for p, (_, a) in zip(projections, runs)], schema=SUMMARY_SCHEMA)
+    summary = pl.DataFrame([summarise(p, a) for p, (_, a) in zip(projections, runs, strict=True)],
+                           schema=SUMMARY_SCHEMA)
     return BudgetReport(current=current, baseline=baseline, best=best, summary=summary,
                         projections=pl.concat(projections), curve=curve,
                         sensitivity=sensitivity(calibration, current),

@@ -49,19 +49,53 @@ Example::
 
 from __future__ import annotations
 
-from analytics.survival.cox_engine import (TIGHT_CONVERGENCE, FrequencyWeightedCoxPHFitter, fit_cox,
-                                           proportional_hazards_test)
+from analytics.survival.cox_engine import (
+    TIGHT_CONVERGENCE,
+    FrequencyWeightedCoxPHFitter,
+    fit_cox,
+    proportional_hazards_test,
+)
 from analytics.survival.curves import SurvivalCurves, survival_curve, survival_curves, survival_summary
-from analytics.survival.design import (COX_DIMENSIONS, DIMENSION_LABELS, HAZARD_RATIO_SCHEMA, CoxDesign, cox_design,
-                                       hazard_ratio_table)
+from analytics.survival.design import (
+    COX_DIMENSIONS,
+    DIMENSION_LABELS,
+    HAZARD_RATIO_SCHEMA,
+    CoxDesign,
+    cox_design,
+    hazard_ratio_table,
+)
 from analytics.survival.hazards import HazardModel, hazard_model, hazard_ratios
-from analytics.survival.kaplan_meier_fits import (AT_RISK_DAYS, HORIZONS, RMST_DAYS, GroupFits, at_risk_table,
-                                                  curve_table, fit_groups, kaplan_meier, summary_table)
+from analytics.survival.kaplan_meier_fits import (
+    AT_RISK_DAYS,
+    HORIZONS,
+    RMST_DAYS,
+    GroupFits,
+    at_risk_table,
+    curve_table,
+    fit_groups,
+    kaplan_meier,
+    summary_table,
+)
 from analytics.survival.logrank import chance_text, logrank_tests, p_text
-from analytics.survival.spans import (BY_LABELS, CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, MAX_GROUPS, MIN_CHURNED,
-                                      MIN_CUSTOMERS, SURVIVAL_BY, ChurnDefinition, SurvivalBy, analysis_as_of,
-                                      cox_rows, default_churn_definition, followed, group_spans, left_out_counts,
-                                      resolve_churn_definition, survival_spans)
+from analytics.survival.spans import (
+    BY_LABELS,
+    CHURN_DEFINITIONS,
+    DEFAULT_INACTIVITY_DAYS,
+    MAX_GROUPS,
+    MIN_CHURNED,
+    MIN_CUSTOMERS,
+    SURVIVAL_BY,
+    ChurnDefinition,
+    SurvivalBy,
+    analysis_as_of,
+    cox_rows,
+    default_churn_definition,
+    followed,
+    group_spans,
+    left_out_counts,
+    resolve_churn_definition,
+    survival_spans,
+)
 
 __all__ = [
     # spans: definitions and the aggregated rows

@@ -12,9 +12,19 @@ import polars as pl
 from analytics.filters import Filters
 from analytics.survival.kaplan_meier_fits import HORIZONS, at_risk_table, curve_table, fit_groups, summary_table
 from analytics.survival.logrank import chance_text, logrank_tests, p_text
-from analytics.survival.spans import (BY_LABELS, DEFAULT_INACTIVITY_DAYS, MIN_CHURNED, MIN_CUSTOMERS,
-                                      ChurnDefinition, SurvivalBy, analysis_as_of, group_spans, left_out_counts,
-                                      resolve_churn_definition, survival_spans)
+from analytics.survival.spans import (
+    BY_LABELS,
+    DEFAULT_INACTIVITY_DAYS,
+    MIN_CHURNED,
+    MIN_CUSTOMERS,
+    ChurnDefinition,
+    SurvivalBy,
+    analysis_as_of,
+    group_spans,
+    left_out_counts,
+    resolve_churn_definition,
+    survival_spans,
+)
 from queries import DataSource
 
 

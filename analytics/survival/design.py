@@ -108,7 +108,7 @@ def hazard_ratio_table(cph: CoxPHFitter, design: CoxDesign) -> pl.DataFrame:
     """covariate ('segment: pro vs enterprise'), hazard_ratio, ci_lower, ci_upper (95%), p_value."""
     summary = cph.summary
     rows = []
-    for (dim, level), column in zip(design.covariates, cph.params_.index):
+    for (dim, level), column in zip(design.covariates, cph.params_.index, strict=True):
         row = summary.loc[column]
         rows.append({"covariate": f"{DIMENSION_LABELS[dim]}: {level} vs {design.references[dim]}",
                      "hazard_ratio": float(row["exp(coef)"]), "ci_lower": float(row["exp(coef) lower 95%"]),

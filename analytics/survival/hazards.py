@@ -11,10 +11,14 @@ import polars as pl
 
 from analytics.filters import Filters
 from analytics.survival.cox_engine import fit_cox, proportional_hazards_test
-from analytics.survival.design import (DIMENSION_LABELS, HAZARD_RATIO_SCHEMA, CoxDesign, cox_design,
-                                       hazard_ratio_table)
-from analytics.survival.spans import (DEFAULT_INACTIVITY_DAYS, MIN_CHURNED, ChurnDefinition, cox_rows,
-                                      resolve_churn_definition)
+from analytics.survival.design import DIMENSION_LABELS, HAZARD_RATIO_SCHEMA, CoxDesign, cox_design, hazard_ratio_table
+from analytics.survival.spans import (
+    DEFAULT_INACTIVITY_DAYS,
+    MIN_CHURNED,
+    ChurnDefinition,
+    cox_rows,
+    resolve_churn_definition,
+)
 from queries import DataSource
 
 
@@ -36,7 +40,7 @@ class HazardModel:
 def _ph_sentence(check: pl.DataFrame, design: CoxDesign) -> str:
     if check.height == 0:
         return ""
-    changing = [DIMENSION_LABELS[dim] for p, (dim, _) in zip(check["p_value"].to_list(), design.covariates)
+    changing = [DIMENSION_LABELS[dim] for p, (dim, _) in zip(check["p_value"].to_list(), design.covariates, strict=True)
                 if p < 0.05]
     if not changing:
         return ("Proportional-hazards check: no hazard ratio changes detectably with time since signup "
@@ -58,7 +62,8 @@ def _customers_in(dim: str, level: str) -> str:
 def _hr_headline(ratios: pl.DataFrame, design: CoxDesign) -> str:
     """The largest clear effect in words. 'never bought' is skipped: under the inactivity definition those
     customers churn on their signup day by definition, so their ratio says nothing new."""
-    candidates = [(row, dim, level) for row, (dim, level) in zip(ratios.iter_rows(named=True), design.covariates)
+    candidates = [(row, dim, level)
+                  for row, (dim, level) in zip(ratios.iter_rows(named=True), design.covariates, strict=True)
                   if (row["ci_lower"] > 1 or row["ci_upper"] < 1) and level != "never bought"]
     if not candidates:
         return "No segment, channel, region or first-order value clearly changes how fast customers churn"

@@ -91,7 +91,7 @@ def logrank_tests(grouped: pl.DataFrame, order: list[str]) -> tuple[dict[str, fl
     for a, b in combinations(order, 2):
         statistic, p = _pairwise_logrank(frame, a, b)
         rows.append({"group_a": a, "group_b": b, "test_statistic": statistic, "p_value": p})
-    for row, adjusted in zip(rows, _holm([r["p_value"] for r in rows])):
+    for row, adjusted in zip(rows, _holm([r["p_value"] for r in rows]), strict=True):
         row["p_value_holm"] = adjusted
         row["reading"] = f"difference {chance_text(adjusted)}"
     return ({"test_statistic": across, "p_value": float(stats.chi2.sf(across, len(order) - 1)),
