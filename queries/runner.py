@@ -109,7 +109,7 @@ class DataSource:
                 problems.extend(export_problems)
                 column_map[spec.name] = mapped
                 if files[spec.name] and not any(p.level == "error" for p in export_problems):
-                    row_counts[spec.name] = int(con.sql(f"select count(*) from {spec.name}").fetchall()[0][0])
+                    row_counts[spec.name] = int(con.table(spec.name).aggregate("count(*)").fetchall()[0][0])
                     if row_counts[spec.name] == 0:
                         problems.append(Problem(
                             "error", spec.name,

@@ -7,7 +7,9 @@ wrong, creates the view over its files (``raw_NAME``) and the normalised view ``
 :class:`~queries.problems.Problem`, never an exception.
 
 SQL identifiers here come only from the contract or from column names checked against the files' real columns;
-values are bound.
+values are bound. Statements over those identifiers are built with DuckDB's relational API (``con.table(name)``,
+``.filter``, ``.project``, ``.create_view``): a table goes in by name, and each formatted piece is parsed as one
+expression, never as a statement.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import duckdb
 
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
 from queries.problems import Problem
-from queries.rollup_cache import attach_saved, saved_copy
+from queries.rollup_cache import attach_saved, saved_copy, view_of_saved
 
 _INTEGER_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -130,7 +132,7 @@ def register_export(
     if problems:
         return problems, mapped
     if spec.unique_key is None:
-        con.execute(f"create view {spec.name} as select {', '.join(select_list)} from raw_{spec.name}")
+        con.table(f"raw_{spec.name}").project(", ".join(select_list)).create_view(spec.name)
     else:
         _create_deduplicated(con, spec, spec.unique_key, select_list, cache_dir)
     return [], mapped
@@ -234,7 +236,7 @@ def _create_deduplicated(con: duckdb.DuckDBPyConnection, spec: ExportSpec, key: 
     # Every row is kept in NAME_all (the duplicate check reads it); NAME keeps one row per key, the earliest
     # by the first date column, so that duplicated rows cannot double-count anything downstream.
     order = next(c.name for c in spec.columns if c.kind == "date")
-    con.execute(f"create view {name}_all as select {', '.join(select_list)} from raw_{name}")
+    con.table(f"raw_{name}").project(", ".join(select_list)).create_view(f"{name}_all")
     # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
     # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
     saved = saved_copy(cache_dir)
@@ -242,19 +244,18 @@ def _create_deduplicated(con: duckdb.DuckDBPyConnection, spec: ExportSpec, key: 
         # The same files and code saved this table before: query it in place, so that its customer_key matches
         # the saved rollup (and the de-duplication is not paid again).
         if attach_saved(con, saved):
-            con.execute(f"create view {name} as select * from saved.{name}")
+            view_of_saved(con, name)
             return
         # Numbered afresh below, the customers would not match the saved rollup: forget the copy.
         (saved.parent / "complete").unlink(missing_ok=True)
     # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
     # order: numbering in customer_id order doubled the cost of this table (a sort of every id).
     surrogate = key.removesuffix("_id") + "_key"
-    con.execute(
-        f"create table {name} as select * exclude (row_rank), "
-        f"cast(row_number() over () as integer) as {surrogate} from ("
-        f"select *, row_number() over (partition by {key} order by {order}, {key}) as row_rank "
-        f"from {name}_all where {key} is not null and {order} is not null) as ranked where row_rank = 1"
-    )
+    ranked = (con.table(f"{name}_all").filter(f"{key} is not null and {order} is not null")
+              .project(f"*, row_number() over (partition by {key} order by {order}, {key}) as row_rank"))
+    (ranked.filter("row_rank = 1")
+     .project(f"* exclude (row_rank), cast(row_number() over () as integer) as {surrogate}")
+     .create(name))
 
 
 def _normalise(col: ColumnSpec, ident: str, duckdb_type: str) -> str:
@@ -289,10 +290,8 @@ def _check_type(con: duckdb.DuckDBPyConnection, export: str, col: ColumnSpec, so
                        "it with that type, or map another column in retention.toml.", column=col.name)
     target = "timestamp" if col.kind == "date" else "double"
     ident = quote_identifier(source)
-    rows = con.sql(
-        f"select filename, {ident} as value, count(*) over () as n from raw_{export} "
-        f"where {ident} is not null and try_cast({ident} as {target}) is null limit 3"
-    ).fetchall()
+    rows = (con.table(f"raw_{export}").filter(f"{ident} is not null and try_cast({ident} as {target}) is null")
+            .project(f"filename, {ident} as value, count(*) over () as n").limit(3).fetchall())
     if not rows:
         return None
     examples = ", ".join(repr(r[1]) for r in rows)
