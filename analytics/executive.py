@@ -36,8 +36,8 @@ from analytics.overview import activity_by_period
 from analytics.periods import last_complete_month, period_end, period_start
 from analytics.revenue_mix import revenue_mix
 from analytics.scope import as_of_bound
-from analytics.survival import followed, kaplan_meier, resolve_churn_definition, survival_spans
-from analytics.value import ValueSettings, clv_report
+from analytics.survival import ChurnDefinition, followed, kaplan_meier, resolve_churn_definition, survival_spans
+from analytics.value import ValueReport, ValueSettings, clv_report
 from queries import DataSource
 
 Unit = Literal["count", "money", "percent", "days", "ratio", "months"]
@@ -86,7 +86,7 @@ def _months_back(end: date, n: int) -> list[date]:
     return ends[::-1]
 
 
-def _median_days(source: DataSource, filters: Filters, churn: str, inactivity_days: int) -> float | None:
+def _median_days(source: DataSource, filters: Filters, churn: ChurnDefinition, inactivity_days: int) -> float | None:
     spans = followed(survival_spans(source, filters, churn, inactivity_days, value_bands=False)).filter(
         pl.col("customers") > 0)
     if spans.height == 0:
@@ -96,18 +96,18 @@ def _median_days(source: DataSource, filters: Filters, churn: str, inactivity_da
     return None if math.isinf(median) else median
 
 
-def _previous_values(source: DataSource, filters: Filters, churn: str, inactivity_days: int,
+def _previous_values(source: DataSource, filters: Filters, churn: ChurnDefinition, inactivity_days: int,
                      settings: ValueSettings) -> tuple[float | None, float | None, int | None]:
     """(median time to churn, blended LTV:CAC, payback month) as of the previous period's end (``filters.end``)."""
     ratio, payback, _ = _blended(clv_report(source, filters, settings))
     return _median_days(source, filters, churn, inactivity_days), ratio, payback
 
 
-def _blended(report) -> tuple[float | None, int | None, pl.DataFrame]:
+def _blended(report: ValueReport) -> tuple[float | None, int | None, pl.DataFrame]:
     """(blended LTV:CAC, blended payback month, customer-weighted value curve)."""
     channels = report.channels.filter(pl.col("customers") > 0)
     horizon_col = next(c for c in ("clv_24", "clv_12", "clv_36") if c in channels.columns)
-    total = channels["customers"].sum()
+    total = int(channels["customers"].sum())
     curve = report.curves.group_by("months_since_signup").agg(
         value=(pl.col("cumulative_margin_per_customer") * pl.col("customers")).sum() / pl.col("customers").sum()
     ).sort("months_since_signup")
@@ -119,12 +119,12 @@ def _blended(report) -> tuple[float | None, int | None, pl.DataFrame]:
     return clv / report.blended_cac, payback, curve
 
 
-def executive_summary(source: DataSource, filters: Filters, churn_definition: str | None = None,
+def executive_summary(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
                       inactivity_days: int = 90, value_settings: ValueSettings | None = None) -> ExecutiveSummary:
     """Every number of the Overview page. Example: ``executive_summary(DataSource.open("sample_data"), Filters())``."""
     source.require("customers", "transactions")
     as_of = as_of_bound(source, filters)
-    churn = resolve_churn_definition(source, churn_definition)  # type: ignore[arg-type]
+    churn = resolve_churn_definition(source, churn_definition)
     settings = replace(value_settings or ValueSettings(), churn_definition=churn, inactivity_days=inactivity_days)
     grain = filters.grain
 
@@ -190,7 +190,7 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: st
     return ExecutiveSummary(as_of, period, kpis, headline_sentences(kpis, period, grain, report))
 
 
-def headline_sentences(kpis: list[Kpi], period: date | None, grain: str, report) -> list[str]:
+def headline_sentences(kpis: list[Kpi], period: date | None, grain: str, report: ValueReport) -> list[str]:
     """Three to five sentences, each only where the data supports it."""
     by_key = {k.key: k for k in kpis}
 

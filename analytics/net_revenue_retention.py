@@ -27,6 +27,7 @@ import polars as pl
 
 from analytics.filters import Filters
 from analytics.periods import period_index, period_of
+from analytics.scalars import as_int
 from analytics.scope import in_dimensions
 from queries import DataSource
 
@@ -88,10 +89,10 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
     }, cache=False)
     customers = source.run("customer_dimensions")
     combos = source.run("customer_groups")
-    n_keys = int(customers["customer_key"].max() or 0) + 1
+    n_keys = as_int(customers["customer_key"].max(), default=0) + 1
     combo = np.zeros(n_keys, dtype=np.int64)
     combo[customers["customer_key"].to_numpy()] = customers["combo"].to_numpy()
-    size = int(combos["combo"].max() or 0) + 1
+    size = as_int(combos["combo"].max(), default=0) + 1
 
     keys = rows["customer_key"].to_numpy()
     months = rows["month_index"].to_numpy()

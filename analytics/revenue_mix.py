@@ -38,22 +38,24 @@ import polars as pl
 
 from analytics.filters import Filters, Grain
 from analytics.periods import is_complete_expr, period_end, period_end_expr, period_index, period_of, period_start
+from analytics.scalars import as_date, as_int
 from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
 
 MOVEMENTS: tuple[str, ...] = ("new", "expansion", "contraction", "churned", "reactivated", "net_refunds")
-_MIX_SCHEMA = {"period": pl.Date, "new_revenue": pl.Float64, "existing_revenue": pl.Float64,
-               "existing_share": pl.Float64, "is_complete": pl.Boolean}
-_LAYER_SCHEMA = {"period": pl.Date, "acquisition_year": pl.Int32, "revenue": pl.Float64, "is_complete": pl.Boolean}
-_MOVEMENT_SCHEMA = {"period": pl.Date, **{m: pl.Float64 for m in MOVEMENTS}, "net_change": pl.Float64,
-                    "is_complete": pl.Boolean}
+_MIX_SCHEMA = pl.Schema({"period": pl.Date, "new_revenue": pl.Float64, "existing_revenue": pl.Float64,
+                         "existing_share": pl.Float64, "is_complete": pl.Boolean})
+_LAYER_SCHEMA = pl.Schema({"period": pl.Date, "acquisition_year": pl.Int32, "revenue": pl.Float64,
+                           "is_complete": pl.Boolean})
+_MOVEMENT_SCHEMA = pl.Schema({"period": pl.Date, **{m: pl.Float64 for m in MOVEMENTS}, "net_change": pl.Float64,
+                              "is_complete": pl.Boolean})
 
 
 def _first_shown_period(frame: pl.DataFrame, filters: Filters) -> date | None:
     """First period to show: the first period with data, or the period containing the window start if later."""
     if frame.height == 0:
         return None
-    first: date = frame["period"].min()  # type: ignore[assignment]
+    first = as_date(frame["period"].min())
     if filters.start:
         first = max(first, period_start(filters.start, filters.grain))
     return first
@@ -110,7 +112,7 @@ def revenue_mix(source: DataSource, filters: Filters) -> pl.DataFrame:
     frame = frame.with_columns(
         existing_share=pl.when(meaningful).then(pl.col("existing_revenue") / total).otherwise(None),
     )
-    return frame.select(list(_MIX_SCHEMA)).cast(_MIX_SCHEMA).sort("period")  # type: ignore[arg-type]
+    return frame.select(list(_MIX_SCHEMA)).cast(_MIX_SCHEMA).sort("period")
 
 
 def revenue_by_acquisition_year(source: DataSource, filters: Filters) -> pl.DataFrame:
@@ -137,7 +139,7 @@ def revenue_by_acquisition_year(source: DataSource, filters: Filters) -> pl.Data
         .join(sums, on=["period", "acquisition_year"], how="left")
         .with_columns(pl.col("revenue").fill_null(0.0))
     )
-    return (frame.select(list(_LAYER_SCHEMA)).cast(_LAYER_SCHEMA)  # type: ignore[arg-type]
+    return (frame.select(list(_LAYER_SCHEMA)).cast(_LAYER_SCHEMA)
             .sort("period", "acquisition_year"))
 
 
@@ -172,7 +174,7 @@ def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
         .join(sums, on="period", how="left")
         .with_columns(pl.col(*MOVEMENTS, "net_change").fill_null(0.0))
     )
-    return frame.select(list(_MOVEMENT_SCHEMA)).cast(_MOVEMENT_SCHEMA).sort("period")  # type: ignore[arg-type]
+    return frame.select(list(_MOVEMENT_SCHEMA)).cast(_MOVEMENT_SCHEMA).sort("period")
 
 
 def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.DataFrame:
@@ -209,7 +211,7 @@ def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.Da
     ])
     prev, cur, paid = pl.col("prev"), pl.col("cur"), pl.col("paid_before")
     # Grouped on one integer key (period, combo): faster than on the two columns.
-    width = int(rows["combo"].max() or 0) + 1
+    width = as_int(rows["combo"].max(), default=0) + 1
     cells = steps.group_by(pl.col("period_index").cast(pl.Int64) * width + pl.col("combo")).agg(
         new=pl.when((cur > 0) & ~paid).then(cur).otherwise(0.0).sum(),
         expansion=pl.when((prev > 0) & (cur > prev)).then(cur - prev).otherwise(0.0).sum(),
@@ -343,9 +345,9 @@ def lorenz_curve(source: DataSource, filters: Filters) -> pl.DataFrame:
 
     Example: customers bringing 0, 10, 30 and 60 give (0, 0), (0.25, 0), (0.5, 0.1), (0.75, 0.4), (1, 1).
     """
-    schema = {"customers_below": pl.Int64, "customer_share": pl.Float64, "revenue_share": pl.Float64}
+    schema = pl.Schema({"customers_below": pl.Int64, "customer_share": pl.Float64, "revenue_share": pl.Float64})
     rows = _concentration_rows(source, filters)
     if rows.height == 0:
         return pl.DataFrame(schema=schema)
     origin = pl.DataFrame([[0, 0.0, 0.0 if rows["total_revenue"][0] else None]], schema=schema, orient="row")
-    return pl.concat([origin, rows.select(list(schema)).cast(schema)])  # type: ignore[arg-type]
+    return pl.concat([origin, rows.select(list(schema)).cast(schema)])

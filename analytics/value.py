@@ -44,8 +44,9 @@ from lifelines import WeibullFitter
 
 from analytics.filters import Filters
 from analytics.periods import last_complete_month
+from analytics.scalars import as_int
 from analytics.scope import as_of_bound, in_dimensions
-from analytics.survival import followed, kaplan_meier, survival_spans
+from analytics.survival import ChurnDefinition, followed, kaplan_meier, survival_spans
 from queries import DataSource
 
 DAYS_PER_MONTH = 30.4375
@@ -61,7 +62,7 @@ class ValueSettings:
     horizon: int = 24
     target_ratio: float = 3.0
     min_customers: int = 100
-    churn_definition: str = "explicit"
+    churn_definition: ChurnDefinition = "explicit"
     inactivity_days: int = 90
     #: A month of life counts as observed when at least this many customers have completed it.
     reliable_customers: int = 30
@@ -77,7 +78,7 @@ class ValueSettings:
 
 def monthly_discount_rate(annual: float) -> float:
     """(1 + annual)^(1/12) - 1: 10% a year is about 0.797% a month."""
-    return (1 + annual) ** (1 / 12) - 1
+    return math.pow(1 + annual, 1 / 12) - 1
 
 
 def predicted_clv(survival: np.ndarray, margin: np.ndarray, monthly_rate: float, horizon: int) -> float:
@@ -95,7 +96,7 @@ def payback_month(curve: pl.DataFrame, cac: float | None) -> int | None:
     if cac is None or not math.isfinite(cac):
         return None
     reached = curve.filter(pl.col("cumulative_margin_per_customer") >= cac)
-    return int(reached["month_of_life"].min()) if reached.height else None
+    return as_int(reached["month_of_life"].min()) if reached.height else None
 
 
 # --------------------------------------------------------------------------------------------- CAC
@@ -146,14 +147,15 @@ def cac_summary(monthly: pl.DataFrame) -> tuple[pl.DataFrame, float | None]:
         cac=pl.when(pl.col("cac_source") == "none").then(None).when(pl.col("cost_customers") > 0).then(
             pl.col("cost") / pl.col("cost_customers")).otherwise(float("inf")))
     known = per_channel.filter(pl.col("cac_source") != "none")
-    total_customers = per_channel["customers"].sum()
+    total_customers = int(per_channel["customers"].sum())
     blended = (float(known["cost"].sum()) / total_customers) if known.height and total_customers else None
     return per_channel.sort("channel"), blended
 
 
 # --------------------------------------------------------------------------------------------- value
-def _cohort_cells(source: DataSource, filters: Filters, margin: float) -> pl.DataFrame:
-    """channel x signup month x month of life: acquired customers and gross margin (dims filtered)."""
+def _cohort_cells(source: DataSource, filters: Filters, margin: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(channel x signup month x month of life: gross margin; channel x signup month: acquired customers), with
+    the dimensions filtered."""
     params = {"grain": "month", "end": filters.end}
     activity = source.run("cohort_activity", params)
     sizes = source.run("cohort_sizes", params)

@@ -168,7 +168,7 @@ class DataSource:
         if cached is not None:
             return cached
         with self._con.cursor() as cur:
-            result = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
+            result: pl.DataFrame = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
         if cache:
             self._remember(key, result)
         return result

@@ -23,7 +23,7 @@ from analytics.executive import ExecutiveSummary, executive_summary
 from analytics.filters import Filters
 from analytics.overview import activity_by_period
 from analytics.revenue_mix import revenue_mix
-from analytics.survival import survival_curves
+from analytics.survival import ChurnDefinition, survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
 from ui import budget_charts, cohort_charts, overview_charts, revenue_mix_charts, survival_charts, value_charts
@@ -76,7 +76,7 @@ def filter_query(filters: Filters, extra: dict[str, str] | None = None) -> dict[
     return query | (extra or {})
 
 
-def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: int,
+def sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inactivity_days: int,
              budget_inputs: BudgetInputs = BudgetInputs()) -> tuple[list[Section], dict[str, str]]:
     """The main chart of each page, built as the page builds it, and the churn settings of the links."""
     grain = filters.grain
@@ -105,12 +105,12 @@ def sections(source: DataSource, filters: Filters, churn: str, inactivity_days: 
     return parts + ([budget] if budget else []), churn_query
 
 
-def _budget_section(source: DataSource, filters: Filters, churn: str, inactivity_days: int,
+def _budget_section(source: DataSource, filters: Filters, churn: ChurnDefinition, inactivity_days: int,
                     inputs: BudgetInputs) -> Section | None:
     """The Budget page's split curve for ``inputs``; None when the export cannot calibrate it (no marketing
     spend, or no cost in the selected channels)."""
     settings = CalibrationSettings(margin=inputs.margin, calibration_months=inputs.calibration_months,
-                                   churn_definition=churn, inactivity_days=inactivity_days)  # type: ignore[arg-type]
+                                   churn_definition=churn, inactivity_days=inactivity_days)
     try:
         calibration = calibrate(source, filters, settings)
     except DataUnavailable:
@@ -170,22 +170,26 @@ filters: {e(filters.describe())} · made {e(datetime.now().strftime("%Y-%m-%d %H
 """
 
 
-def board_pack(source: DataSource, filters: Filters, churn_definition: str | None = None, inactivity_days: int = 90,
-               base_url: str = "http://localhost:8501", budget_inputs: BudgetInputs = BudgetInputs()) -> str:
+def board_pack(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
+               inactivity_days: int = 90, base_url: str = "http://localhost:8501",
+               budget_inputs: BudgetInputs = BudgetInputs()) -> str:
     """The board pack as HTML text (see the module docstring)."""
     from analytics.survival import resolve_churn_definition
 
-    churn = resolve_churn_definition(source, churn_definition)  # type: ignore[arg-type]
+    churn = resolve_churn_definition(source, churn_definition)
     summary = executive_summary(source, filters, churn, inactivity_days)
     parts, churn_query = sections(source, filters, churn, inactivity_days, budget_inputs)
     return render(summary, parts, filters, source, base_url, churn_query)
 
 
-def write_board_pack(source: DataSource, filters: Filters, out: Path, **kwargs: object) -> Path:
-    """Write ``board_pack.html`` into ``out`` (atomically) and return its path."""
+def write_board_pack(source: DataSource, filters: Filters, out: Path, churn_definition: ChurnDefinition | None = None,
+                     inactivity_days: int = 90, base_url: str = "http://localhost:8501",
+                     budget_inputs: BudgetInputs = BudgetInputs()) -> Path:
+    """Write ``board_pack.html`` (:func:`board_pack`, same settings) into ``out`` (atomically); return its path."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "board_pack.html"
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(board_pack(source, filters, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
+    tmp.write_text(board_pack(source, filters, churn_definition, inactivity_days, base_url, budget_inputs),
+                   encoding="utf-8")
     tmp.replace(path)
     return path

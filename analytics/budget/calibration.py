@@ -34,6 +34,7 @@ import polars as pl
 from analytics.budget.inputs import DEFAULT_B_HALF_SHARE, Assumptions, CalibrationSettings
 from analytics.filters import Filters
 from analytics.periods import last_complete_month, period_index, period_of
+from analytics.scalars import as_date
 from analytics.scope import as_of_bound, in_dimensions
 from analytics.survival import followed, kaplan_meier, survival_spans
 from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
@@ -246,7 +247,7 @@ def _calibration_window(activity: pl.DataFrame, requested: date, last: date) -> 
     busy = activity.filter((pl.col("active_customers") > 0) | (pl.col("new_customers") > 0))
     if busy.height == 0:
         return None
-    return _Window(start=max(requested, busy["month"].min()), end=last)
+    return _Window(start=max(requested, as_date(busy["month"].min())), end=last)
 
 
 def _acquisition_cost_by_channel_month(source: DataSource, filters: Filters, window: _Window) -> pl.DataFrame:

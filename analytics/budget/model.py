@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from analytics.budget.calibration import Calibration
@@ -60,7 +61,8 @@ def paid_new_customers(acquisition_budget: np.ndarray | float, paid_new: float, 
     spend = np.maximum(np.asarray(acquisition_budget, dtype=float), 0.0)
     if paid_spend <= 0 or paid_new <= 0:
         return np.zeros_like(spend)
-    return paid_new * (spend / paid_spend) ** beta
+    new_customers: np.ndarray = paid_new * (spend / paid_spend) ** beta
+    return new_customers
 
 
 def _extend(hazard: np.ndarray, length: int) -> np.ndarray:
@@ -105,16 +107,16 @@ def survival_paths(hazard: np.ndarray, base: np.ndarray, reductions: np.ndarray 
 class Paths:
     """Monthly arrays of shape (splits, months) for a set of retention shares (see :func:`project_paths`)."""
 
-    shares: np.ndarray
-    active: np.ndarray
-    new: np.ndarray
-    from_base: np.ndarray
-    revenue: np.ndarray
-    gross_margin: np.ndarray
-    spend: np.ndarray
+    shares: npt.NDArray[np.float64]
+    active: npt.NDArray[np.float64]
+    new: npt.NDArray[np.float64]
+    from_base: npt.NDArray[np.float64]
+    revenue: npt.NDArray[np.float64]
+    gross_margin: npt.NDArray[np.float64]
+    spend: npt.NDArray[np.float64]
 
     @property
-    def net_contribution(self) -> np.ndarray:
+    def net_contribution(self) -> npt.NDArray[np.float64]:
         return self.gross_margin - self.spend
 
     @property
@@ -219,8 +221,8 @@ def channel_split(calibration: Calibration, assumptions: Assumptions) -> pl.Data
     a = calibration.resolve(assumptions)
     assert a.budget is not None
     paid = calibration.channels.filter(pl.col("is_paid")) if calibration.channels.height else calibration.channels
-    schema = {"channel": pl.String, "recent_spend": pl.Float64, "recent_new": pl.Float64, "recent_cac": pl.Float64,
-              "budget": pl.Float64, "new_customers": pl.Float64, "cac": pl.Float64}
+    schema = pl.Schema({"channel": pl.String, "recent_spend": pl.Float64, "recent_new": pl.Float64,
+                        "recent_cac": pl.Float64, "budget": pl.Float64, "new_customers": pl.Float64, "cac": pl.Float64})
     if paid.height == 0 or calibration.paid_spend <= 0:
         return pl.DataFrame(schema=schema)
     scale = a.budget * (1 - a.retention_share) / calibration.paid_spend

@@ -4,6 +4,7 @@ Grambsch-Therneau proportional-hazards test with each row counted by its weight.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,10 @@ from scipy import sparse, stats
 
 from analytics.survival.kaplan_meier_fits import kaplan_meier
 
+#: lifelines' gradient calculator: (X, T, E, weights, entries, beta) -> (gradient, Hessian, log-likelihood).
+_Gradients = Callable[[pd.DataFrame, pd.Series, pd.Series, pd.Series, Any, np.ndarray],
+                      tuple[np.ndarray, np.ndarray, float]]
+
 
 class _FrequencyWeightedSemiParametricPHFitter(SemiParametricPHFitter):
     """The Newton-Raphson fitter behind CoxPHFitter, with Efron's tie correction counted by weight."""
@@ -27,12 +32,15 @@ class _FrequencyWeightedSemiParametricPHFitter(SemiParametricPHFitter):
         # counts, spreads and quartiles: a third of a fit's time here. For numeric columns without strata the
         # median alone is the same frame (tests/test_survival.py compares them).
         numeric = all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes)
+        central: pd.DataFrame
         if strata is not None or not numeric or df.size == 0:
-            return super()._compute_central_values_of_raw_training_data(df, strata, name)
-        return df.median().to_frame(name=name).T.astype(df.dtypes)
+            central = super()._compute_central_values_of_raw_training_data(df, strata, name)
+        else:
+            central = df.median().to_frame(name=name).T.astype(df.dtypes)
+        return central
 
-    def _choose_gradient_calculator(self, T: pd.Series, X: pd.DataFrame, entries: Any):  # noqa: ANN202
-        lifelines_gradients = super()._choose_gradient_calculator(T, X, entries)
+    def _choose_gradient_calculator(self, T: pd.Series, X: pd.DataFrame, entries: Any) -> _Gradients:
+        lifelines_gradients: _Gradients = super()._choose_gradient_calculator(T, X, entries)
         if entries is not None or self.strata is not None:
             return lifelines_gradients
         layouts: dict[tuple[int, ...], _Layout] = {}
@@ -107,12 +115,13 @@ def _layout(X: np.ndarray, T: np.ndarray, E: np.ndarray, w: np.ndarray) -> _Layo
     day = np.cumsum(new_day) - 1
     m = int(day[-1]) + 1 if n else 0
     row, U = _distinct_rows(X)
-    at_day: np.ndarray | sparse.csr_matrix = sparse.csr_matrix((w, (day, row)), shape=(m, len(U)))
-    churned_day: np.ndarray | sparse.csr_matrix = sparse.csr_matrix((np.where(E, w, 0.0), (day, row)),
-                                                                    shape=(m, len(U)))
+    at_day_sparse = sparse.csr_matrix((w, (day, row)), shape=(m, len(U)))
+    churned_day_sparse = sparse.csr_matrix((np.where(E, w, 0.0), (day, row)), shape=(m, len(U)))
+    at_day: np.ndarray | sparse.csr_matrix = at_day_sparse
+    churned_day: np.ndarray | sparse.csr_matrix = churned_day_sparse
     if m * len(U) <= 20_000_000:
         # A few thousand days x a few hundred covariate rows: dense products (BLAS) are several times faster.
-        at_day, churned_day = at_day.toarray(), churned_day.toarray()
+        at_day, churned_day = at_day_sparse.toarray(), churned_day_sparse.toarray()
     deaths = np.asarray(churned_day.sum(axis=1)).reshape(-1)
     churn_days = np.flatnonzero(deaths > 0)
     # Efron: the D tied churns of a day leave the risk set a fraction l/D at a time, l = 0..D-1, each
@@ -152,7 +161,8 @@ def _risk_sums(layout: _Layout, beta: np.ndarray, second_order: bool = True) -> 
 
     def risk_set(per_day: np.ndarray) -> np.ndarray:
         # At risk on a day: everyone whose duration is that day or later (reverse cumulative sum).
-        return per_day[::-1].cumsum(axis=0)[::-1][days]
+        at_risk: np.ndarray = per_day[::-1].cumsum(axis=0)[::-1][days]
+        return at_risk
 
     R = risk_set(layout.at_day @ phi)
     Rx = risk_set(layout.at_day @ phi_u)

@@ -13,6 +13,7 @@ import polars as pl
 from lifelines import KaplanMeierFitter
 from lifelines.utils import restricted_mean_survival_time
 
+from analytics.scalars import as_float
 from analytics.survival.spans import SurvivalBy
 
 #: Days at which the summary reads survival off each curve.
@@ -66,7 +67,7 @@ def fit_groups(grouped: pl.DataFrame, by: SurvivalBy) -> GroupFits:
     for name in order:
         part = grouped.filter(pl.col("group") == name)
         fits[name] = kaplan_meier(part["duration"], part["churned"], part["customers"], label=name)
-        follow_up[name] = float(part["duration"].max())
+        follow_up[name] = as_float(part["duration"].max())
     return GroupFits(order, fits, follow_up)
 
 

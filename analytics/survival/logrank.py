@@ -87,13 +87,11 @@ def logrank_tests(grouped: pl.DataFrame, order: list[str]) -> tuple[dict[str, fl
         return None, pl.DataFrame(schema=schema)
     frame = grouped.filter(pl.col("group").is_in(order))
     across = _multivariate_logrank(frame, order)
-    rows = []
-    for a, b in combinations(order, 2):
-        statistic, p = _pairwise_logrank(frame, a, b)
-        rows.append({"group_a": a, "group_b": b, "test_statistic": statistic, "p_value": p})
-    for row, adjusted in zip(rows, _holm([r["p_value"] for r in rows]), strict=True):
-        row["p_value_holm"] = adjusted
-        row["reading"] = f"difference {chance_text(adjusted)}"
+    pairs = [(a, b, *_pairwise_logrank(frame, a, b)) for a, b in combinations(order, 2)]
+    adjusted = _holm([p for _, _, _, p in pairs])
+    rows = [{"group_a": a, "group_b": b, "test_statistic": statistic, "p_value": p, "p_value_holm": holm,
+             "reading": f"difference {chance_text(holm)}"}
+            for (a, b, statistic, p), holm in zip(pairs, adjusted, strict=True)]
     return ({"test_statistic": across, "p_value": float(stats.chi2.sf(across, len(order) - 1)),
              "degrees_of_freedom": len(order) - 1}, pl.DataFrame(rows, schema=schema))
 
