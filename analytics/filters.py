@@ -20,7 +20,13 @@ GRAINS: tuple[Grain, ...] = get_args(Grain)
 
 @dataclass(frozen=True)
 class Filters:
-    """Shared filters. Example: ``Filters(grain="quarter", segment=("pro",)).sql_params()``."""
+    """Shared filters.
+
+    >>> Filters(grain="quarter", segment=("pro",)).sql_params()["segments"]
+    ['pro']
+    >>> Filters(grain="quarter", segment=("pro", "starter", "pro")).describe()
+    'quarterly · all dates · segment: pro, starter'
+    """
 
     start: date | None = None
     end: date | None = None

@@ -21,8 +21,10 @@ def side_by_side(*calls: Callable[[], Any], initializer: Callable[[], None] | No
 
     Results come back in the order of ``calls``; an exception in any part is raised here, after every part
     has finished. ``initializer`` runs once in the worker thread before its first part (the Streamlit shell
-    passes one that lets the worker use the page's caches). Example: ``side_by_side(lambda: 1, lambda: 2)``
-    is ``[1, 2]``.
+    passes one that lets the worker use the page's caches).
+
+    >>> side_by_side(lambda: 1, lambda: 2)
+    [1, 2]
     """
     if len(calls) < 2:
         return [call() for call in calls]

@@ -26,7 +26,11 @@ def period_start(day: date, grain: Grain) -> date:
 
 
 def period_end(start: date, grain: Grain) -> date:
-    """Last day of the period that starts on ``start``."""
+    """Last day of the period that starts on ``start``.
+
+    >>> period_end(date(2024, 2, 1), "month"), period_end(date(2024, 4, 1), "quarter")
+    (datetime.date(2024, 2, 29), datetime.date(2024, 6, 30))
+    """
     if grain == "week":
         return start + timedelta(days=6)
     months = 1 if grain == "month" else 3
@@ -36,7 +40,13 @@ def period_end(start: date, grain: Grain) -> date:
 
 def period_index(day: date, grain: Grain) -> int:
     """The period containing ``day`` as a whole number, consecutive periods differing by 1 (month: year * 12 +
-    month; quarter: year * 4 + quarter; week: weeks since Monday 1970-01-05), as the SQL numbers them."""
+    month; quarter: year * 4 + quarter; week: weeks since Monday 1970-01-05), as the SQL numbers them.
+
+    >>> period_index(date(2024, 5, 17), "month") - period_index(date(2023, 12, 1), "month")
+    5
+    >>> period_index(date(1970, 1, 11), "week"), period_index(date(1970, 1, 12), "week")
+    (0, 1)
+    """
     if grain == "month":
         return day.year * 12 + day.month
     if grain == "quarter":
@@ -45,7 +55,11 @@ def period_index(day: date, grain: Grain) -> int:
 
 
 def period_of(index: int, grain: Grain) -> date:
-    """The first day of the period numbered ``index`` (the inverse of :func:`period_index`)."""
+    """The first day of the period numbered ``index`` (the inverse of :func:`period_index`).
+
+    >>> period_of(period_index(date(2024, 5, 17), "quarter"), "quarter")
+    datetime.date(2024, 4, 1)
+    """
     if grain == "month":
         return date((index - 1) // 12, (index - 1) % 12 + 1, 1)
     if grain == "quarter":
@@ -56,7 +70,8 @@ def period_of(index: int, grain: Grain) -> date:
 def last_complete_month(as_of: date) -> date:
     """First day of the last calendar month that has ended on or before ``as_of``.
 
-    ``last_complete_month(date(2024, 3, 31)) == date(2024, 3, 1)``; ``(date(2024, 3, 30))`` gives 2024-02-01.
+    >>> last_complete_month(date(2024, 3, 31)), last_complete_month(date(2024, 3, 30))
+    (datetime.date(2024, 3, 1), datetime.date(2024, 2, 1))
     """
     if (as_of + timedelta(days=1)).day == 1:
         return as_of.replace(day=1)

@@ -266,6 +266,12 @@ def _lorenz_rows(customers: pl.DataFrame) -> pl.DataFrame:
     One row per point: every customer when there are 100 or fewer, else the first customer reaching each whole
     percent; columns customers_below, customer_share, revenue_share, customers, zero_revenue_customers,
     total_revenue, top_20_share, gini (the summary repeated on every row).
+
+    Customers bringing 0, 10, 30 and 60 (the example of :func:`revenue_concentration`):
+
+    >>> rows = _lorenz_rows(pl.DataFrame({"customer_key": [1, 2, 3, 4], "revenue": [0.0, 10.0, 30.0, 60.0]}))
+    >>> rows["revenue_share"].to_list(), rows.select("top_20_share", "gini").row(0)
+    ([0.0, 0.1, 0.4, 1.0], (0.48, 0.5))
     """
     n = customers.height
     if n == 0:

@@ -77,7 +77,11 @@ class ValueSettings:
 
 
 def monthly_discount_rate(annual: float) -> float:
-    """(1 + annual)^(1/12) - 1: 10% a year is about 0.797% a month."""
+    """(1 + annual)^(1/12) - 1: 10% a year is about 0.797% a month.
+
+    >>> round(monthly_discount_rate(0.10), 5)
+    0.00797
+    """
     return math.pow(1 + annual, 1 / 12) - 1
 
 

@@ -132,3 +132,11 @@ def test_every_page_runs_inside_the_shell():
         if "default=True" not in options:
             assert f'url_path="{stem}"' in options, stem
         assert "shell.ensure_shell()" in (ROOT / "pages" / f"{stem}.py").read_text(), stem
+
+
+def test_docstring_examples_run_with_the_suite(request):
+    # Every >>> example in analytics/ and queries/ is a test: pyproject.toml turns on doctest collection there.
+    # Without it the examples would silently stop being checked.
+    assert request.config.getoption("doctestmodules")
+    testpaths = request.config.getini("testpaths")
+    assert "analytics" in testpaths and "queries" in testpaths
