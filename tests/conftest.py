@@ -1,16 +1,20 @@
-"""Shared test helpers: tiny literal exports written to a temporary data folder."""
+"""Shared test helpers: tiny literal exports written to a temporary data folder, and one page of the app run in
+Streamlit's AppTest."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -54,6 +58,46 @@ def make_source(tmp_path: Path):
     yield factory
     for source in opened:
         source.close()
+
+
+APP = ROOT / "app.py"
+PageRunner = Callable[..., AppTest]
+
+
+@pytest.fixture
+def run_page(monkeypatch: pytest.MonkeyPatch) -> PageRunner:
+    """Runs one page of the app in AppTest, as a browser opens it: ``run_page(page_file, data_dir,
+    query_params=None, timeout=120)``.
+
+    The app starts on ``data_dir`` (``RETENTION_DATA_DIR``, as the app reads it) with ``query_params`` in the
+    URL, runs the shell and its default page (the Overview), then switches to ``page_file`` (e.g.
+    ``"pages/survival.py"``; None stays on the Overview). Fails when the page raised; returns the AppTest to
+    assert on (see :func:`figures` and :func:`downloads`).
+    """
+
+    def run(page_file: str | None, data_dir: Path, query_params: Mapping[str, str] | None = None,
+            timeout: float = 120) -> AppTest:
+        monkeypatch.setenv("RETENTION_DATA_DIR", str(data_dir))
+        at = AppTest.from_file(str(APP), default_timeout=timeout)
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page_file is not None:
+            at.switch_page(page_file).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+def figures(at: AppTest) -> list[dict[str, Any]]:
+    """The page's Plotly charts, as figure JSON (AppTest shows a chart as an element whose spec is the figure)."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def downloads(at: AppTest) -> list[str]:
+    """The labels of the page's download buttons."""
+    return [button.proto.label for button in at.get("download_button")]
 
 
 #: A small, hand-checkable business used by several tests (dates chosen so that months are easy to count).

@@ -9,7 +9,6 @@ The tiny business (explicit churn, margin setting 0.5, every customer from the p
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from analytics.budget import (
     survival_paths,
 )
 from analytics.filters import Filters
-from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d, write_exports
+from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d, downloads, figures, write_exports
 
 CUSTOMERS = {
     "customer_id": list("abcdefg"),
@@ -233,22 +232,11 @@ def test_export_writes_baseline_and_best(tmp_path: Path):
 
 # ------------------------------------------------------------------------------------------------ page
 @pytest.fixture
-def budget_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    return folder
+def budget_data(tmp_path: Path) -> Path:
+    return write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
 
 
-def open_page(query: dict[str, str]):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/budget.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+PAGE = "pages/budget.py"
 
 
 URL = {"budget": "80", "retention_share": "30", "horizon_months": "36", "beta": "0.6", "rmax": "40", "bhalf": "9",
@@ -256,8 +244,8 @@ URL = {"budget": "80", "retention_share": "30", "horizon_months": "36", "beta": 
        "s1": "Push|90|50|48|0.8|30|12"}
 
 
-def test_page_reads_every_input_from_the_url(budget_data):
-    at = open_page(URL)
+def test_page_reads_every_input_from_the_url(budget_data, run_page):
+    at = run_page(PAGE, budget_data, query_params=URL)
     assert at.number_input(key="budget").value == 80
     assert at.slider(key="retention_share").value == 30
     assert at.slider(key="horizon_months").value == 36
@@ -281,8 +269,7 @@ def test_page_reads_every_input_from_the_url(budget_data):
     assert metrics["Net contribution over 36 months"] == money(expected.summary["net_contribution"][1])
     assert metrics["Active customers at the end"] == f"{expected.summary['active_customers_end'][1]:,.0f}"
     # The saved scenario: a line of its own and a link that opens it.
-    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    contribution = next(f for f in figures if f["layout"]["yaxis"]["title"]["text"].startswith("Cumulative gain"))
+    contribution = next(f for f in figures(at) if f["layout"]["yaxis"]["title"]["text"].startswith("Cumulative gain"))
     assert [t["name"] for t in contribution["data"]] == [BASELINE, CURRENT, BEST, "Push"]
     (link,) = at.get("link_button")
     assert link.proto.url.startswith("budget?")
@@ -291,39 +278,38 @@ def test_page_reads_every_input_from_the_url(budget_data):
         assert part in link.proto.url, part
 
 
-def test_page_renders_charts_downloads_and_memo(budget_data):
-    at = open_page({"retention_share": "20"})
+def test_page_renders_charts_downloads_and_memo(budget_data, run_page):
+    at = run_page(PAGE, budget_data, query_params={"retention_share": "20"})
     assert at.title[0].value == "Budget what-if: acquisition vs retention"
-    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    kinds = [[t["type"] for t in f["data"]] for f in figures]
+    charts = figures(at)
+    kinds = [[t["type"] for t in f["data"]] for f in charts]
     assert ["bar", "scatter"] == kinds[0][:1] + kinds[0][-1:]               # hazard: bars and the used line
     assert kinds[1] == kinds[2] == ["scatter"] * 3                          # baseline, this split, best
     assert kinds[3] == ["scatter"] * 3                                      # curve, best, this split
     assert kinds[4] == ["heatmap"]
-    curve = figures[3]
+    curve = charts[3]
     assert curve["data"][0]["x"][0] == 0 and curve["data"][0]["x"][-1] == 1 and len(curve["data"][0]["x"]) == 101
-    downloads = [b.proto.label for b in at.get("download_button")]
-    assert "Download budget_summary.csv" in downloads and any("budget_scenarios.csv" in b for b in downloads)
+    labels = downloads(at)
+    assert "Download budget_summary.csv" in labels and any("budget_scenarios.csv" in b for b in labels)
     memo = at.code[0].value
     assert "model with assumptions" in memo and "20% to retention" in memo
     assert any(e.label == "Definitions and assumptions" for e in at.expander)
 
 
-def test_saving_and_removing_scenarios(budget_data):
-    at = open_page({"retention_share": "30", "s1": "Push|90|50|48|0.8|30|12"})
+def test_saving_and_removing_scenarios(budget_data, run_page):
+    at = run_page(PAGE, budget_data, query_params={"retention_share": "30", "s1": "Push|90|50|48|0.8|30|12"})
     at.text_input(key="scenario_name").input("Keep them").run()
     at.button(key="save_scenario").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.query_params["s2"] == "Keep them|58|30|24|0.7|25|6"
     at.button(key="remove_s1").click().run()
     assert "s1" not in at.query_params and "s2" in at.query_params
-    names = [t["name"] for t in json.loads(at.get("plotly_chart")[1].proto.spec)["data"]]
+    names = [t["name"] for t in figures(at)[1]["data"]]
     assert names == [BASELINE, CURRENT, BEST, "Keep them"]
 
 
-def test_page_explains_data_without_acquisition_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_page_explains_data_without_acquisition_cost(tmp_path: Path, run_page):
     folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    at = open_page({})
+    at = run_page(PAGE, folder)
     assert at.info and "acquisition costs" in at.info[0].value
     assert not at.get("plotly_chart")

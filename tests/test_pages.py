@@ -3,45 +3,20 @@ and downloads; with broken data the affected page explains itself and the rest k
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, write_exports
-
-APP = str(ROOT / "app.py")
+from tests.conftest import SMALL_CUSTOMERS, SMALL_TRANSACTIONS, downloads, figures, write_exports
 
 
 @pytest.fixture
-def small_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    return folder
+def small_data(tmp_path: Path) -> Path:
+    return write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
 
 
-def run_page(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
-def downloads(at: AppTest) -> list[str]:
-    return [button.proto.label for button in at.get("download_button")]
-
-
-def test_overview_page(small_data):
-    at = run_page()
+def test_overview_page(small_data, run_page):
+    at = run_page(None, small_data)
     assert at.title[0].value == "Overview"
     (fig,) = figures(at)
     assert [trace["type"] for trace in fig["data"]] == ["bar", "scatter"]
@@ -63,32 +38,31 @@ def test_overview_page(small_data):
     assert (row["shown"], row["shown_change"], row["value"], row["previous"]) == ("7", "-53.3%", 7.0, 15.0)
 
 
-def test_overview_reads_filters_from_the_url(small_data):
-    at = run_page(query={"segment": "starter", "grain": "quarter"})
+def test_overview_reads_filters_from_the_url(small_data, run_page):
+    at = run_page(None, small_data, query_params={"segment": "starter", "grain": "quarter"})
     (fig,) = figures(at)
     assert fig["data"][0]["y"] == [15.0]
 
 
-def test_data_health_page(small_data):
-    at = run_page("pages/data_health.py")
+def test_data_health_page(small_data, run_page):
+    at = run_page("pages/data_health.py", small_data)
     assert at.title[0].value == "Data health"
     assert any("negative amount" in e.label for e in at.expander)
     assert {"Download data_coverage.csv", "Download data_health.csv"} <= set(downloads(at))
 
 
-def test_broken_data_keeps_the_app_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_broken_data_keeps_the_app_running(tmp_path: Path, run_page):
     folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS)
     (folder / "transactions.parquet").write_bytes(b"not parquet")
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    at = run_page()
+    at = run_page(None, folder)
     assert at.error and "transactions" in at.error[0].value
     assert any("cannot be read as Parquet" in m.value for m in at.markdown)
-    health = run_page("pages/data_health.py")
+    health = run_page("pages/data_health.py", folder)
     assert health.error and "error" in health.error[0].value
 
 
-def test_cohorts_page(small_data):
-    at = run_page("pages/cohorts.py")
+def test_cohorts_page(small_data, run_page):
+    at = run_page("pages/cohorts.py", small_data)
     assert at.title[0].value == "Cohort retention"
     heatmap, curves, trend, groups = figures(at)
     # Complete cells (Jan: k0, k1; Feb: k0) in the coloured trace, March cells in the grey one.
@@ -100,8 +74,8 @@ def test_cohorts_page(small_data):
     assert {"Download cohort_retention.csv", "Download cohort_average.csv"} <= set(downloads(at))
 
 
-def test_cohorts_page_reads_its_settings_from_the_url(small_data):
-    at = run_page("pages/cohorts.py", query={"metric": "active-or-later", "by": "channel", "k": "1"})
+def test_cohorts_page_reads_its_settings_from_the_url(small_data, run_page):
+    at = run_page("pages/cohorts.py", small_data, query_params={"metric": "active-or-later", "by": "channel", "k": "1"})
     heatmap, _, _, groups = figures(at)
     # k=1: only the Jan cohort's Feb is complete; a comes back later, so 1 of 2 is active then or later.
     assert heatmap["layout"]["title"]["text"] == "50% of customers are active in month 1 or later on average"

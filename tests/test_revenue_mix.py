@@ -6,7 +6,6 @@ small brute-force oracles written independently of the SQL, then the page in App
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections import defaultdict
 from datetime import date, timedelta
@@ -18,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
-from streamlit.testing.v1 import AppTest
 
 from analytics.filters import GRAINS, Filters
 from analytics.periods import period_end, period_start
@@ -33,10 +31,8 @@ from analytics.revenue_mix import (
 )
 from queries import DataSource
 from report.export import Settings, export
-from tests.conftest import ROOT, d, write_exports
+from tests.conftest import d, downloads, figures, write_exports
 from ui import revenue_mix_charts
-
-APP = str(ROOT / "app.py")
 
 # ---------------------------------------------------------------------------------------------------------
 # A small business, worked by hand (monthly):
@@ -533,31 +529,21 @@ def test_shuffling_rows_changes_nothing(business, rng):
 # ---------------------------------------------------------------------------------------------------------
 # The page and the export.
 @pytest.fixture
-def business_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS)
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    return folder
+def business_data(tmp_path: Path) -> Path:
+    return write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS)
 
 
-def run_revenue_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/revenue_mix.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+PAGE = "pages/revenue_mix.py"
 
 
-def test_page_renders_every_chart_and_download(business_data):
-    at = run_revenue_page()
+def test_page_renders_every_chart_and_download(business_data, run_page):
+    at = run_page(PAGE, business_data)
     assert at.title[0].value == "Revenue mix"
-    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    types = [sorted({t["type"] for t in fig["data"]}) for fig in figures]
+    charts = figures(at)
+    types = [sorted({t["type"] for t in fig["data"]}) for fig in charts]
     assert types == [["bar", "scatter"], ["bar"], ["waterfall"], ["bar", "scatter"], ["scatter"]]
-    assert figures[0]["layout"]["title"]["text"] == "Existing customers brought 100% of revenue in April 2024"
-    downloads = {button.proto.label for button in at.get("download_button")}
-    assert downloads == {f"Download {name}" for name in ("revenue_mix.csv", "revenue_by_acquisition_year.csv",
+    assert charts[0]["layout"]["title"]["text"] == "Existing customers brought 100% of revenue in April 2024"
+    assert set(downloads(at)) == {f"Download {name}" for name in ("revenue_mix.csv", "revenue_by_acquisition_year.csv",
                                                          "revenue_movements.csv", "revenue_concentration.csv",
                                                          "revenue_lorenz.csv")}
     assert any(e.label == "Definitions" for e in at.expander)
@@ -565,9 +551,9 @@ def test_page_renders_every_chart_and_download(business_data):
     assert any("May 2024 is not complete" in info.value for info in at.info)
 
 
-def test_page_follows_the_url_filters(business_data):
-    at = run_revenue_page({"grain": "quarter", "segment": "pro"})
-    mix = json.loads(at.get("plotly_chart")[0].proto.spec)
+def test_page_follows_the_url_filters(business_data, run_page):
+    at = run_page(PAGE, business_data, query_params={"grain": "quarter", "segment": "pro"})
+    mix = figures(at)[0]
     # Pro (a, d) by quarter: Q1 a 370 + d 200 = 570 new; Q2 a 70 + d 300 = 370 existing.
     assert mix["data"][0]["y"] == [0.0, 370.0] and mix["data"][1]["y"] == [570.0, 0.0]
 
@@ -595,11 +581,10 @@ def test_export_writes_the_revenue_tables(tmp_path: Path):
                                          "revenue_lorenz.csv"}
 
 
-def test_page_explains_unusable_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_page_explains_unusable_data(tmp_path: Path, run_page):
     folder = write_exports(tmp_path / "data", customers=CUSTOMERS)
     (folder / "transactions.parquet").write_bytes(b"not parquet")
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    at = run_revenue_page()
+    at = run_page(PAGE, folder)
     assert at.error and "transactions" in at.error[0].value
     assert not at.get("plotly_chart")
 

@@ -3,7 +3,6 @@ computation by hand, aggregated (weighted) fits against row-level fits, the page
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import warnings
@@ -19,7 +18,6 @@ from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test, proportional_hazard_test
 from lifelines.utils import restricted_mean_survival_time
 from polars.testing import assert_frame_equal
-from streamlit.testing.v1 import AppTest
 
 from analytics.filters import Filters
 from analytics.survival import (
@@ -38,7 +36,7 @@ from analytics.survival import (
     survival_curves,
     survival_spans,
 )
-from tests.conftest import ROOT, d, write_exports
+from tests.conftest import ROOT, d, downloads, figures, write_exports
 
 # ------------------------------------------------------------------------------------------ the hand table
 # As-of date: 2024-06-30 (b's last payment, the latest transaction). N = 90 unless said otherwise.
@@ -447,31 +445,19 @@ def test_hazard_model_equals_a_row_level_fit_of_the_same_customers(make_source):
 
 
 # ------------------------------------------------------------------------------------------ page and export
-APP = str(ROOT / "app.py")
-
-
 @pytest.fixture
-def business(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def business(tmp_path: Path) -> Path:
     customers, transactions = random_business()
-    folder = write_exports(tmp_path / "data", customers=customers, transactions=transactions)
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    return folder
+    return write_exports(tmp_path / "data", customers=customers, transactions=transactions)
 
 
-def run_survival_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/survival.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+PAGE = "pages/survival.py"
 
 
-def test_survival_page(business):
-    at = run_survival_page()
+def test_survival_page(business, run_page):
+    at = run_page(PAGE, business)
     assert at.title[0].value.startswith("Survival")
-    curves, forest = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    curves, forest = figures(at)
     # Per segment: upper band edge, band (filled to it), the step curve, the at-risk row. Explicit is the
     # default here (the export has churn dates) and starter has none: not drawn (a flat 100% line would read
     # as "nobody leaves"), and warned about.
@@ -492,17 +478,18 @@ def test_survival_page(business):
     by_segment = at.dataframe[0].value.set_index("segment")
     assert by_segment.loc["starter", "median time to churn"] == "no churn dates recorded"
     assert pd.isna(by_segment.loc["starter", "survival_365"]) and by_segment.loc["pro", "survival_30"] > 0
-    labels = {b.proto.label for b in at.get("download_button")}
+    labels = set(downloads(at))
     assert {"Download survival_curve.csv", "Download survival_summary.csv", "Download hazard_ratios.csv",
             "Download survival_logrank_pairwise.csv"} <= labels
     assert any(e.label == "Definitions" for e in at.expander)
 
 
-def test_survival_page_reads_its_settings_from_the_url(business):
-    at = run_survival_page({"churn": "inactivity", "inactivity_days": "60", "survival_by": "channel"})
+def test_survival_page_reads_its_settings_from_the_url(business, run_page):
+    at = run_page(PAGE, business, query_params={"churn": "inactivity", "inactivity_days": "60",
+                                                "survival_by": "channel"})
     assert at.session_state["churn"] == "inactivity" and at.session_state["inactivity_days"] == 60
     assert any("inactivity, 60 days" in m.value for m in at.markdown)
-    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
+    curves = figures(at)[0]
     assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"ads", "organic", "referral"}
     customers, transactions = random_business()
     rows = inactivity_rows(customers, transactions, 60)

@@ -25,7 +25,7 @@ from analytics.value import (
     monthly_discount_rate,
     predicted_clv,
 )
-from tests.conftest import d
+from tests.conftest import d, downloads, figures, write_exports
 
 CUSTOMERS = {"customer_id": ["a", "b", "c"], "signup_date": [d("2024-01-03"), d("2024-01-20"), d("2024-01-10")],
              "acquisition_channel": ["ads", "ads", "ref"]}
@@ -100,26 +100,14 @@ def test_margin_setting_and_gross_margin_column(make_source):
     assert ads["cumulative_margin_per_customer"][0] == 20.0
 
 
-def test_value_page_renders_with_url_settings(tmp_path, monkeypatch):
-    import json
-
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT, write_exports
+def test_value_page_renders_with_url_settings(tmp_path, run_page):
     folder = write_exports(tmp_path / "data", customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
-    monkeypatch.setenv("RETENTION_DATA_DIR", str(folder))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["margin"] = "0.5"
-    at.query_params["horizon"] = "12"
-    at.run()
-    at.switch_page("pages/value.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    at = run_page("pages/value.py", folder, query_params={"margin": "0.5", "horizon": "12"})
+    figs = figures(at)
     curves = figs[0]
     ads = next(t for t in curves["data"] if t.get("name") == "ads")
     assert ads["y"] == [25.0, 30.0, 27.5, 27.5]          # the hand-worked curve, margin 0.5 from the URL
     assert curves["layout"]["title"]["text"] == "ref pays back its CAC in month 1; ads has not yet"
     bars = figs[1]
     assert [t["type"] for t in bars["data"]] == ["bar"]
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert {"Download clv_cac.csv", "Download value_curve.csv"} <= set(labels)
+    assert {"Download clv_cac.csv", "Download value_curve.csv"} <= set(downloads(at))
