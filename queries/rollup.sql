@@ -1,10 +1,10 @@
 -- Grain: the rollup: customer_months (one row per known customer x calendar month with transactions) with the
 --   small tables customer_groups, customer_index and customer_activity, and the macros customer_months_between,
 --   customer_periods and customer_activity_until that the cube queries read instead of the transactions.
--- Parameters: none (DDL the runner runs once per data version, the first time a query needs it, or loads from
---   the rollup cache; the macros take theirs as arguments). At 10M transactions customer_months has ~8M rows
---   and takes a few seconds to build; each query over it then takes a fraction of a second
---   (docs/performance.md).
+-- Parameters: none (DDL that queries/rollup_cache.py runs once per data version, the first time a query needs
+--   it (queries/runner.py), or replaces with views of the copy saved in the rollup cache; the macros take theirs
+--   as arguments). At 10M transactions customer_months has ~8M rows and takes a few seconds to build; each
+--   query over it then takes a fraction of a second (docs/performance.md).
 --
 -- customer_groups: one row per segment x channel x region combination of the customers, numbered (combo) in
 --   that order. customer_index: each customer's integer key, signup_date and combo, by customer_id.
@@ -52,9 +52,9 @@ group by c.customer_key, cast(date_trunc('month', t.transaction_date) as date);
 --   several, the largest; the sort key keeps days apart for amounts below 1e7), as survival_spans defines it.
 --   Transactions of unknown customers are not in it (the Data health page counts them).
 -- Every dated transaction, inserted in slices of whole months ($slice_start to $slice_end, dates; null = open):
---   the runner runs the insert once per slice (about 2.5M transactions each), so the aggregation holds one
---   slice's customer x months at a time (peak memory at 10M transactions: 1.3 GB in four slices, 1.9 GB in
---   one). A customer x month is never split: slices start on the first day of a month.
+--   queries/rollup_cache.py runs the insert once per slice (about 2.5M transactions each), so the aggregation
+--   holds one slice's customer x months at a time (peak memory at 10M transactions: 1.3 GB in four slices,
+--   1.9 GB in one). A customer x month is never split: slices start on the first day of a month.
 create table customer_months as
 select * from transaction_months(null, null, null, date '-infinity') limit 0;
 
@@ -111,7 +111,7 @@ create macro cut_month(end_date, last_date) as (
 
 -- customer_months_between(start_date, end_date, last_date): customer_months restricted to transactions dated
 -- from start_date to end_date (inclusive; null = open). last_date: the latest transaction date (queries pass
--- $data_as_of, which the runner binds). Whole months inside the range come from the rollup; the days of a month
+-- $data_as_of, which queries/runner.py binds). Whole months inside the range come from the rollup; the days of a month
 -- the range cuts (a start after the 1st; an end before both its month's last day and last_date) are
 -- aggregated from the transactions, so the result equals aggregating the transactions of the range. Every
 -- condition is on the arguments alone, so that DuckDB folds it and skips the transactions when no month is

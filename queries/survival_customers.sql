@@ -12,7 +12,7 @@
 --   duration, churned, first_value null: signed up after $as_of (no time at risk yet), or (explicit only) a
 --   churn_date before the signup_date (a data error). Null on every other row.
 -- The input of every survival fit (Kaplan-Meier, log-rank, Cox) before the segment / channel / region filter
--- and the value bands, which analytics/survival.py applies in Polars, so a filter change runs no SQL.
+-- and the value bands, which analytics/survival/spans.py applies in Polars, so a filter change runs no SQL.
 -- combo: the customer's segment x channel x region (names in customer_groups).
 -- first_value: the first-order value, the amount of the first transaction with a positive amount (on a day
 --   with several, the largest); null for customers who never bought. From the rollup (queries/rollup.sql).

@@ -43,7 +43,8 @@ def python_files() -> list[tuple[str, Path]]:
 
 
 def module_files() -> dict[str, Path]:
-    """Project module name -> file (``analytics.survival`` -> analytics/survival.py or its package __init__)."""
+    """Project module name -> file (``analytics.value`` -> analytics/value.py; ``analytics.survival`` -> its
+    package's __init__.py)."""
     modules: dict[str, Path] = {}
     for _, path in python_files():
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
