@@ -5,7 +5,7 @@ with
 final as (
     select acquisition_channel as channel, cast(date_trunc('month', signup_date) as date) as month,
            count(*) as customers, count(acquisition_cost) as customers_with_cost,
-           coalesce(sum(acquisition_cost), 0.0) as acquisition_cost
+           coalesce(cast(sum(cast(acquisition_cost as decimal(38, 6))) as double), 0.0) as acquisition_cost
     from customers
     where $end::date is null or signup_date <= $end::date
     group by acquisition_channel, cast(date_trunc('month', signup_date) as date)

@@ -19,7 +19,7 @@ signups as (
 cells as (
     select period, combo,
            count(*) filter (where positive) as active_customers,
-           sum(revenue) as revenue,
+           cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
            sum(transactions) as transactions
     from customer_periods($grain, $start, $end, $data_as_of)
     group by all

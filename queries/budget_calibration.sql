@@ -70,10 +70,11 @@ sales_cells as (
     -- From the customer x month rollup (queries/rollup.sql): the window's months up to $as_of.
     select
         month, combo,
-        sum(revenue) as revenue,
-        sum(known_margin) as known_margin,
-        sum(revenue_without_margin) as revenue_without_margin,
-        coalesce(sum(revenue) filter (where month = cast(date_trunc('month', signup_date) as date)), 0.0)
+        cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
+        cast(sum(cast(known_margin as decimal(38, 6))) as double) as known_margin,
+        cast(sum(cast(revenue_without_margin as decimal(38, 6))) as double) as revenue_without_margin,
+        coalesce(cast(sum(cast(revenue as decimal(38, 6)))
+                      filter (where month = cast(date_trunc('month', signup_date) as date)) as double), 0.0)
             as new_revenue
     from customer_months_between($window_start, least($as_of::date, last_day($window_end::date)), $data_as_of)
     where signup_date <= $as_of::date and month >= cast(date_trunc('month', signup_date) as date)
@@ -103,8 +104,10 @@ final as (
     select month, segment, channel, region,
            cast(sum(active_customers) as bigint) as active_customers,
            cast(sum(new_customers) as bigint) as new_customers,
-           sum(revenue) as revenue, sum(known_margin) as known_margin,
-           sum(revenue_without_margin) as revenue_without_margin, sum(new_revenue) as new_revenue
+           cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
+           cast(sum(cast(known_margin as decimal(38, 6))) as double) as known_margin,
+           cast(sum(cast(revenue_without_margin as decimal(38, 6))) as double) as revenue_without_margin,
+           cast(sum(cast(new_revenue as decimal(38, 6))) as double) as new_revenue
     from combined
     group by month, segment, channel, region
 )

@@ -8,7 +8,7 @@
 -- the Lorenz order; combo: the customer's segment x channel x region (names in customer_groups). From the
 -- customer x month rollup (queries/rollup.sql): the window's whole months, plus the days of the month it
 -- starts in the middle of.
-select customer_key, combo, greatest(sum(revenue), 0.0) as revenue
+select customer_key, combo, greatest(cast(sum(cast(revenue as decimal(38, 6))) as double), 0.0) as revenue
 from customer_periods($grain, cast($as_of::date - interval 12 month as date) + 1, $as_of, $data_as_of)
 where ($end::date is null or signup_date <= $end::date)
   and period >= period_start(signup_date, $grain)

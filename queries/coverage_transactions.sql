@@ -2,7 +2,8 @@
 with
 final as (
     select count(*) as rows, count(distinct customer_id) as distinct_keys,
-           min(transaction_date) as first_date, max(transaction_date) as last_date, sum(amount) as total_amount
+           min(transaction_date) as first_date, max(transaction_date) as last_date,
+           cast(sum(cast(amount as decimal(38, 6))) as double) as total_amount
     from transactions
 )
 select * from final

@@ -4,9 +4,9 @@
 -- Parameters: $grain ('week'|'month'|'quarter'), $end (date or null: the window end).
 -- period_index: the period as a whole number, consecutive periods differing by 1 (month: year * 12 + month;
 -- quarter: year * 4 + quarter; week: weeks since Monday 1970-01-05); revenue: sum of amount (net of refunds) in
--- the period; combo: the customer's segment x channel x region (names in customer_groups). Same scope as cohort_activity: unknown customers, transactions dated after $end
--- or before the customer's signup period, and customers who signed up after $end are left out. Read from the
--- customer x month rollup (queries/rollup.sql).
+-- the period; combo: the customer's segment x channel x region (names in customer_groups). Same scope as
+-- cohort_activity: unknown customers, transactions dated after $end or before the customer's signup period, and
+-- customers who signed up after $end are left out. Read from the customer x month rollup (queries/rollup.sql).
 select
     customer_key, combo,
     case $grain

@@ -5,7 +5,8 @@
 -- customer_id and date (0.6 s -> 0.3 s at 10M transactions).
 with
 refund_totals as (
-    select count(*) as affected, sum(amount) as refunded, list_max(min_by(amount, amount, 5)) as threshold
+    select count(*) as affected, cast(sum(cast(amount as decimal(38, 6))) as double) as refunded,
+           list_max(min_by(amount, amount, 5)) as threshold
     from transactions
     where amount < 0
 ),

@@ -9,13 +9,14 @@
 -- start in the year before the signup: from the customer x week rows.
 with
 cells as (
-    select period, cast(year(cohort) as integer) as acquisition_year, combo, sum(revenue) as revenue
+    select period, cast(year(cohort) as integer) as acquisition_year, combo,
+           cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue
     from cohort_cells($grain, $end, $data_as_of)
     where $grain <> 'week'
     group by all
     union all
     select period, cast(extract(year from signup_date) as integer) as acquisition_year, combo,
-           sum(revenue) as revenue
+           cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue
     from customer_periods($grain, null, $end, $data_as_of)
     where $grain = 'week'
       and ($end::date is null or signup_date <= $end::date)

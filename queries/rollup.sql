@@ -27,9 +27,10 @@ select
     cast(date_trunc('month', t.transaction_date) as date) as month,
     any_value(c.signup_date) as signup_date,
     any_value(c.combo) as combo,
-    sum(t.amount) as revenue,
-    coalesce(sum(t.gross_margin), 0.0) as known_margin,
-    coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0) as revenue_without_margin,
+    cast(sum(cast(t.amount as decimal(38, 6))) as double) as revenue,
+    coalesce(cast(sum(cast(t.gross_margin as decimal(38, 6))) as double), 0.0) as known_margin,
+    coalesce(cast(sum(cast(t.amount as decimal(38, 6))) filter (where t.gross_margin is null) as double), 0.0)
+        as revenue_without_margin,
     count(*) as transactions,
     max(t.amount) > 0 as positive,
     max(t.transaction_date) filter (where t.amount > 0) as last_positive_date,
@@ -83,9 +84,9 @@ group by customer_key;
 create table cohort_months as
 select cast(date_trunc('month', signup_date) as date) as cohort, month as period, combo,
        count(*) filter (where positive) as active_customers,
-       sum(revenue) as revenue,
-       sum(known_margin) as known_margin,
-       sum(revenue_without_margin) as revenue_without_margin
+       cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
+       cast(sum(cast(known_margin as decimal(38, 6))) as double) as known_margin,
+       cast(sum(cast(revenue_without_margin as decimal(38, 6))) as double) as revenue_without_margin
 from customer_months
 where month >= date_trunc('month', signup_date)
 group by all;
@@ -129,8 +130,8 @@ where first_whole_month(start_date) <> cast(start_date as date) or cut_month(end
 
 -- customer_periods(grain, start_date, end_date, last_date): one row per known customer x period (week / month /
 -- quarter) with transactions from start_date to end_date (null = open): signup_date, combo (the customer's),
--- revenue, known_margin, revenue_without_margin, transactions, positive. Months and quarters come from customer_months_between; weeks
--- (which straddle months) from the transactions.
+-- revenue, known_margin, revenue_without_margin, transactions, positive. Months and quarters come from
+-- customer_months_between; weeks (which straddle months) from the transactions.
 create macro customer_periods(grain, start_date, end_date, last_date) as table
 with
 months as (
@@ -142,16 +143,19 @@ from months
 where grain = 'month'
 union all
 select customer_key, cast(date_trunc('quarter', month) as date) as period, any_value(signup_date),
-       any_value(combo), sum(revenue), sum(known_margin), sum(revenue_without_margin), sum(transactions),
-       bool_or(positive)
+       any_value(combo), cast(sum(cast(revenue as decimal(38, 6))) as double),
+       cast(sum(cast(known_margin as decimal(38, 6))) as double),
+       cast(sum(cast(revenue_without_margin as decimal(38, 6))) as double), sum(transactions), bool_or(positive)
 from months
 where grain = 'quarter'
 group by customer_key, cast(date_trunc('quarter', month) as date)
 union all
 select
     c.customer_key, cast(date_trunc('week', t.transaction_date) as date) as period, any_value(c.signup_date),
-    any_value(c.combo), sum(t.amount), coalesce(sum(t.gross_margin), 0.0),
-    coalesce(sum(t.amount) filter (where t.gross_margin is null), 0.0), count(*), max(t.amount) > 0
+    any_value(c.combo), cast(sum(cast(t.amount as decimal(38, 6))) as double),
+    coalesce(cast(sum(cast(t.gross_margin as decimal(38, 6))) as double), 0.0),
+    coalesce(cast(sum(cast(t.amount as decimal(38, 6))) filter (where t.gross_margin is null) as double), 0.0),
+    count(*), max(t.amount) > 0
 from transactions as t
 inner join customer_index as c on c.customer_id = t.customer_id
 where grain = 'week'
@@ -200,9 +204,9 @@ where grain = 'month'
 union all
 select period_start(signup_date, grain) as cohort, period, combo,
        count(*) filter (where positive) as active_customers,
-       sum(revenue) as revenue,
-       sum(known_margin) as known_margin,
-       sum(revenue_without_margin) as revenue_without_margin
+       cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
+       cast(sum(cast(known_margin as decimal(38, 6))) as double) as known_margin,
+       cast(sum(cast(revenue_without_margin as decimal(38, 6))) as double) as revenue_without_margin
 from customer_periods(grain, null, end_date, last_date)
 where not (grain = 'month'
            and (cast(end_date as date) is null or last_day(cast(end_date as date)) = cast(end_date as date)))
