@@ -35,6 +35,7 @@ from typing import Literal
 import polars as pl
 
 from analytics.filters import Filters, Grain
+from analytics.money import money_sum
 from analytics.periods import period_start
 from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
@@ -80,7 +81,7 @@ def _retention_cells(activity: pl.DataFrame, sizes: pl.DataFrame, keys: list[str
         period=pl.date_ranges(pl.col("cohort"), pl.lit(last_period), interval=_INTERVAL[grain])
     ).explode("period")
     active = activity.group_by([*keys, "cohort", "period"]).agg(
-        active_customers=pl.col("active_customers").sum(), revenue=pl.col("revenue").sum())
+        active_customers=pl.col("active_customers").sum(), revenue=money_sum("revenue"))
     # Unbounded: customers whose last active period is p or later = suffix sum over last_active.
     last = sizes.filter(pl.col("last_active").is_not_null()).group_by([*keys, "cohort", "last_active"]).agg(
         pl.col("customers").sum())
@@ -145,10 +146,12 @@ def average_curve(table: pl.DataFrame, keys: tuple[str, ...] = ()) -> pl.DataFra
             cohorts=pl.len(),
             customers=pl.col("cohort_size").sum(),
             retention=pl.col("active_customers").sum() / pl.col("cohort_size").sum(),
-            retention_unbounded=(pl.col("retention_unbounded") * pl.col("cohort_size")).sum()
+            # rate x size is a count of customers (active then or later): summed as the whole number it is,
+            # so that the average does not depend on the order the group-by adds the cells in.
+            retention_unbounded=(pl.col("retention_unbounded") * pl.col("cohort_size")).round().cast(pl.Int64).sum()
             / pl.col("cohort_size").sum(),
-            revenue_retention=pl.col("revenue").filter(pl.col("base_revenue") > 0).sum()
-            / pl.col("base_revenue").filter(pl.col("base_revenue") > 0).sum(),
+            revenue_retention=money_sum(pl.col("revenue").filter(pl.col("base_revenue") > 0))
+            / money_sum(pl.col("base_revenue").filter(pl.col("base_revenue") > 0)),
         )
         .sort([*keys, "period_index"])
     )

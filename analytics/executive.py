@@ -31,6 +31,7 @@ from typing import Literal
 import polars as pl
 
 from analytics.filters import Filters
+from analytics.money import money_sum, money_total
 from analytics.net_revenue_retention import net_revenue_retention
 from analytics.overview import activity_by_period
 from analytics.periods import last_complete_month, period_end, period_start
@@ -109,11 +110,11 @@ def _blended(report: ValueReport) -> tuple[float | None, int | None, pl.DataFram
     horizon_col = next(c for c in ("clv_24", "clv_12", "clv_36") if c in channels.columns)
     total = int(channels["customers"].sum())
     curve = report.curves.group_by("months_since_signup").agg(
-        value=(pl.col("cumulative_margin_per_customer") * pl.col("customers")).sum() / pl.col("customers").sum()
+        value=money_sum(pl.col("cumulative_margin_per_customer") * pl.col("customers")) / pl.col("customers").sum()
     ).sort("months_since_signup")
     if not total or not report.blended_cac:
         return None, None, curve
-    clv = float((channels[horizon_col].fill_null(0) * channels["customers"]).sum() / total)
+    clv = money_total(channels[horizon_col].fill_null(0) * channels["customers"]) / total
     reached = curve.filter(pl.col("value") >= report.blended_cac)
     payback = int(reached["months_since_signup"][0]) if reached.height else None
     return clv / report.blended_cac, payback, curve

@@ -14,8 +14,10 @@ is a month's last day.
 How: the customer x month rollup of the months needed goes, a block of customers at a time, into a dense
 customers x months matrix, whose column slices give every customer's 12-month sums at each month end (no
 customer x month-end join, which cost ~8 s at 10M transactions; one matrix for all customers spent ~0.5 s in
-page faults). The result per month end x segment x channel x region is kept per data version
-(:meth:`DataSource.memo`), so a filter change only filters and sums it.
+page faults). Revenue goes into the matrix as whole millionths of the currency unit (int64): every sum is exact,
+so it does not depend on the order of the customers (analytics/money.py). The result per month end x segment x
+channel x region is kept per data version (:meth:`DataSource.memo`), so a filter change only filters and sums
+it.
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ import numpy as np
 import polars as pl
 
 from analytics.filters import Filters
+from analytics.money import money_sum
 from analytics.periods import period_index, period_of
 from analytics.scalars import as_int
 from analytics.scope import in_dimensions
 from queries import DataSource
 
 WINDOW_MONTHS = 12
-_COUNTS = ("prior_customers", "prior_revenue", "retained_revenue", "retained_customers")
 
 
 def net_revenue_retention(source: DataSource, filters: Filters, month_ends: list[date]) -> pl.DataFrame:
@@ -47,7 +49,8 @@ def net_revenue_retention(source: DataSource, filters: Filters, month_ends: list
     cells = source.memo("net_revenue_retention", ends, lambda: _retention_cells(source, ends))
     totals = (in_dimensions(cells, filters)
               .group_by("month_end")
-              .agg(pl.col(c).sum() for c in _COUNTS))
+              .agg(pl.col("prior_customers").sum(), money_sum("prior_revenue"), money_sum("retained_revenue"),
+                   pl.col("retained_customers").sum()))
     frame = (pl.DataFrame({"month_end": list(ends)}, schema={"month_end": pl.Date})
              .join(totals, on="month_end", how="left")
              .with_columns(pl.col("prior_customers", "retained_customers").fill_null(0).cast(pl.Int64),
@@ -63,6 +66,10 @@ def net_revenue_retention(source: DataSource, filters: Filters, month_ends: list
 #: Customers per block of the customers x months matrix (by customer key). A block is ~19 MB at 36 months; one
 #: matrix for all customers (~270 MB at 1M customers) spent most of its time in page faults on first touch.
 BLOCK_CUSTOMERS = 1 << 16
+
+
+#: Revenue in the matrix is in whole units of 10^-MONEY_DIGITS (millionths), as money is summed elsewhere.
+MONEY_DIGITS = 6
 
 
 def _window_sum(revenue: np.ndarray, start: int, stop: int, out: np.ndarray) -> np.ndarray:
@@ -96,7 +103,9 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
 
     keys = rows["customer_key"].to_numpy()
     months = rows["month_index"].to_numpy()
-    revenue = rows["revenue"].to_numpy()
+    # Exact: the rollup's revenue is a sum of decimals with 6 places, so this recovers it as an integer.
+    # (A month whose amounts are all null has a null sum: it adds nothing, as in SQL.)
+    revenue = np.rint(rows["revenue"].fill_null(0.0).to_numpy() * 10.0**MONEY_DIGITS).astype(np.int64)
     if keys.size > 1 and (keys[1:] < keys[:-1]).any():  # the saved rollup is in customer order; others may not be
         order = np.argsort(keys, kind="stable")
         keys, months, revenue = keys[order], months[order], revenue[order]
@@ -108,16 +117,16 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
     ends_at = [period_index(end, "month") - first + 1 for end in ends]  # the column after each end month
     stops = sorted({stop for e in ends_at for stop in (e, e - WINDOW_MONTHS)})
     block = min(BLOCK_CUSTOMERS, n_keys)
-    matrix = np.zeros((block, columns), order="F")
+    matrix = np.zeros((block, columns), dtype=np.int64, order="F")
     flat = matrix.reshape(-1, order="F")  # a view: the matrix is column-major
-    sums = np.empty((len(stops), block))
-    totals = np.zeros((len(ends), 4, size))
+    sums = np.empty((len(stops), block), dtype=np.int64)
+    totals = np.zeros((len(ends), 4, size), dtype=np.int64)
     bounds = np.searchsorted(keys, np.arange(0, n_keys + block, block))
     for lo, a, b in zip(range(0, n_keys, block), bounds[:-1], bounds[1:], strict=True):
         if a == b:
             continue
         height = min(block, n_keys - lo)
-        matrix.fill(0.0)
+        matrix.fill(0)
         cell = months[a:b] - first
         cell *= block
         cell += keys[a:b]
@@ -131,16 +140,16 @@ def _retention_cells(source: DataSource, ends: tuple[date, ...]) -> pl.DataFrame
             kept = prior > 0
             group = block_combo[kept]
             totals[i, 0] += np.bincount(group, minlength=size)
-            totals[i, 1] += np.bincount(group, weights=prior[kept], minlength=size)
-            totals[i, 2] += np.bincount(group, weights=current[kept], minlength=size)
-            totals[i, 3] += np.bincount(group, weights=current[kept] > 0, minlength=size)
+            np.add.at(totals[i, 1], group, prior[kept])  # integers: bincount's weights would be floats
+            np.add.at(totals[i, 2], group, current[kept])
+            totals[i, 3] += np.bincount(group[current[kept] > 0], minlength=size)
 
     frames = [pl.DataFrame({
         "combo": np.arange(size, dtype=np.int32),
-        "prior_customers": totals[i, 0].astype(np.int64),
-        "prior_revenue": totals[i, 1],
-        "retained_revenue": totals[i, 2],
-        "retained_customers": totals[i, 3].astype(np.int64),
+        "prior_customers": totals[i, 0],
+        "prior_revenue": totals[i, 1] / 10.0**MONEY_DIGITS,
+        "retained_revenue": totals[i, 2] / 10.0**MONEY_DIGITS,
+        "retained_customers": totals[i, 3],
     }).with_columns(month_end=pl.lit(end, dtype=pl.Date)) for i, end in enumerate(ends)]
     return (pl.concat(frames).join(combos, on="combo").select(schema.keys())
             .filter(pl.col("prior_customers") > 0))

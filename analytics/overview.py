@@ -16,6 +16,7 @@ from datetime import date
 import polars as pl
 
 from analytics.filters import Filters
+from analytics.money import money_sum
 from analytics.periods import is_complete_expr
 from analytics.scope import in_dimensions
 from queries import DataSource
@@ -30,7 +31,8 @@ def activity_by_period(source: DataSource, filters: Filters) -> pl.DataFrame:
     # The query answers per segment x channel x region, so a filter change sums a few hundred rows in Polars.
     frame = (in_dimensions(cells, filters)
              .group_by("period")
-             .agg(pl.col("new_customers", "active_customers", "revenue", "transactions").sum())
+             .agg(pl.col("new_customers", "active_customers").sum(), money_sum("revenue"),
+                  pl.col("transactions").sum())
              .sort("period"))
     return frame.with_columns(is_complete=is_complete_expr("period", filters.grain, source.as_of))
 

@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from analytics.filters import Filters, Grain
+from analytics.money import money_cum_sum, money_sum, money_total
 from analytics.periods import is_complete_expr, period_end, period_end_expr, period_index, period_of, period_start
 from analytics.scalars import as_date, as_int
 from analytics.scope import as_of_bound, in_dimensions
@@ -99,8 +100,8 @@ def revenue_mix(source: DataSource, filters: Filters) -> pl.DataFrame:
     """
     cube = _cohort_cube(source, filters)
     totals = cube.group_by("period").agg(
-        new_revenue=pl.col("revenue").filter(pl.col("cohort") == pl.col("period")).sum(),
-        existing_revenue=pl.col("revenue").filter(pl.col("cohort") < pl.col("period")).sum(),
+        new_revenue=money_sum(pl.col("revenue").filter(pl.col("cohort") == pl.col("period"))),
+        existing_revenue=money_sum(pl.col("revenue").filter(pl.col("cohort") < pl.col("period"))),
     )
     frame = (
         _shown_periods(source, filters, cube)
@@ -131,7 +132,7 @@ def revenue_by_acquisition_year(source: DataSource, filters: Filters) -> pl.Data
     periods = _shown_periods(source, filters, rows)
     rows = rows.filter(pl.col("period").is_in(periods["period"].implode()))
     years = rows.select(pl.col("acquisition_year").unique().sort())
-    sums = rows.group_by("period", "acquisition_year").agg(pl.col("revenue").sum())
+    sums = rows.group_by("period", "acquisition_year").agg(money_sum("revenue"))
     frame = (
         periods.join(years, how="cross")
         # Customers acquired in a year have no revenue in periods that end before that year.
@@ -168,7 +169,7 @@ def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
     cells = source.memo("revenue_movements", (filters.grain, filters.end),
                         lambda: _movement_cells(source, filters.grain, filters.end))
     rows = in_dimensions(cells, filters)
-    sums = rows.group_by("period").agg(pl.col(*MOVEMENTS, "net_change").sum())
+    sums = rows.group_by("period").agg(money_sum(name) for name in (*MOVEMENTS, "net_change"))
     frame = (
         _shown_periods(source, filters, rows)
         .join(sums, on="period", how="left")
@@ -213,13 +214,13 @@ def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.Da
     # Grouped on one integer key (period, combo): faster than on the two columns.
     width = as_int(rows["combo"].max(), default=0) + 1
     cells = steps.group_by(pl.col("period_index").cast(pl.Int64) * width + pl.col("combo")).agg(
-        new=pl.when((cur > 0) & ~paid).then(cur).otherwise(0.0).sum(),
-        expansion=pl.when((prev > 0) & (cur > prev)).then(cur - prev).otherwise(0.0).sum(),
-        contraction=pl.when((prev > 0) & (cur > 0) & (cur < prev)).then(cur - prev).otherwise(0.0).sum(),
-        churned=pl.when((prev > 0) & (cur <= 0)).then(-prev).otherwise(0.0).sum(),
-        reactivated=pl.when((cur > 0) & (prev <= 0) & paid).then(cur).otherwise(0.0).sum(),
-        net_refunds=(pl.min_horizontal(cur, 0.0) - pl.min_horizontal(prev, 0.0)).sum(),
-        net_change=(cur - prev).sum(),
+        new=money_sum(pl.when((cur > 0) & ~paid).then(cur).otherwise(0.0)),
+        expansion=money_sum(pl.when((prev > 0) & (cur > prev)).then(cur - prev).otherwise(0.0)),
+        contraction=money_sum(pl.when((prev > 0) & (cur > 0) & (cur < prev)).then(cur - prev).otherwise(0.0)),
+        churned=money_sum(pl.when((prev > 0) & (cur <= 0)).then(-prev).otherwise(0.0)),
+        reactivated=money_sum(pl.when((cur > 0) & (prev <= 0) & paid).then(cur).otherwise(0.0)),
+        net_refunds=money_sum(pl.min_horizontal(cur, 0.0) - pl.min_horizontal(prev, 0.0)),
+        net_change=money_sum(cur - prev),
     ).with_columns(period_index=pl.col("period_index") // width, combo=pl.col("period_index") % width).collect()
     cells = cells.with_columns(period=pl.Series([period_of(i, grain) for i in cells["period_index"].to_list()],
                                                 dtype=pl.Date))
@@ -282,9 +283,9 @@ def _lorenz_rows(customers: pl.DataFrame) -> pl.DataFrame:
     # Ascending revenue; customer_key breaks ties so that the running sums do not depend on row order.
     ranked = customers.sort("revenue", "customer_key").with_columns(
         customers_below=pl.int_range(1, n + 1, dtype=pl.Int64),
-        cumulative_revenue=pl.col("revenue").cum_sum(),
+        cumulative_revenue=money_cum_sum("revenue"),
     )
-    total = float(ranked["revenue"].sum())
+    total = money_total(ranked["revenue"])
     i, x = pl.col("customers_below"), pl.col("revenue")
     summary = ranked.select(
         zero_revenue_customers=(x == 0).sum().cast(pl.Int64),

@@ -43,6 +43,7 @@ import polars as pl
 from lifelines import WeibullFitter
 
 from analytics.filters import Filters
+from analytics.money import money_sum, money_total
 from analytics.periods import last_complete_month
 from analytics.scalars import as_int
 from analytics.scope import as_of_bound, in_dimensions
@@ -145,14 +146,14 @@ def cac_summary(monthly: pl.DataFrame) -> tuple[pl.DataFrame, float | None]:
     """Per channel over the range: customers, cost, CAC (total cost / total customers); and blended CAC
     (all cost / all customers acquired, channels without cost included)."""
     per_channel = monthly.group_by("channel").agg(
-        customers=pl.col("customers").sum(), cost=pl.col("cost").sum(),
+        customers=pl.col("customers").sum(), cost=money_sum("cost"),
         cost_customers=pl.col("cost_customers").sum(), cac_source=pl.col("cac_source").first(),
     ).with_columns(
         cac=pl.when(pl.col("cac_source") == "none").then(None).when(pl.col("cost_customers") > 0).then(
             pl.col("cost") / pl.col("cost_customers")).otherwise(float("inf")))
     known = per_channel.filter(pl.col("cac_source") != "none")
     total_customers = int(per_channel["customers"].sum())
-    blended = (float(known["cost"].sum()) / total_customers) if known.height and total_customers else None
+    blended = (money_total(known["cost"]) / total_customers) if known.height and total_customers else None
     return per_channel.sort("channel"), blended
 
 
@@ -172,7 +173,7 @@ def _cohort_cells(source: DataSource, filters: Filters, margin: float) -> tuple[
         month_of_life=((pl.col("period").dt.year() * 12 + pl.col("period").dt.month())
                        - (pl.col("cohort").dt.year() * 12 + pl.col("cohort").dt.month()) + 1).cast(pl.Int32),
         gross_margin=margin_expr,
-    ).group_by("channel", "cohort", "month_of_life").agg(pl.col("gross_margin").sum())
+    ).group_by("channel", "cohort", "month_of_life").agg(money_sum("gross_margin"))
     acquired = sizes.group_by("channel", "cohort").agg(customers=pl.col("customers").sum())
     return cells, acquired
 
@@ -199,7 +200,7 @@ def value_curves(cells: pl.DataFrame, acquired: pl.DataFrame, as_of: date, lengt
     grid = groups.with_columns(month_of_life=pl.int_ranges(1, pl.col("months") + 1, dtype=pl.Int32)).explode(
         "month_of_life")
     margin = cells.join(acquired.select("channel", "cohort"), on=["channel", "cohort"], how="semi").group_by(
-        group, "month_of_life").agg(pl.col("gross_margin").sum())
+        group, "month_of_life").agg(money_sum("gross_margin"))
     curve = (
         grid.join(margin, on=[group, "month_of_life"], how="left")
         .with_columns(pl.col("gross_margin").fill_null(0.0))
@@ -277,7 +278,7 @@ def clv_report(source: DataSource, filters: Filters, settings: ValueSettings) ->
         customers=pl.col("customers").sum())
     # A month every customer of the channel lived through without buying is observed, with zero margin.
     margin_by_age = exposure.join(
-        cells.group_by("channel", "month_of_life").agg(pl.col("gross_margin").sum()),
+        cells.group_by("channel", "month_of_life").agg(money_sum("gross_margin")),
         on=["channel", "month_of_life"], how="left").with_columns(pl.col("gross_margin").fill_null(0.0))
 
     rows, projection_rows, simple_rows = [], [], []
@@ -361,11 +362,11 @@ def cohort_value_ratio(cells: pl.DataFrame, acquired: pl.DataFrame, cac_monthly:
         (pl.lit(last_index) - (pl.col("cohort").dt.year() * 12 + pl.col("cohort").dt.month()) + 1) >= months)
     value = cells.filter(pl.col("month_of_life") <= months).join(
         old_enough.select("channel", "cohort"), on=["channel", "cohort"], how="semi").group_by(
-        quarter.alias("signup_quarter")).agg(value=pl.col("gross_margin").sum())
+        quarter.alias("signup_quarter")).agg(value=money_sum("gross_margin"))
     customers = old_enough.group_by(quarter.alias("signup_quarter")).agg(customers=pl.col("customers").sum())
     cost = cac_monthly.filter(pl.col("cac_source") != "none").group_by(
         pl.col("month").dt.truncate("1q").alias("signup_quarter")).agg(
-        cost=pl.col("cost").sum(), cost_customers=pl.col("customers").sum())
+        cost=money_sum("cost"), cost_customers=pl.col("customers").sum())
     table = customers.join(value, on="signup_quarter", how="left").join(cost, on="signup_quarter", how="left")
     return table.with_columns(
         value_per_customer=pl.col("value").fill_null(0.0) / pl.col("customers"),

@@ -1,5 +1,8 @@
 """The SQL of this folder: one ``.sql`` file per result (named for what it returns), ``macros.sql`` (created on
 every connection) and ``rollup.sql`` (the customer x month rollup), loaded by name only.
+
+Money is summed exactly, as ``cast(sum(cast(x as decimal(38, 6))) as double)``: a float sum would depend on the
+order DuckDB's threads add in (the convention: analytics/money.py).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ import polars as pl
 
 from analytics.budget.inputs import DEFAULT_B_HALF_SHARE, Assumptions, CalibrationSettings
 from analytics.filters import Filters
+from analytics.money import money_sum, money_total
 from analytics.periods import last_complete_month, period_index, period_of
 from analytics.scalars import as_date
 from analytics.scope import as_of_bound, in_dimensions
@@ -180,7 +181,7 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     new = cells.group_by("channel", "month").agg(pl.col("new_customers").sum())
     costs = _acquisition_cost_by_channel_month(source, filters, window)
     channels = _acquisition_by_channel(new, costs, window.months)
-    paid_spend = float(channels.filter(pl.col("is_paid"))["spend_per_month"].sum())
+    paid_spend = money_total(channels.filter(pl.col("is_paid"))["spend_per_month"])
     paid_new = float(channels.filter(pl.col("is_paid"))["new_per_month"].sum())
     organic_new = float(channels.filter(~pl.col("is_paid"))["new_per_month"].sum())
 
@@ -193,9 +194,9 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
     scope_spend = paid_spend * window.months if filters.segment or filters.region else None
     monthly = _calibration_by_month(cells, new, costs, channels, window, settings.margin, scope_spend)
     active_months = float(monthly["active_customers"].sum())
-    revenue_total = float(monthly["revenue"].sum())
-    margin_total = float(monthly["gross_margin"].sum())
-    new_revenue = float(monthly["new_revenue"].sum())
+    revenue_total = money_total(monthly["revenue"])
+    margin_total = money_total(monthly["gross_margin"])
+    new_revenue = money_total(monthly["new_revenue"])
     notes = [hazard_note] if hazard_note else []
     if window.months < settings.calibration_months:
         notes.append(f"The data has only {window.months} complete month(s) in the window; calibrated on those.")
@@ -263,7 +264,7 @@ def _acquisition_by_channel(new: pl.DataFrame, costs: pl.DataFrame, months: int)
     """One row per channel, paid channels first: channel, is_paid (any cost in the window), spend_per_month
     (the scope's share of the channel's cost), new_per_month (in scope), cac, share_of_spend, cac_source."""
     cost_by_channel = costs.group_by("channel").agg(
-        cost=pl.col("cost").fill_null(0.0).sum(), acquired=pl.col("customers").sum(),
+        cost=money_sum(pl.col("cost").fill_null(0.0)), acquired=pl.col("customers").sum(),
         cac_source=pl.col("cac_source").first())
     channels = new.group_by("channel").agg(new_customers=pl.col("new_customers").sum()).join(
         cost_by_channel, on="channel", how="full", coalesce=True).with_columns(
@@ -283,7 +284,7 @@ def _acquisition_by_channel(new: pl.DataFrame, costs: pl.DataFrame, months: int)
         cac=pl.when(pl.col("is_paid") & (pl.col("new_customers") > 0))
         .then(pl.col("spend") / pl.col("new_customers")),
     ).with_columns(
-        share_of_spend=pl.when(pl.col("spend").sum() > 0).then(pl.col("spend") / pl.col("spend").sum())
+        share_of_spend=pl.when(money_sum("spend") > 0).then(pl.col("spend") / money_sum("spend"))
         .otherwise(0.0),
     ).select("channel", "is_paid", "spend_per_month", "new_per_month", "cac", "share_of_spend", "cac_source"
              ).sort(["is_paid", "spend_per_month", "channel"], descending=[True, True, False])
@@ -315,11 +316,11 @@ def _calibration_by_month(activity: pl.DataFrame, new: pl.DataFrame, costs: pl.D
     new_revenue (of customers in their signup month). ``scope_spend``: the window's spend as B0 counts it when a
     segment / region filter shares the channels' spend out, else None."""
     by_month = activity.group_by("month").agg(
-        pl.col("active_customers").sum(), revenue=pl.col("revenue").sum(),
-        gross_margin=(pl.col("known_margin") + margin * pl.col("revenue_without_margin")).sum(),
-        new_revenue=pl.col("new_revenue").sum())
+        pl.col("active_customers").sum(), revenue=money_sum("revenue"),
+        gross_margin=money_sum(pl.col("known_margin") + margin * pl.col("revenue_without_margin")),
+        new_revenue=money_sum("new_revenue"))
     spend_by_month = costs.join(channels.select("channel", "is_paid"), on="channel", how="left").filter(
-        pl.col("is_paid").fill_null(False)).group_by("month").agg(pl.col("cost").sum())
+        pl.col("is_paid").fill_null(False)).group_by("month").agg(money_sum("cost"))
     paid_channels = set(channels.filter(pl.col("is_paid"))["channel"].to_list())
     new_by_month = new.group_by("month").agg(
         paid_new=pl.col("new_customers").filter(pl.col("channel").is_in(list(paid_channels))).sum(),
@@ -329,7 +330,7 @@ def _calibration_by_month(activity: pl.DataFrame, new: pl.DataFrame, costs: pl.D
                .with_columns(pl.col("cost", "revenue", "gross_margin", "new_revenue").fill_null(0.0),
                              pl.col("paid_new", "organic_new", "active_customers").fill_null(0))
                .rename({"cost": "acquisition_cost"}))
-    recorded = float(monthly["acquisition_cost"].sum())
+    recorded = money_total(monthly["acquisition_cost"])
     if scope_spend is not None and recorded > 0:
         # Show the scope's share of the spend month by month, as B0 counts it.
         monthly = monthly.with_columns(pl.col("acquisition_cost") * (scope_spend / recorded))
