@@ -13,7 +13,7 @@ from ui.format import money, percent
 shell.ensure_shell()
 st.title("Budget what-if: acquisition vs retention")
 filters = shell.current_filters()
-churn_definition, inactivity_days = shell.churn_controls()
+churn_definition, inactivity_days = shell.churn_setting()
 margin, window = budget_page.model_settings()
 settings = CalibrationSettings(margin=round(margin, 4), calibration_months=window,
                                churn_definition=churn_definition, inactivity_days=inactivity_days)

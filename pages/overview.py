@@ -15,7 +15,7 @@ shell.ensure_shell()
 st.title("Overview")
 source = shell.get_source()
 filters = shell.current_filters()
-churn_definition, inactivity_days = shell.churn_controls()
+churn_definition, inactivity_days = shell.churn_setting()
 try:
     summary = shell.compute(executive_summary, filters, churn_definition, inactivity_days)
     activity = shell.compute(activity_by_period, filters)

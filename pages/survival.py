@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.survival import BY_LABELS, SURVIVAL_BY, default_churn_definition, hazard_model, survival_curves
+from analytics.survival import BY_LABELS, DEFAULT_CHURN_DEFINITION, SURVIVAL_BY, hazard_model, survival_curves
 from queries import DataUnavailable
 from ui import shell, survival_charts, survival_page
 from ui.format import escape_markdown
@@ -13,7 +13,7 @@ from ui.format import escape_markdown
 shell.ensure_shell()
 st.title("Survival: how long do customers stay?")
 filters = shell.current_filters()
-churn, inactivity_days = shell.churn_controls()
+churn, inactivity_days = shell.churn_setting()
 by = st.segmented_control("Compare by", SURVIVAL_BY, default="segment", key="survival_by",
                           bind="query-params") or "segment"
 
@@ -25,7 +25,7 @@ try:
 except DataUnavailable as exc:
     shell.show_unavailable(exc)
 
-is_default = churn == shell.compute(default_churn_definition)
+is_default = churn == DEFAULT_CHURN_DEFINITION
 st.markdown(survival_page.definition_in_force(churn, inactivity_days, is_default))
 st.caption(survival_page.followed_caption(curves, filters))
 

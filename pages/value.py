@@ -13,7 +13,7 @@ from ui.format import money
 shell.ensure_shell()
 st.title("Customer value vs. acquisition cost")
 filters = shell.current_filters()
-churn_definition, inactivity_days = shell.churn_controls()
+churn_definition, inactivity_days = shell.churn_setting()
 with st.sidebar:
     st.subheader("Value settings")
     margin = st.slider("Gross margin (where the export has none)", 0.05, 1.0, 0.70, 0.05, key="margin",

@@ -51,7 +51,7 @@ class Settings:
     """Everything an export depends on: the shared filters plus page settings added by later pages."""
 
     filters: Filters
-    #: Survival: None = the app's default (explicit where the customers export has churn dates, else inactivity).
+    #: Every figure that depends on churn: None = the default (combined).
     churn_definition: ChurnDefinition | None = None
     inactivity_days: int = DEFAULT_INACTIVITY_DAYS
     survival_by: SurvivalBy = "segment"
@@ -127,10 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(f"--{name}", action="append", default=None,
                             help=f"keep only these {name}s (repeat the flag or separate with commas)")
     parser.add_argument("--churn-definition", choices=CHURN_DEFINITIONS, default=None,
-                        help="survival tables: explicit (churn_date) or inactivity (default: explicit where the "
-                        "customers export has churn dates, else inactivity)")
+                        help="every figure that depends on churn: combined (churn_date where recorded, else "
+                        "--inactivity-days without a purchase; the default), explicit (churn_date only) or "
+                        "inactivity (days without a purchase only)")
     parser.add_argument("--inactivity-days", type=positive_days, default=DEFAULT_INACTIVITY_DAYS,
-                        help="inactivity definition: days without a purchase that count as churn (default 90)")
+                        help="combined and inactivity definitions: days without a purchase that count as churn "
+                        "(default 90)")
     parser.add_argument("--survival-by", choices=SURVIVAL_BY, default="segment",
                         help="group of the survival curve and summary tables (default segment)")
     parser.add_argument("--margin", type=margin_fraction, default=0.7,

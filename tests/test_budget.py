@@ -53,7 +53,7 @@ TRANSACTIONS = {"customer_id": ["a", "d"], "transaction_date": [d("2024-01-01"),
                 "amount": [33.0, 33.0]}
 SPEND = {"month": [d("2024-01-01"), d("2024-11-01"), d("2024-12-01")], "channel": ["ads"] * 3,
          "spend": [500.0, 100.0, 100.0]}
-SETTINGS = CalibrationSettings(margin=0.5, reliable_at_risk=1)
+SETTINGS = CalibrationSettings(margin=0.5, reliable_at_risk=1, churn_definition="explicit")
 
 
 def tiny(hazard, base, paid_new=10.0, paid_spend=1000.0, organic_new=0.0, revenue=10.0, margin=6.0) -> Calibration:

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics.budget import BASELINE, BEST, CURRENT, Assumptions, BudgetReport, Calibration
+from analytics.survival import describe_churn
 from ui import theme
 from ui.format import money, percent, period_label, plotly_text
 
@@ -210,8 +211,7 @@ def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str
     hazard = calibration.hazard
     churn = (f"monthly churn {hazard[0]:.1%} in the signup month and {hazard[min(12, len(hazard) - 1)]:.1%} at one "
              "year" if len(hazard) > 12 else f"monthly churn {hazard[0]:.1%} in the signup month")
-    definition = ("explicit cancellations" if calibration.churn_definition == "explicit"
-                  else f"{calibration.inactivity_days} days without a purchase")
+    definition = describe_churn(calibration.churn_definition, calibration.inactivity_days)
     cac = calibration.cac
     lines = [
         f"Marketing budget: acquisition vs retention — model projection over {h} months",

@@ -23,6 +23,7 @@ from analytics.budget import (
     encode_scenario,
 )
 from analytics.filters import Filters
+from analytics.survival import ChurnDefinition, describe_churn
 from ui import budget_charts
 from ui.format import escape_markdown, money, percent, period_label
 
@@ -55,8 +56,8 @@ def model_settings() -> tuple[float, int]:
     return margin, window
 
 
-def churn_text(churn_definition: str, inactivity_days: int) -> str:
-    return "explicit cancellations" if churn_definition == "explicit" else f"{inactivity_days} days inactive"
+def churn_text(churn_definition: ChurnDefinition, inactivity_days: int) -> str:
+    return describe_churn(churn_definition, inactivity_days)
 
 
 def window_text(calibration: Calibration) -> str:

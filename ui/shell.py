@@ -24,6 +24,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from analytics.filters import GRAINS, Filters
 from analytics.overview import date_bounds, filter_options
 from analytics.parallel import side_by_side
+from analytics.survival import ChurnDefinition
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
 from ui.format import escape_markdown
 
@@ -92,6 +93,7 @@ def sidebar_filters() -> None:
         for name, label in DIMENSIONS.items():
             st.multiselect(label, options[name], key=name, bind="query-params", placeholder="All",
                            help=f"Keep only customers in these {label.lower()}s; empty = all.")
+        churn_controls()
 
 
 def current_filters() -> Filters:
@@ -178,26 +180,40 @@ def ensure_shell() -> None:
         st.rerun()
 
 
-def churn_controls() -> tuple[str, int]:
-    """The churn definition (sidebar, bound to the URL as ``churn`` and ``inactivity_days``), shared by every
-    page that needs survival, so the definition chosen on one page holds on the others. The default is
-    explicit where the customers export has churn dates, else inactivity."""
-    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, default_churn_definition
+CHURN_CAPTIONS = {
+    "combined": "on their churn_date where one is recorded, else after N days without a purchase (default)",
+    "explicit": "on their churn_date (cancellation) only; customers without one never churn",
+    "inactivity": "on their last purchase day, once N days pass without one (churn_date ignored)",
+}
 
-    source = get_source()
-    usable = source.has("customers") and source.has("transactions")
-    default = compute(default_churn_definition) if usable else "inactivity"
+
+def churn_controls() -> None:
+    """Draw the churn definition in the sidebar (bound to the URL as ``churn`` and ``inactivity_days``); called by
+    :func:`sidebar_filters` on every page, so one setting drives every figure that depends on churn and survives
+    page switches. Pages read it with :func:`churn_setting`."""
+    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_CHURN_DEFINITION, DEFAULT_INACTIVITY_DAYS
+
     # No format_func on bound widgets: the URL holds the shown label, and the URL values are the option names.
-    with st.sidebar:
-        st.header("Churn definition")
-        churn = st.radio(
-            "A customer has churned", CHURN_DEFINITIONS, index=CHURN_DEFINITIONS.index(default),
-            captions=["on their churn_date (cancellation)", "on their last purchase day, after N days without one"],
-            key="churn", bind="query-params",
-            help="Default: explicit when the customers export has churn dates, else inactivity.") or default
-        days = st.number_input(
-            "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
-            key="inactivity_days", bind="query-params", disabled=churn != "inactivity",
-            help="Inactivity definition: a customer who has not bought for this many days by the as-of date has "
-                 "churned (on their last purchase day). Exactly this many days counts as churned.")
+    st.header("Churn definition")
+    churn = st.radio(
+        "A customer has churned", CHURN_DEFINITIONS, index=CHURN_DEFINITIONS.index(DEFAULT_CHURN_DEFINITION),
+        captions=[CHURN_CAPTIONS[name] for name in CHURN_DEFINITIONS], key="churn", bind="query-params",
+        help="Drives every figure that depends on churn: Survival, the Overview, Value & CAC, the Budget "
+             "calibration, the revenue movements and the board pack. Default: combined.")
+    st.number_input(
+        "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
+        key="inactivity_days", bind="query-params", disabled=churn == "explicit",
+        help="Combined and inactivity definitions: a customer who has not bought for this many days by the as-of "
+             "date has churned (on their last purchase day). Exactly this many days counts as churned.")
+
+
+def churn_setting() -> tuple[ChurnDefinition, int]:
+    """The churn definition in force and N (days), read from the sidebar's state (defaults when a page runs
+    alone)."""
+    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_CHURN_DEFINITION, DEFAULT_INACTIVITY_DAYS
+
+    churn = st.session_state.get("churn") or DEFAULT_CHURN_DEFINITION
+    if churn not in CHURN_DEFINITIONS:
+        churn = DEFAULT_CHURN_DEFINITION
+    days = st.session_state.get("inactivity_days") or DEFAULT_INACTIVITY_DAYS
     return churn, int(days)

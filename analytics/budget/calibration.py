@@ -37,7 +37,7 @@ from analytics.money import money_sum, money_total
 from analytics.periods import last_complete_month, period_index, period_of
 from analytics.scalars import as_date
 from analytics.scope import as_of_bound, in_dimensions
-from analytics.survival import followed, kaplan_meier, survival_spans
+from analytics.survival import ChurnDefinition, followed, kaplan_meier, survival_spans
 from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
 from queries import DataSource
 
@@ -63,7 +63,7 @@ class Calibration:
     monthly: pl.DataFrame = field(default_factory=pl.DataFrame)
     hazard_by_age: pl.DataFrame = field(default_factory=pl.DataFrame)
     recent_existing_share: float | None = None
-    churn_definition: str = "explicit"
+    churn_definition: ChurnDefinition = "combined"
     inactivity_days: int = 90
     margin: float = 0.7
     notes: tuple[str, ...] = ()

@@ -59,7 +59,7 @@ def _headline(summary: pl.DataFrame, by: SurvivalBy, eligible: list[str], pairwi
         return "No customers to follow in the selected window", "There are no customers to compare."
     if len(no_churn) == summary.height:
         return ("No cancellation dates for these customers: under the explicit definition nobody churns",
-                "Nothing to compare: switch the churn definition to inactivity.")
+                "Nothing to compare: switch the churn definition to combined (the default) or inactivity.")
     if len(eligible) < 2:
         row = summary.filter(~pl.col("group").is_in(no_churn)).sort("customers", descending=True).row(0, named=True)
         at = row["survival_365"] if row["survival_365"] is not None else row["survival_90"]
