@@ -72,3 +72,41 @@ def test_definitions_follow_n(table):
         (45, True): 1, (40, True): 1, (0, True): 1, (150, False): 1, (181, False): 1}
     assert outcomes(survival_spans(table, Filters(), "combined", 120)) == {
         (60, True): 1, (31, True): 1, (40, True): 1, (0, True): 1, (150, False): 1}
+
+
+# Customer base by hand: signed up by the date and not churned by it, judged with the data up to that date.
+#   06-30 (as-of): explicit b, c, k (a, r churned on their dates) = 3; inactivity only c (still buys) = 1;
+#                  combined c = 1.
+#   03-31: explicit b, c, k = 3; inactivity everyone (a 02-15, b 02-10, c 02-01, r 03-10, k 03-01: all within 90
+#          days) = 5; combined b, c, k (a and r churned on their dates) = 3.
+#   05-31: explicit 3; inactivity r only (03-10 + 90 = 06-08; a 05-15, b 05-10, c 05-01 with data to 05-31, k 05-30
+#          churned) = 1; combined 0 (r churned on its churn_date).
+BASE = {
+    "2024-06-30": {"explicit": 3, "inactivity": 1, "combined": 1},
+    "2024-03-31": {"explicit": 3, "inactivity": 5, "combined": 3},
+    "2024-05-31": {"explicit": 3, "inactivity": 1, "combined": 0},
+}
+
+
+@pytest.mark.parametrize("day", sorted(BASE))
+@pytest.mark.parametrize("churn", ["explicit", "inactivity", "combined"])
+def test_customer_base_by_hand(table, day, churn):
+    from analytics.customer_base import customer_base, customer_base_by_month
+
+    at = Filters(end=d(day))
+    assert customer_base(table, at, churn, 90) == BASE[day][churn]
+    # The month-end trend (its own SQL) ends at the same number; the window start never applies.
+    trend = customer_base_by_month(table, at, churn, 90, months=3)
+    assert trend["month_end"][-1] == d(day) and trend["customer_base"][-1] == BASE[day][churn]
+    assert customer_base(table, Filters(end=d(day), start=d("2024-03-01")), churn, 90) == BASE[day][churn]
+
+
+def test_customer_base_trend_equals_the_base_at_each_month_end(table):
+    from analytics.customer_base import customer_base, customer_base_by_month
+
+    for churn in ("explicit", "inactivity", "combined"):
+        trend = customer_base_by_month(table, Filters(), churn, 90, months=6)
+        assert trend["month_end"].to_list() == [d("2024-01-31"), d("2024-02-29"), d("2024-03-31"), d("2024-04-30"),
+                                                d("2024-05-31"), d("2024-06-30")]
+        assert trend["customer_base"].to_list() == [customer_base(table, Filters(end=end), churn, 90)
+                                                    for end in trend["month_end"].to_list()]
