@@ -93,7 +93,7 @@ R = [
     # -------------------------------------------------------------------------------------- customers
     Figure("active_customers", "Active customers", "count",
            "Customers with at least one positive transaction in the period (a refund alone is not activity).",
-           True, "", "analytics.overview.activity_by_period: active_customers", ("active_customers",)),
+           True, "cohorts", "analytics.overview.activity_by_period: active_customers", ("active_customers",)),
     Figure("customer_base", "Customer base", "count",
            "Customers who signed up on or before the date and have not churned by it, under the churn definition "
            "in force (they need not have bought in the period).",
