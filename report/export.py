@@ -96,7 +96,8 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
     "cohort_retention.csv": lambda source, settings: cohort_retention(source, settings.filters),
     "revenue_mix.csv": lambda source, settings: revenue_mix(source, settings.filters),
     "revenue_by_acquisition_year.csv": lambda source, settings: revenue_by_acquisition_year(source, settings.filters),
-    "revenue_movements.csv": lambda source, settings: revenue_movements(source, settings.filters),
+    "revenue_movements.csv": lambda source, settings: revenue_movements(
+        source, settings.filters, settings.churn_definition, settings.inactivity_days),
     "revenue_concentration.csv": lambda source, settings: revenue_concentration(source, settings.filters),
     "revenue_lorenz.csv": lambda source, settings: lorenz_curve(source, settings.filters),
     "survival_curve.csv": lambda source, settings: survival_curve(

@@ -152,7 +152,10 @@ def chart(fig: go.Figure, key: str) -> None:
 COLUMN_LABELS = {"clv_12": "Predicted CLV, 12 months", "clv_24": "Predicted CLV, 24 months",
                  "clv_36": "Predicted CLV, 36 months", "median_days": "Median time to churn",
                  "survival_30": "Still a customer after 30 days", "survival_90": "Still a customer after 90 days",
-                 "survival_180": "Still a customer after 180 days", "churned": "Churned"}
+                 "survival_180": "Still a customer after 180 days", "churned": "Churned",
+                 "first_paying_period_revenue": "New (first paying period)",
+                 "first_paid_acquired_earlier": "First payments of customers acquired earlier",
+                 "new_customers_nonpositive": "New customers who paid nothing net"}
 _PERCENT_WORDS = ("share", "retention", "rate", "survival")
 
 
