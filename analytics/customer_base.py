@@ -30,6 +30,16 @@ def base_scope(filters: Filters) -> Filters:
     return replace(filters, start=None)
 
 
+def base_context(as_of: date | None, filters: Filters, churn_definition: ChurnDefinition,
+                 inactivity_days: int) -> tuple[tuple[str, str], ...]:
+    """The ledger context of the customer base (:mod:`analytics.catalog`): the date, the churn setting and the
+    filters it reads. The Overview, the Budget page and the board pack note it under this context."""
+    from analytics.catalog import context_of
+
+    return context_of(as_of=as_of, churn=churn_definition, inactivity_days=inactivity_days,
+                      filters=base_scope(filters).describe())
+
+
 def customer_base(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
                   inactivity_days: int = 90) -> int:
     """Customers in the base at the as-of bound (``filters.end`` or the data's as-of date): the followed survival

@@ -23,7 +23,7 @@ from typing import Literal, get_args
 import polars as pl
 
 from analytics import catalog
-from analytics.customer_base import customer_base, customer_base_by_month
+from analytics.customer_base import base_context, customer_base, customer_base_by_month
 from analytics.filters import Filters, Grain
 from analytics.formats import Formats, Unit, capitalise
 from analytics.money import money_sum, money_total
@@ -104,9 +104,11 @@ class ExecutiveSummary:
 
     def context(self, key: str, filters: Filters) -> catalog.Context:
         """The ledger context of a KPI's value: its period (period KPIs) or its date, the filters and churn."""
+        if key == "customer_base":
+            return base_context(self.as_of, filters, self.churn_definition, self.inactivity_days)
         when = ({"period": self.period, "grain": self.grain} if key in PERIOD_KPIS else {"as_of": self.as_of})
         churn = {"churn": self.churn_definition, "inactivity_days": self.inactivity_days} if key in CHURN_KPIS else {}
-        return catalog.context_of(**when, **churn, filters=_scope(filters, key))
+        return catalog.context_of(**when, **churn, filters=filters.describe())
 
     def table(self, formats: Formats | None = None) -> pl.DataFrame:
         """One row per KPI: kpi, value, previous, change, unit, text (``overview_kpis.csv``): the exact numbers,
@@ -128,11 +130,6 @@ class ExecutiveSummary:
 PERIOD_KPIS = ("active_customers", "revenue", "existing_share")
 #: KPIs that depend on the churn definition.
 CHURN_KPIS = ("customer_base", "median_time_to_churn", "ltv_cac_blended", "payback_month")
-
-
-def _scope(filters: Filters, key: str) -> str:
-    # The customer base ignores the window start (analytics/customer_base.py): its context says so.
-    return filters.describe() if key != "customer_base" else replace(filters, start=None).describe()
 
 
 def period_name(day: date, grain: Grain) -> str:

@@ -2,7 +2,7 @@
 --   the budget model's calibration (active customers, new customers, revenue and gross margin by month).
 -- Parameters: $churn_definition ('combined'|'explicit'|'inactivity'), $inactivity_days (integer N), $as_of (date),
 --   $window_start, $window_end (first days of the first and last month of the window).
--- active_customers: customers who were customers (signed up, not yet churned) at some time in the month, from
+-- customers_in_base: customers who were customers (signed up, not yet churned) at some time in the month, from
 --   their signup month to their (first) churn month, both included. Churn is customer_churn's (queries/rollup.sql),
 --   as in survival_customers.sql, so that active here is "not churned" there. Customers the survival fit leaves
 --   out (signed up after $as_of; a churn_date before signup_date under explicit and combined) are left out here
@@ -42,7 +42,7 @@ spans as (
     group by all
 ),
 active as (
-    select w.month, l.segment, l.channel, l.region, sum(l.customers) as active_customers
+    select w.month, l.segment, l.channel, l.region, sum(l.customers) as customers_in_base
     from window_months as w
     inner join spans as l
         on l.first_month <= w.month_index and (l.last_month is null or l.last_month >= w.month_index)
@@ -76,7 +76,7 @@ sales as (
 ),
 combined as (
     -- Typed zeros: a bare 0.0 is a DECIMAL in DuckDB, and sums of integers are HUGEINT.
-    select month, segment, channel, region, cast(active_customers as bigint) as active_customers,
+    select month, segment, channel, region, cast(customers_in_base as bigint) as customers_in_base,
            cast(0 as bigint) as new_customers, cast(0 as double) as revenue, cast(0 as double) as known_margin,
            cast(0 as double) as revenue_without_margin, cast(0 as double) as new_revenue
     from active
@@ -90,7 +90,7 @@ combined as (
 ),
 final as (
     select month, segment, channel, region,
-           cast(sum(active_customers) as bigint) as active_customers,
+           cast(sum(customers_in_base) as bigint) as customers_in_base,
            cast(sum(new_customers) as bigint) as new_customers,
            cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
            cast(sum(cast(known_margin as decimal(38, 6))) as double) as known_margin,
