@@ -94,6 +94,7 @@ class ExecutiveSummary:
     channel_ratios: pl.DataFrame
     churn_definition: ChurnDefinition
     inactivity_days: int
+    value_settings: ValueSettings = field(default_factory=ValueSettings)
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
@@ -106,6 +107,8 @@ class ExecutiveSummary:
         """The ledger context of a KPI's value: its period (period KPIs) or its date, the filters and churn."""
         if key == "customer_base":
             return base_context(self.as_of, filters, self.churn_definition, self.inactivity_days)
+        if key in VALUE_KPIS:
+            return value_context(self.as_of, filters, self.value_settings)
         when = ({"period": self.period, "grain": self.grain} if key in PERIOD_KPIS else {"as_of": self.as_of})
         churn = {"churn": self.churn_definition, "inactivity_days": self.inactivity_days} if key in CHURN_KPIS else {}
         return catalog.context_of(**when, **churn, filters=filters.describe())
@@ -128,8 +131,18 @@ class ExecutiveSummary:
 
 #: KPIs of the last complete period (compared with the comparison period), and those read as of a date.
 PERIOD_KPIS = ("active_customers", "revenue", "existing_share")
+#: KPIs read off the value report (their context names its settings).
+VALUE_KPIS = ("ltv_cac_blended", "payback_month")
 #: KPIs that depend on the churn definition.
 CHURN_KPIS = ("customer_base", "median_time_to_churn", "ltv_cac_blended", "payback_month")
+
+
+def value_context(as_of: date | None, filters: Filters, settings: ValueSettings) -> catalog.Context:
+    """The ledger context of the blended value figures: the date, the filters and the value settings (churn,
+    margin, discount rate, horizon). The Overview, the Value page and the board pack note them under it."""
+    return catalog.context_of(as_of=as_of, filters=filters.describe(), churn=settings.churn_definition,
+                              inactivity_days=settings.inactivity_days, margin=settings.margin,
+                              discount_rate=settings.discount_rate, horizon=settings.horizon)
 
 
 def period_name(day: date, grain: Grain) -> str:
@@ -285,7 +298,8 @@ def executive_summary(source: DataSource, filters: Filters, churn_definition: Ch
     ]
     channels = report.channels.filter(pl.col("ltv_cac").is_not_null() & (pl.col("customers") > 0)).select(
         "channel", "customers", "ltv_cac")
-    return ExecutiveSummary(as_of, period, grain, compare, compared, cut, kpis, channels, churn, int(inactivity_days))
+    return ExecutiveSummary(as_of, period, grain, compare, compared, cut, kpis, channels, churn, int(inactivity_days),
+                            settings)
 
 
 def headline_sentences(summary: ExecutiveSummary, formats: Formats | None = None, filters: Filters | None = None,

@@ -102,3 +102,4 @@ with st.expander("Monthly projection of every scenario"):
 
 with st.expander("Definitions and assumptions"):
     st.markdown(budget_page.definitions(calibration, window, window_text, churn_text))
+    st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")

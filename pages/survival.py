@@ -20,7 +20,7 @@ by = st.segmented_control("Compare by", SURVIVAL_BY, default="segment", key="sur
 try:
     # The curves and the hazard model (below) are computed side by side; each is cached on its own, so
     # changing "Compare by" refits only the curves.
-    curves, model = shell.compute_side_by_side((survival_curves, filters, churn, inactivity_days, by),
+    curves, model = shell.compute_side_by_side((survival_curves, filters, churn, inactivity_days, by, shell.formats()),
                                                (hazard_model, filters, churn, inactivity_days))
 except DataUnavailable as exc:
     shell.show_unavailable(exc)
@@ -38,12 +38,13 @@ if curves.too_small:
 # A group without a single churn date (explicit) would draw a flat 100% line that reads as "nobody leaves".
 drawn = ~pl.col("group").is_in(curves.no_churn_recorded)
 shell.chart(survival_charts.survival_chart(curves.curve.filter(drawn), curves.at_risk.filter(drawn), curves.headline,
-                                           label), key="survival_curves")
+                                           label, by), key="survival_curves")
 st.markdown(escape_markdown(curves.comparison))
 st.caption(survival_page.CURVES_CAPTION)
 
 st.subheader(f"By {label}")
-shell.table(survival_page.summary_for_reading(curves, label))
+shell.table(survival_page.summary_for_reading(curves, label), dimensions={label: by},
+            figures={"churned": "churned_customers"})
 shell.download_csv(curves.summary, "survival_summary.csv")
 st.caption(survival_page.SUMMARY_CAPTION)
 
@@ -52,7 +53,7 @@ with st.expander("Pairwise log-rank tests"):
     shell.download_csv(curves.pairwise, "survival_logrank_pairwise.csv")
     st.caption(survival_page.PAIRWISE_CAPTION)
 with st.expander("Curve data (one row per group and day)"):
-    shell.table(curves.curve, "survival_curve.csv")
+    shell.table(curves.curve, "survival_curve.csv", dimensions={"group": by})
 
 st.subheader("What drives churn: hazard ratios")
 if model.error:
@@ -73,3 +74,4 @@ else:
 
 with st.expander("Definitions"):
     st.markdown(survival_page.definitions(curves.as_of, inactivity_days))
+    st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")

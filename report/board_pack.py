@@ -22,7 +22,7 @@ from analytics.budget import Assumptions, CalibrationSettings, budget_report, ca
 from analytics.cohorts import average_curve, cohort_retention, default_period_index
 from analytics.executive import Compare, ExecutiveSummary, Kpi, executive_summary, headline_sentences
 from analytics.filters import Filters
-from analytics.formats import Formats, using
+from analytics.formats import Formats, current, using
 from analytics.overview import activity_by_period
 from analytics.revenue_mix import revenue_mix
 from analytics.survival import ChurnDefinition, describe_churn, survival_curves
@@ -83,7 +83,7 @@ def sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inact
     grain = filters.grain
     table = cohort_retention(source, filters)
     k = default_period_index(grain)
-    curves = survival_curves(source, filters, churn, inactivity_days, "segment")
+    curves = survival_curves(source, filters, churn, inactivity_days, "segment", current())
     value = clv_report(source, filters, ValueSettings(churn_definition=churn, inactivity_days=inactivity_days))
     churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn != "explicit" else {})
     parts = [
@@ -98,7 +98,7 @@ def sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inact
                 revenue_mix_charts.revenue_mix_chart(revenue_mix(source, filters), grain),
                 "Revenue from customers acquired in the period vs. earlier, with the existing share."),
         Section("Survival by segment", "survival",
-                survival_charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment"),
+                survival_charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment", "segment"),
                 f"Kaplan-Meier share of customers not yet churned ({churn} churn), with 95% bands."),
         Section("Customer value vs. acquisition cost", "value", value_charts.value_curves(value.curves, value.channels),
                 "Cumulative gross margin per acquired customer by month of life against each channel's CAC."),

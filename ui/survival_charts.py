@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from analytics.formats import current
 from ui import theme
 from ui.format import money, plotly_text
 
@@ -29,10 +30,12 @@ def _wrapped(title: str, width: int = 88) -> str:
     return plotly_text(title[:cut]) + "<br>" + plotly_text(title[cut:].strip())
 
 
-def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_label: str) -> go.Figure:
+def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_label: str,
+                   dimension: str = "") -> go.Figure:
     """Kaplan-Meier step curves with 95% bands (filled), one colour per group, and the at-risk table under
     the x-axis (customers still followed on the days of ``at_risk``). ``curve`` is survival_curve.csv;
-    groups are drawn in the order they come in."""
+    groups are drawn in the order they come in, named by their display names (``dimension``: segment, channel or
+    region; other groups as they are)."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.07)
     groups = list(dict.fromkeys(curve["group"].to_list()))
     if not groups:
@@ -43,7 +46,7 @@ def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_la
         part = curve.filter(pl.col("group") == group).sort("days")
         # Every curve starts at 100% just before day 0, so a same-day churn shows as a drop at 0.
         days = [0, *part["days"].to_list()]
-        name = plotly_text(group)
+        name = plotly_text(current().label(dimension, group))
         fig.add_scatter(x=days, y=[1.0, *part["ci_upper"].to_list()], mode="lines", line_shape="hv",
                         line=dict(width=0, color=color), legendgroup=name, showlegend=False, hoverinfo="skip",
                         name=f"{name} 95% upper", row=1, col=1)
