@@ -329,13 +329,14 @@ def test_chart_titles_state_the_last_complete_period(make_source):
     assert fig.layout.title.text == "Existing customers brought 44% of revenue in March 2024"
     assert [t.type for t in fig.data] == ["bar", "bar", "scatter"]
     waterfall = revenue_mix_charts.revenue_waterfall_chart(movements, mix, "month")
-    # February 190 -> March 360: +200 new, -30 contraction (the other movements are 0) = +170, +89.5%. Steps: new,
-    # expansion, resumed, reactivated, contraction, paused, churned.
+    # February 190 -> March 360: +200 new, -30 contraction (the other movements are 0) = +170, +89.5%. Steps: the
+    # movements that moved something, and new, paused and churned always.
     assert waterfall.layout.title.text == "Feb 2024 → Mar 2024: revenue 190 → 360 (+89.5%)"
-    assert list(waterfall.data[0].y) == [190.0, 200.0, 0.0, 0.0, 0.0, -30.0, 0.0, 0.0, 360.0]
+    assert list(waterfall.data[0].x)[1:-1] == ["New (first paying period)", "Contraction", "Paused", "Churned"]
+    assert list(waterfall.data[0].y) == [190.0, 200.0, -30.0, 0.0, 0.0, 360.0]
     moves = revenue_mix_charts.revenue_movements_chart(movements, "month")
-    assert moves.layout.title.text == ("Revenue grew by 170 in March 2024: churn took 0, pauses 0; first-time payers "
-                                       "added 200")
+    assert moves.layout.title.text == ("Revenue grew by 170 in March 2024<br>churn took 0, pauses 0; first-time "
+                                       "payers added 200")
     # May (incomplete, default filters) is hatched and never in a title: April is the last complete month.
     full = revenue_mix_charts.revenue_mix_chart(revenue_mix(source, Filters()), "month")
     assert full.data[0].marker.pattern.shape[-1] == "/" and "April 2024" in full.layout.title.text

@@ -6,13 +6,18 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from analytics.formats import current
+from analytics.formats import Formats, current
 
 
 def money(value: float | None, signed: bool = False) -> str:
     """A compact amount with the data's currency: 2_500_000 -> '2.5M EUR' (analytics.formats: the one convention
     for money everywhere)."""
     return current().money(value, signed=signed)
+
+
+def compact_count(value: float | None) -> str:
+    """A count in few characters, without a currency: 12_345 -> '12k' (at-risk rows under a chart)."""
+    return Formats().money(value)
 
 
 def percent(value: float | None, digits: int = 0) -> str:

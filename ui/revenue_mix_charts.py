@@ -129,7 +129,7 @@ def revenue_movements_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     last = _last_complete(frame)
     if last:
         verb = "grew" if last["net_change"] >= 0 else "fell"
-        title = (f"Revenue {verb} by {money(abs(last['net_change']))} in {period_label(last['period'], grain)}: "
+        title = (f"Revenue {verb} by {money(abs(last['net_change']))} in {period_label(last['period'], grain)}<br>"
                  f"churn took {money(-last['churned'])}, pauses {money(-last['paused'])}; first-time payers added "
                  f"{money(last['new'])}")
     else:
@@ -154,7 +154,8 @@ def revenue_waterfall_chart(movements: pl.DataFrame, mix: pl.DataFrame, grain: s
     opening = closing - last["net_change"]
     previous = period_label(period_start(period - timedelta(days=1), grain), grain, short=True)
     this = period_label(period, grain, short=True)
-    steps = [c for c in MOVEMENT_LABELS if c != "net_refunds" or last[c]]
+    # Every movement that moved something (new, churned and paused always: what a reader looks for).
+    steps = [c for c in MOVEMENT_LABELS if last[c] or c in ("new", "paused", "churned")]
     fig.add_waterfall(
         x=[f"Revenue {previous}"] + [_SHORT.get(c, MOVEMENT_LABELS[c]) for c in steps] + [f"Revenue {this}"],
         y=[opening] + [last[c] for c in steps] + [closing],

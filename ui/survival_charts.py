@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from analytics.formats import current
 from ui import theme
-from ui.format import money, plotly_text
+from ui.format import compact_count, plotly_text
 
 #: Direction colours of the forest plot (Okabe-Ito): vermillion = churns sooner, blue = stays longer.
 SOONER_COLOR = "#D55E00"
@@ -62,7 +62,8 @@ def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_la
         counts = at_risk.filter((pl.col("group") == group) & (pl.col("days") <= last_day)).sort("days")
         # Compact counts ("12k") so that neighbouring days do not run into each other.
         fig.add_scatter(x=counts["days"].to_list(), y=[name] * counts.height, mode="text",
-                        text=[money(n) for n in counts["at_risk"].to_list()], textfont=dict(size=13, color=color),
+                        text=[compact_count(n) for n in counts["at_risk"].to_list()],
+                        textfont=dict(size=13, color=color),
                         legendgroup=name, showlegend=False, hoverinfo="skip", name=f"{name} at risk", row=2, col=1)
     ticks = sorted({*at_risk["days"].to_list(), *(d for d in (365, 730, 1095, 1460, 1825, 2190))})
     ticks = [d for d in ticks if d <= last_day]
@@ -71,7 +72,8 @@ def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_la
     fig.update_xaxes(title_text="Days since signup", tickvals=ticks, showline=False, ticks="", row=2, col=1)
     fig.update_yaxes(title_text="Customers still active (%)", tickformat=".0%", range=[0, 1.03], row=1, col=1)
     # First group on top, with half a row of room above and below so no count touches the day labels.
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=[plotly_text(g) for g in groups],
+    names = [plotly_text(current().label(dimension, g)) for g in groups]
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,
                      range=[len(groups) - 0.4, -0.6], showgrid=False, zeroline=False, tickfont=dict(size=12),
                      ticklabelstandoff=28, row=2, col=1)
     fig.add_annotation(text=f"Customers still followed (at risk) on that day, by {by_label}", xref="paper",
