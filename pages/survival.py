@@ -31,9 +31,9 @@ st.caption(survival_page.followed_caption(curves, filters))
 
 label = BY_LABELS[by]
 if curves.no_churn_recorded:
-    st.warning(survival_page.no_churn_warning(curves.no_churn_recorded), icon=":material/warning:")
+    st.warning(survival_page.no_churn_warning(curves.no_churn_recorded, by), icon=":material/warning:")
 if curves.too_small:
-    st.warning(survival_page.too_small_warning(curves.too_small), icon=":material/info:")
+    st.warning(survival_page.too_small_warning(curves.too_small, by), icon=":material/info:")
 
 # A group without a single churn date (explicit) would draw a flat 100% line that reads as "nobody leaves".
 drawn = ~pl.col("group").is_in(curves.no_churn_recorded)

@@ -76,7 +76,7 @@ def test_cohorts_page(small_data, run_page):
     assert sorted(heatmap["data"][0]["z"]) == [0.0, 1.0, 1.0]
     assert heatmap["data"][1]["text"] == ["…", "…"]
     assert curves["data"][-1]["name"] == "Average (weighted by cohort size)"
-    assert {t["name"] for t in groups["data"]} == {"pro", "starter"}
+    assert {t["name"] for t in groups["data"]} == {"Pro", "Starter"}  # display names of the codes
     assert {"Download cohort_retention.csv", "Download cohort_average.csv"} <= set(downloads(at))
 
 
@@ -90,4 +90,4 @@ def test_cohorts_page_reads_its_settings_from_the_url(small_data, run_page):
                  if list(frame.value.columns) == ["cohort", "cohort_size", "retention_unbounded"])
     assert trend["retention_unbounded"].tolist() == [0.5]
     assert "Download cohort_month_1_trend.csv" in downloads(at)
-    assert {t["name"] for t in groups["data"]} == {"ads", "organic"}
+    assert {t["name"] for t in groups["data"]} == {"Ads", "Organic"}

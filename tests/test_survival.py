@@ -469,8 +469,9 @@ def test_survival_page(business, run_page):
     # Per segment: upper band edge, band (filled to it), the step curve, the at-risk row. Combined is the default:
     # starter has no churn dates but churns by inactivity, so every segment is drawn and nothing is warned about.
     names = [t["name"] for t in curves["data"]]
-    assert names[:4] == ["starter 95% upper", "starter 95% band", "starter", "starter at risk"]
-    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"starter", "pro", "enterprise"}
+    # Display names: the codes with a capital (starter -> Starter).
+    assert names[:4] == ["Starter 95% upper", "Starter 95% band", "Starter", "Starter at risk"]
+    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"Starter", "Pro", "Enterprise"}
     line = curves["data"][2]
     assert line["line"]["shape"] == "hv" and curves["data"][1]["fill"] == "tonexty"
     assert line["y"][0] == 1.0 and line["x"][0] == 0
@@ -483,7 +484,7 @@ def test_survival_page(business, run_page):
     assert any("Churn definition in force (the default): **combined**" in m.value for m in at.markdown)
     assert not at.warning
     by_segment = at.dataframe[0].value.set_index("segment")
-    assert by_segment.loc["starter", "churned"] > 0 and by_segment.loc["pro", "survival_30"] > 0
+    assert by_segment.loc["Starter", "churned"] > 0 and by_segment.loc["Pro", "survival_30"] > 0
     labels = set(downloads(at))
     assert {"Download survival_curve.csv", "Download survival_summary.csv", "Download hazard_ratios.csv",
             "Download survival_logrank_pairwise.csv"} <= labels
@@ -495,12 +496,12 @@ def test_survival_page_explicit_warns_about_segments_without_churn_dates(busines
     curves = figures(at)[0]
     # starter has no churn dates: under explicit it cannot churn, so it is not drawn (a flat 100% line would
     # read as "nobody leaves") and the page says why.
-    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"pro", "enterprise"}
+    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"Pro", "Enterprise"}
     assert any("cancellation date only" in m.value for m in at.markdown)
-    assert any("No cancellation dates for starter" in w.value for w in at.warning)
+    assert any("No cancellation dates for Starter" in w.value for w in at.warning)
     by_segment = at.dataframe[0].value.set_index("segment")
-    assert by_segment.loc["starter", "median time to churn"] == "no churn dates recorded"
-    assert pd.isna(by_segment.loc["starter", "survival_365"])
+    assert by_segment.loc["Starter", "median time to churn"] == "no churn dates recorded"
+    assert by_segment.loc["Starter", "survival_365"] == "–"  # shown as "–", not None (the CSV keeps it empty)
 
 
 def test_survival_page_reads_its_settings_from_the_url(business, run_page):
@@ -509,11 +510,11 @@ def test_survival_page_reads_its_settings_from_the_url(business, run_page):
     assert at.session_state["churn"] == "inactivity" and at.session_state["inactivity_days"] == 60
     assert any("inactivity, 60 days" in m.value for m in at.markdown)
     curves = figures(at)[0]
-    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"ads", "organic", "referral"}
+    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"Ads", "Organic", "Referral"}
     customers, transactions = random_business()
     rows = inactivity_rows(customers, transactions, 60)
     # The page's first point of each curve is 1.0 before day 0, then S(0) = 1 - that channel's day-0 churn share.
-    ads = next(t for t in curves["data"] if t["name"] == "ads")
+    ads = next(t for t in curves["data"] if t["name"] == "Ads")
     part = rows[rows.acquisition_channel == "ads"]
     assert ads["y"][1] == pytest.approx(1 - ((part.duration == 0) & (part.churned == 1)).mean())
     assert not at.warning  # inactivity: every segment can churn

@@ -9,7 +9,7 @@ import polars as pl
 
 from analytics.filters import Filters
 from analytics.survival import MIN_CHURNED, MIN_CUSTOMERS, ChurnDefinition, HazardModel, SurvivalCurves
-from ui.format import escape_markdown, plural
+from ui.format import escape_markdown, label, plural
 
 CURVES_CAPTION = ("Shaded bands: 95% confidence intervals. A curve is drawn as far as its customers are followed; "
                   "the numbers under the chart are the customers still followed (at risk) on that day.")
@@ -51,18 +51,18 @@ def followed_caption(curves: SurvivalCurves, filters: Filters) -> str:
             f"filters: {filters.describe().split(' · ', 1)[-1]}")
 
 
-def no_churn_warning(groups: list[str]) -> str:
-    """Explicit definition: groups without a single churn date."""
-    names = ", ".join(escape_markdown(g) for g in groups)
+def no_churn_warning(groups: list[str], by: str = "") -> str:
+    """Explicit definition: groups without a single churn date (display names of ``by``'s codes)."""
+    names = ", ".join(escape_markdown(label(by, g)) for g in groups)
     return (f"**No cancellation dates for {names}.** Under the explicit definition these customers can never "
             "churn, so their curve stays at 100%: that means no cancellation was recorded, not that nobody "
             "left. They are left out of the chart and the comparison; switch the churn definition to "
             "*combined* (the default) in the sidebar to cover them by inactivity.")
 
 
-def too_small_warning(groups: list[str]) -> str:
+def too_small_warning(groups: list[str], by: str = "") -> str:
     """Groups drawn but left out of the comparison."""
-    names = ", ".join(escape_markdown(g) for g in groups)
+    names = ", ".join(escape_markdown(label(by, g)) for g in groups)
     return (f"Too few to say for {names} (fewer than {MIN_CUSTOMERS} customers or {MIN_CHURNED} churns): "
             "their curves are drawn but left out of the comparison.")
 
