@@ -155,7 +155,12 @@ COLUMN_LABELS = {"clv_12": "Predicted CLV, 12 months", "clv_24": "Predicted CLV,
                  "survival_180": "Still a customer after 180 days", "churned": "Churned",
                  "first_paying_period_revenue": "New (first paying period)",
                  "first_paid_acquired_earlier": "First payments of customers acquired earlier",
-                 "new_customers_nonpositive": "New customers who paid nothing net"}
+                 "new_customers_nonpositive": "New customers who paid nothing net",
+                 **{f"predicted_clv_{h}": f"Predicted CLV, {h} months" for h in (12, 24, 36)},
+                 "monthly_margin_per_active": "Monthly margin per active customer",
+                 "value_per_customer": "12-month margin per customer"}
+#: Float columns whose name says they hold money, when the catalog does not name them.
+_MONEY_WORDS = ("clv", "margin", "revenue", "spend", "cost", "cac", "value_per")
 _PERCENT_WORDS = ("share", "retention", "rate", "survival")
 
 
@@ -166,6 +171,10 @@ def _column_unit(name: str, dtype: pl.DataType, figures: dict[str, str]) -> Unit
         return fig.unit
     if dtype.is_float() and any(word in name for word in _PERCENT_WORDS):
         return "percent"
+    if dtype.is_float() and "_to_" in name:
+        return "ratio"  # value_to_cac
+    if dtype.is_float() and any(word in name for word in _MONEY_WORDS):
+        return "money"
     if dtype.is_integer():
         return "count"
     return "number" if dtype.is_float() else None
