@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/budget.py", title="Budget what-if", icon=":material/tune:", url_path="budget"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:",
             url_path="data_health"),
+    st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -10,7 +10,12 @@ Checks (each counts rows, except the two duplicate checks which count duplicated
 - duplicate ``customer_id`` in customers; null required keys in customers and transactions;
 - transactions whose customer is not in customers; transactions dated before their customer's signup;
 - customers whose signup or churn date is after the as-of date; spend months after the as-of date;
-- negative amounts (refunds: normal, shown for awareness); duplicate ``transaction_id``.
+- negative amounts (refunds: normal, shown for awareness); duplicate ``transaction_id``;
+- churn dates: a whole segment or acquisition channel without any ``churn_date`` while others have some (the
+  combined churn definition, the default, covers those customers by inactivity); purchases dated after their
+  customer's ``churn_date`` (a return: survival counts the first churn, the revenue movements a reactivation);
+- a stale export: an as-of date more than ``STALE_DAYS`` days before today;
+- no currency set in ``retention.toml`` (money shows without one).
 
 The as-of date is the latest transaction date.
 
@@ -102,8 +107,13 @@ def _check(source: DataSource, query: str, check: str, export: str, level: Level
     return _finding(check, level, export, _affected(examples), describe, advice, examples)
 
 
-def data_health(source: DataSource) -> HealthReport:
-    """Run every applicable check on ``source``. Example: ``data_health(DataSource.open("sample_data")).warnings``."""
+#: An as-of date more than this many days before today makes the export stale.
+STALE_DAYS = 45
+
+
+def data_health(source: DataSource, today: date | None = None) -> HealthReport:
+    """Run every applicable check on ``source`` (``today``: the date the staleness check counts from; the
+    machine's date by default). Example: ``data_health(DataSource.open("sample_data")).warnings``."""
     findings: list[Finding] = [
         Finding("load", "error", p.export, 1, p.message) for p in source.problems if p.level == "error"
     ]
@@ -114,6 +124,7 @@ def data_health(source: DataSource) -> HealthReport:
         id_order = (background.submit(source.run, "health_transaction_id_order")
                     if source.has("transactions") else None)
         findings += _export_findings(source, id_order)
+    findings += _churn_findings(source) + _freshness_findings(source, today or date.today())
     return HealthReport(source.data_dir, source.fingerprint, source.as_of, data_coverage(source), findings)
 
 
@@ -183,6 +194,60 @@ def _export_findings(source: DataSource, id_order: Future[pl.DataFrame] | None) 
             "transaction_id values appear more than once",
             "Revenue counts every row, so duplicates inflate it. De-duplicate the export.",
             proved_none=min(order["not_ascending"], order["not_descending"]) == 0))
+    return findings
+
+
+def _churn_findings(source: DataSource) -> list[Finding]:
+    """Segments or channels without any churn_date while others have some; purchases after a churn_date."""
+    if not (source.has("customers") and source.has("transactions")):
+        return []
+    findings: list[Finding] = []
+    coverage = source.run("health_churn_date_coverage")
+    names = {"segment": "segment", "channel": "acquisition channel"}
+    for dimension, label in names.items():
+        rows = coverage.filter(pl.col("dimension") == dimension)
+        missing = rows.filter(pl.col("with_churn_date") == 0)
+        if missing.height and missing.height < rows.height:
+            customers = int(missing["customers"].sum())
+            groups = ", ".join(f"{row['value']} ({row['customers']:,} customers)"
+                               for row in missing.iter_rows(named=True))
+            findings.append(Finding(
+                f"no churn_date by {dimension}", "warning", "customers", customers,
+                f"{customers:,} customers in a {label} without any churn_date while other {label}s have some: "
+                f"{groups}. The combined churn definition (the default) covers them by inactivity: they churn "
+                "after N days without a purchase. Under the explicit definition they would never churn; export "
+                "their cancellations if they have any.", missing.select("value", "customers")))
+        elif rows.height:
+            findings.append(Finding(f"no churn_date by {dimension}", "warning", "customers", 0,
+                                    f"No {label} lacks churn dates while others have them."))
+    after = source.run("health_purchases_after_churn")
+    affected = int(after["affected"][0]) if after.height else 0
+    customers = int(after["customers"][0]) if after.height else 0
+    findings.append(_finding(
+        "purchases after churn_date", "info", "transactions", affected,
+        f"purchases are dated after their customer's churn_date ({customers:,} customers)",
+        "They mean the customer came back: survival counts the first churn (on the churn_date), and the revenue "
+        "movements count the return as reactivated. If the churn dates are wrong, fix them in the export.",
+        after.drop("customers") if after.height else None))
+    return findings
+
+
+def _freshness_findings(source: DataSource, today: date) -> list[Finding]:
+    """A stale export (as-of date long before today), and money without a currency."""
+    findings: list[Finding] = []
+    if source.as_of is not None:
+        age = (today - source.as_of).days
+        findings.append(Finding(
+            "stale export", "warning", "transactions", age if age > STALE_DAYS else 0,
+            f"The latest transaction is from {source.as_of}, {age:,} days before today ({today}): every figure is "
+            f"as of that date. Re-export the data to see recent months." if age > STALE_DAYS else
+            f"The latest transaction ({source.as_of}) is within {STALE_DAYS} days of today."))
+    if source.has("transactions"):
+        findings.append(Finding(
+            "currency", "info", "retention.toml", 0 if source.currency else 1,
+            f"Money is shown in {source.currency}." if source.currency else
+            "No currency is set: money is shown without one. Add currency = \"EUR\" (your ISO code) to "
+            "retention.toml in the data folder."))
     return findings
 
 

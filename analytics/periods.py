@@ -78,6 +78,16 @@ def last_complete_month(as_of: date) -> date:
     return (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+def period_index_expr(column: str, grain: Grain) -> pl.Expr:
+    """Polars expression: :func:`period_index` of the date column ``column``."""
+    day = pl.col(column)
+    if grain == "month":
+        return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64)
+    if grain == "quarter":
+        return day.dt.year().cast(pl.Int64) * 4 + day.dt.quarter().cast(pl.Int64)
+    return (day - pl.lit(_WEEK_ZERO)).dt.total_days().cast(pl.Int64) // 7
+
+
 def period_end_expr(column: str, grain: Grain) -> pl.Expr:
     """Polars expression: last day of the period starting at date column ``column``."""
     return pl.col(column).dt.offset_by(_POLARS_EVERY[grain]).dt.offset_by("-1d")

@@ -18,7 +18,8 @@ shares are fractions (0.71 is shown as 71%).
   negative (net refunds larger than payments), where a share has no meaning.
 - **Acquisition year**: the calendar year of the customer's ``signup_date``.
 - **Movements** (customer by customer, from the previous period to this one; a period without transactions
-  is revenue 0): see :func:`revenue_movements`.
+  is revenue 0), with churn under the churn definition in force: see :func:`revenue_movements`; New-customer
+  revenue reconciled to their "new": :func:`new_revenue_reconciliation`.
 - **Concentration**: see :func:`revenue_concentration`.
 
 Every function takes ``(source, filters)`` and returns a Polars frame, so the page and
@@ -38,12 +39,24 @@ import polars as pl
 
 from analytics.filters import Filters, Grain
 from analytics.money import money_cum_sum, money_sum, money_total
-from analytics.periods import is_complete_expr, period_end, period_end_expr, period_index, period_of, period_start
+from analytics.periods import (
+    is_complete_expr,
+    period_end,
+    period_end_expr,
+    period_index,
+    period_index_expr,
+    period_of,
+    period_start,
+)
 from analytics.scalars import as_date, as_int
 from analytics.scope import as_of_bound, in_dimensions
+from analytics.survival import DEFAULT_INACTIVITY_DAYS, ChurnDefinition, resolve_churn_definition
 from queries import DataSource
 
-MOVEMENTS: tuple[str, ...] = ("new", "expansion", "contraction", "churned", "reactivated", "net_refunds")
+MOVEMENTS: tuple[str, ...] = ("new", "expansion", "contraction", "churned", "paused", "resumed", "reactivated",
+                               "net_refunds")
+#: What reconciles New-customer revenue (revenue_mix's new_revenue) to the movements' "new" (first paying period).
+RECONCILIATION: tuple[str, ...] = ("first_paid_acquired_earlier", "new_customers_nonpositive")
 _MIX_SCHEMA = pl.Schema({"period": pl.Date, "new_revenue": pl.Float64, "existing_revenue": pl.Float64,
                          "existing_share": pl.Float64, "is_complete": pl.Boolean})
 _LAYER_SCHEMA = pl.Schema({"period": pl.Date, "acquisition_year": pl.Int32, "revenue": pl.Float64,
@@ -144,31 +157,38 @@ def revenue_by_acquisition_year(source: DataSource, filters: Filters) -> pl.Data
             .sort("period", "acquisition_year"))
 
 
-def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
-    """One row per period of the window: how revenue moved from the previous period, customer by customer.
+def revenue_movements(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
+                      inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> pl.DataFrame:
+    """One row per period of the window: how revenue moved from the previous period, customer by customer, with
+    churn under the churn definition in force (``churn_definition`` None = the default, combined).
 
-    Columns: period, new, expansion, contraction, churned, reactivated, net_refunds, net_change, is_complete
-    (money; contraction and churned are negative). With r(p) a customer's net revenue in period p (0 in a
-    period without transactions), prev = r(p-1) and cur = r(p):
+    Columns: period, new, expansion, contraction, churned, paused, resumed, reactivated, net_refunds, net_change,
+    is_complete (money; contraction, churned and paused are negative). With r(p) a customer's net revenue in
+    period p (0 in a period without transactions), prev = r(p-1) and cur = r(p), and the customer's churn dates
+    as of the as-of bound (the first churn, as survival counts it; under combined also the second churn of a
+    customer who came back after their churn_date and went silent for N days):
 
     - new: cur > 0 and no earlier period with r > 0 (the first paying period; it can be later than the signup
-      period, so it differs from new_revenue of :func:`revenue_mix`) -> cur;
+      period, so it differs from new_revenue of :func:`revenue_mix`: :func:`new_revenue_reconciliation`) -> cur;
     - expansion: prev > 0 and cur > prev -> cur - prev;
     - contraction: prev > 0 and 0 < cur < prev -> cur - prev;
-    - churned: prev > 0 and cur <= 0 -> -prev;
-    - reactivated: prev <= 0, cur > 0, and r > 0 in some earlier period -> cur;
-    - net_refunds: min(cur, 0) - min(prev, 0): the five movements above describe the positive part of revenue;
+    - churned: prev > 0, cur <= 0 and the customer churned in period p - 1 or p (so by the end of p, and not
+      before paying in p - 1) -> -prev;
+    - paused: prev > 0, cur <= 0 and not churned in that sense (they come back later, or it is too early to
+      know) -> -prev;
+    - reactivated: prev <= 0, cur > 0, paid before, and churned between their last paying period and p (a
+      purchase after a churn: under explicit and combined, after the churn_date) -> cur;
+    - resumed: prev <= 0, cur > 0, paid before, without such a churn -> cur;
+    - net_refunds: min(cur, 0) - min(prev, 0): the seven movements above describe the positive part of revenue;
       this is the change in revenue of customer-periods whose refunds exceeded their payments (small; 0 when
       no customer is ever net negative), needed for the sum to reconcile.
 
-    net_change = the sum of the six = revenue(p) - revenue(p-1) over the selected customers (the previous
-    period may be before the window start). Example:
-    ``revenue_movements(DataSource.open("sample_data"), Filters()).select("period", "churned").tail(3)``.
+    Under inactivity a customer who comes back was never churned (the rule reads their last purchase as of the
+    as-of date), so their return is resumed and reactivated stays 0. net_change = the sum of the eight =
+    revenue(p) - revenue(p-1) over the selected customers (the previous period may be before the window start).
+    Example: ``revenue_movements(DataSource.open("sample_data"), Filters()).select("period", "churned").tail(3)``.
     """
-    source.require("customers", "transactions")
-    cells = source.memo("revenue_movements", (filters.grain, filters.end),
-                        lambda: _movement_cells(source, filters.grain, filters.end))
-    rows = in_dimensions(cells, filters)
+    rows = _movements_in_scope(source, filters, churn_definition, inactivity_days)
     sums = rows.group_by("period").agg(money_sum(name) for name in (*MOVEMENTS, "net_change"))
     frame = (
         _shown_periods(source, filters, rows)
@@ -178,19 +198,55 @@ def revenue_movements(source: DataSource, filters: Filters) -> pl.DataFrame:
     return frame.select(list(_MOVEMENT_SCHEMA)).cast(_MOVEMENT_SCHEMA).sort("period")
 
 
-def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.DataFrame:
+def _movements_in_scope(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None,
+                        inactivity_days: int) -> pl.DataFrame:
+    source.require("customers", "transactions")
+    churn = resolve_churn_definition(source, churn_definition)
+    key = (filters.grain, filters.end, churn, int(inactivity_days))
+    cells = source.memo("revenue_movements", key,
+                        lambda: _movement_cells(source, filters.grain, filters.end, churn, int(inactivity_days)))
+    return in_dimensions(cells, filters)
+
+
+def new_revenue_reconciliation(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
+                               inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> pl.DataFrame:
+    """New-customer revenue (customers acquired in the period: :func:`revenue_mix`'s new_revenue) reconciled to
+    the movements' "new" (first paying period), one row per period:
+
+    new_customer_revenue = first_paying_period_revenue - first_paid_acquired_earlier + new_customers_nonpositive
+
+    where first_paid_acquired_earlier is the first payments of customers acquired in an earlier period (in "new",
+    not in new-customer revenue), and new_customers_nonpositive the net revenue (0 or a refund) of customers
+    acquired in the period who paid nothing net in it (in new-customer revenue, not in "new"). Money; exact.
+    """
+    rows = _movements_in_scope(source, filters, churn_definition, inactivity_days)
+    sums = rows.group_by("period").agg(money_sum(name) for name in ("new", *RECONCILIATION))
+    mix = revenue_mix(source, filters).select("period", "new_revenue", "is_complete")
+    frame = mix.join(sums, on="period", how="left").with_columns(pl.col("new", *RECONCILIATION).fill_null(0.0))
+    return frame.select(
+        "period", pl.col("new_revenue").alias("new_customer_revenue"),
+        pl.col("new").alias("first_paying_period_revenue"), *RECONCILIATION, "is_complete")
+
+
+def _movement_cells(source: DataSource, grain: Grain, end: date | None, churn: ChurnDefinition,
+                    inactivity_days: int) -> pl.DataFrame:
     """The movements of :func:`revenue_movements` summed per period x segment x channel x region (kept per data
-    version, grain and end, so that a filter change only filters and sums them).
+    version, grain, end and churn setting, so that a filter change only filters and sums them).
 
     Each customer's periods are followed in order, vectorised over the rows sorted by customer and period:
     prev is the previous row's revenue when that row is the previous period (else 0, a gap); paid_before: an
-    earlier row with revenue > 0; and after a period with revenue comes a row for the following period with
-    cur = 0 when the customer has no transactions then (up to the period of the as-of bound). Every other
-    period has cur = prev = 0 and moves nothing.
+    earlier row with revenue > 0; last_paid: the latest earlier period with revenue > 0; and after a period with
+    revenue comes a row for the following period with cur = 0 when the customer has no transactions then (up to
+    the period of the as-of bound). Every other period has cur = prev = 0 and moves nothing. The customers' churn
+    periods (``queries/customer_churn_dates.sql``) are joined to the steps that lose or regain revenue.
     """
     rows = source.run("customer_period_revenue", {"grain": grain, "end": end}, cache=False)
     as_of = as_of_bound(source, Filters(grain=grain, end=end))
     last_index = period_index(as_of, grain) if as_of else None
+    churn_periods = source.run("customer_churn_dates", {
+        "churn_definition": churn, "inactivity_days": inactivity_days, "as_of": as_of}, cache=False).select(
+        "customer_key", period_index_expr("churned_on", grain).alias("churn_1"),
+        period_index_expr("returned_churn_on", grain).alias("churn_2"))
     # One lazy query (Polars shares the sorted rows between the two branches and fuses the sums): ~30% faster
     # than step by step. Sorted on one integer key (customer, period): a third of sorting on the two columns.
     first = (pl.col("customer_key") != pl.col("customer_key").shift(1)).fill_null(True)
@@ -198,34 +254,55 @@ def _movement_cells(source: DataSource, grain: Grain, end: date | None) -> pl.Da
     paying = (pl.col("revenue") > 0).cast(pl.Int64)
     # Paying periods before this row, over all rows, minus that count at the customer's first row.
     before = paying.cum_sum() - paying
+    # The latest earlier paying period: carried forward from paying rows, kept only within the same customer.
+    paid_index = pl.when(pl.col("revenue") > 0).then(pl.col("period_index")).shift(1).forward_fill()
+    paid_owner = pl.when(pl.col("revenue") > 0).then(pl.col("customer_key")).shift(1).forward_fill()
     ordered = _customer_order(rows).lazy().with_columns(
         prev=pl.when(~first & (pl.col("period_index").shift(1) + 1 == pl.col("period_index")))
         .then(pl.col("revenue").shift(1)).otherwise(0.0),
         paid_before=(before - pl.when(first).then(before).forward_fill()) > 0,
+        last_paid=pl.when(paid_owner == pl.col("customer_key")).then(paid_index),
         gap_after=(last | (pl.col("period_index").shift(-1) > pl.col("period_index") + 1)) & (pl.col("revenue") != 0),
     )
     gaps = ordered.filter(pl.col("gap_after") & (pl.col("period_index") + 1 <= (last_index or 0)))
+    keep = ("customer_key", "combo", "signup_index")
     steps = pl.concat([
-        ordered.select("period_index", "combo", "prev", pl.col("revenue").alias("cur"), "paid_before"),
-        gaps.select((pl.col("period_index") + 1).alias("period_index"), "combo", pl.col("revenue").alias("prev"),
-                    pl.lit(0.0).alias("cur"), pl.lit(True).alias("paid_before")),
-    ])
-    prev, cur, paid = pl.col("prev"), pl.col("cur"), pl.col("paid_before")
+        ordered.select("period_index", *keep, "prev", pl.col("revenue").alias("cur"), "paid_before", "last_paid"),
+        gaps.select((pl.col("period_index") + 1).alias("period_index"), *keep, pl.col("revenue").alias("prev"),
+                    pl.lit(0.0).alias("cur"), pl.lit(True).alias("paid_before"),
+                    pl.when(pl.col("revenue") > 0).then(pl.col("period_index")).otherwise(pl.col("last_paid"))
+                    .alias("last_paid")),
+    ]).join(churn_periods.lazy(), on="customer_key", how="left")
+    prev, cur, paid, p = pl.col("prev"), pl.col("cur"), pl.col("paid_before"), pl.col("period_index")
+    lapse = (prev > 0) & (cur <= 0)
+    comeback = (prev <= 0) & (cur > 0) & paid
+
+    def churn_in(low: pl.Expr, high: pl.Expr) -> pl.Expr:
+        return (pl.col("churn_1").is_between(low, high) | pl.col("churn_2").is_between(low, high)).fill_null(False)
+
+    churned = lapse & churn_in(p - 1, p)
+    reactivated = comeback & churn_in(pl.col("last_paid"), p - 1)
+    new = (cur > 0) & ~paid
     # Grouped on one integer key (period, combo): faster than on the two columns.
     width = as_int(rows["combo"].max(), default=0) + 1
     cells = steps.group_by(pl.col("period_index").cast(pl.Int64) * width + pl.col("combo")).agg(
-        new=money_sum(pl.when((cur > 0) & ~paid).then(cur).otherwise(0.0)),
+        new=money_sum(pl.when(new).then(cur).otherwise(0.0)),
         expansion=money_sum(pl.when((prev > 0) & (cur > prev)).then(cur - prev).otherwise(0.0)),
         contraction=money_sum(pl.when((prev > 0) & (cur > 0) & (cur < prev)).then(cur - prev).otherwise(0.0)),
-        churned=money_sum(pl.when((prev > 0) & (cur <= 0)).then(-prev).otherwise(0.0)),
-        reactivated=money_sum(pl.when((cur > 0) & (prev <= 0) & paid).then(cur).otherwise(0.0)),
+        churned=money_sum(pl.when(churned).then(-prev).otherwise(0.0)),
+        paused=money_sum(pl.when(lapse & ~churned).then(-prev).otherwise(0.0)),
+        resumed=money_sum(pl.when(comeback & ~reactivated).then(cur).otherwise(0.0)),
+        reactivated=money_sum(pl.when(reactivated).then(cur).otherwise(0.0)),
         net_refunds=money_sum(pl.min_horizontal(cur, 0.0) - pl.min_horizontal(prev, 0.0)),
         net_change=money_sum(cur - prev),
+        first_paid_acquired_earlier=money_sum(pl.when(new & (pl.col("signup_index") < p)).then(cur).otherwise(0.0)),
+        new_customers_nonpositive=money_sum(pl.when((pl.col("signup_index") == p) & (cur <= 0)).then(cur)
+                                            .otherwise(0.0)),
     ).with_columns(period_index=pl.col("period_index") // width, combo=pl.col("period_index") % width).collect()
     cells = cells.with_columns(period=pl.Series([period_of(i, grain) for i in cells["period_index"].to_list()],
                                                 dtype=pl.Date))
     return (cells.join(source.run("customer_groups"), on="combo")
-            .select("period", "segment", "channel", "region", *MOVEMENTS, "net_change")
+            .select("period", "segment", "channel", "region", *MOVEMENTS, "net_change", *RECONCILIATION)
             .sort("period", "segment", "channel", "region"))
 
 

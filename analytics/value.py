@@ -63,7 +63,7 @@ class ValueSettings:
     horizon: int = 24
     target_ratio: float = 3.0
     min_customers: int = 100
-    churn_definition: ChurnDefinition = "explicit"
+    churn_definition: ChurnDefinition = "combined"
     inactivity_days: int = 90
     #: A month of life counts as observed when at least this many customers have completed it.
     reliable_customers: int = 30

@@ -14,6 +14,7 @@ from analytics.overview import activity_by_period, filter_options
 from analytics.parallel import side_by_side
 from analytics.revenue_mix import (
     lorenz_curve,
+    new_revenue_reconciliation,
     revenue_by_acquisition_year,
     revenue_concentration,
     revenue_mix,
@@ -31,8 +32,8 @@ PAGES: dict[str, list[Compute]] = {
         lambda s, f: average_curve(cohort_retention(s, f)),
         lambda s, f: retention_by_group(s, f, "segment"),
     ],
-    "revenue_mix": [revenue_mix, revenue_by_acquisition_year, revenue_movements, revenue_concentration,
-                    lorenz_curve],
+    "revenue_mix": [revenue_mix, revenue_by_acquisition_year, revenue_movements, new_revenue_reconciliation,
+                    revenue_concentration, lorenz_curve],
     "value": [lambda s, f: clv_report(s, f, ValueSettings())],
     # As the page does: the curves and the hazard model side by side.
     "survival": [lambda s, f: side_by_side(

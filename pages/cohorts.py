@@ -69,7 +69,7 @@ dimension = st.segmented_control("Break down by", DIMENSIONS, default="segment",
 dimension = dimension or "segment"
 groups = shell.compute(retention_by_group, filters, dimension)
 shell.chart(cohort_charts.by_group(groups, dimension, metric, grain, k), key="cohort_groups")
-shell.table(groups, f"cohort_retention_by_{dimension}.csv")
+shell.table(groups, f"cohort_retention_by_{dimension}.csv", dimensions={"group": dimension})
 
 with st.expander("Definitions", expanded=False):
     st.markdown(f"""
@@ -89,3 +89,4 @@ with st.expander("Definitions", expanded=False):
   revenue retention weighted by signup-{grain} revenue.
 - **Window**: cohorts whose {grain} starts on or after the start date's {grain}; activity up to the end date.
 """)
+    st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")

@@ -49,5 +49,8 @@ with st.expander("How the data is read"):
         "as `NAME.parquet` or a `NAME/` folder of Parquet files (any depth, hive partitions allowed). Columns "
         "with other names are mapped in `retention.toml` in the data folder, e.g. "
         "`[columns.transactions] amount = \"net_revenue\"`. The as-of date is the latest transaction date. "
-        "The app only reads the folder; it never writes into it."
+        "The app only reads the folder; it never writes into it. `currency = \"EUR\"` in the same file sets the "
+        "currency shown on money; `[labels.channel] paid_social = \"Paid social (Meta)\"` the display name of a "
+        "segment, channel or region."
     )
+    st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.executive import executive_summary
+from analytics.executive import COMPARE_LABELS, COMPARES, executive_summary, headline_sentences
 from analytics.overview import activity_by_period
+from analytics.survival import describe_churn
 from queries import DataUnavailable
 from report.board_pack import board_pack
 from ui import kpi_format, overview_charts, shell, tiles
@@ -15,27 +16,34 @@ shell.ensure_shell()
 st.title("Overview")
 source = shell.get_source()
 filters = shell.current_filters()
-churn_definition, inactivity_days = shell.churn_controls()
+churn_definition, inactivity_days = shell.churn_setting()
+fmt = shell.formats()
+compare = st.segmented_control(
+    "Compare with", COMPARES, default="previous", key="compare", bind="query-params",
+    help="previous: the period before (the data cut at its end for the KPIs read at a date) · yoy: the same "
+         "period a year earlier, so a seasonal December is not read as a fall against November.") or "previous"
 try:
-    summary = shell.compute(executive_summary, filters, churn_definition, inactivity_days)
+    summary = shell.compute(executive_summary, filters, churn_definition, inactivity_days, None, compare)
     activity = shell.compute(activity_by_period, filters)
 except DataUnavailable as exc:
     shell.show_unavailable(exc)
 
 period = period_label(summary.period, filters.grain) if summary.period else "no complete period"
-st.caption(f"Last complete {filters.grain}: **{period}** · as of **{summary.as_of}** · data fingerprint "
-           f"`{source.fingerprint}` · filters: {filters.describe()}")
+st.caption(f"Last complete {filters.grain}: **{period}** · compared with {COMPARE_LABELS[compare]} "
+           f"({summary.comparison_label() or '–'}) · as of **{summary.as_of}** · churn: "
+           f"{describe_churn(churn_definition, inactivity_days)} · data fingerprint `{source.fingerprint}` · "
+           f"filters: {filters.describe()}")
 
-for sentence in summary.sentences:
+for sentence in headline_sentences(summary, fmt, filters):
     st.markdown(f"- {escape_markdown(sentence)}")
 
-query = {key: value for key, value in st.query_params.to_dict().items()}
-for row in range(0, len(summary.kpis), 4):
-    columns = st.columns(4)
-    for kpi, column in zip(summary.kpis[row:row + 4], columns, strict=False):
-        tiles.kpi_tile(kpi, column, query)
+for row in range(0, len(summary.kpis), 3):
+    columns = st.columns(3)
+    for kpi, column in zip(summary.kpis[row:row + 3], columns, strict=False):
+        tiles.kpi_tile(kpi, column, summary, filters)
 
-shell.chart(overview_charts.activity_chart(activity, filters.grain), key="activity")
+shell.chart(overview_charts.activity_chart(activity, filters.grain, {"filters": filters.describe()}),
+            key="activity")
 with st.container(horizontal=True):
     if st.button("Prepare the board pack", icon=":material/slideshow:",
                  help="One HTML file that opens offline: these KPIs and headlines, the main chart of every page "
@@ -45,26 +53,22 @@ with st.container(horizontal=True):
     if st.session_state.get("board_pack_ready"):
         base_url = (st.context.url or "http://localhost:8501").rstrip("/")
         base_url = base_url.rsplit("/", 1)[0] if base_url.count("/") > 2 else base_url
-        pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url)
+        pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url, None, compare, fmt)
         st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
                            icon=":material/download:", key="download-board-pack")
-shell.table(kpi_format.kpi_table(summary), "overview_kpis.csv")
+st.dataframe(kpi_format.kpi_table_for_reading(summary, fmt), hide_index=True, width="stretch")
+shell.download_csv(kpi_format.kpi_table(summary, fmt), "overview_kpis.csv")
 with st.expander("Definitions"):
-    st.markdown(f"""
-- **Active customers**: customers with a positive transaction in the last complete {filters.grain}.
-- **Revenue**: net revenue (refunds deducted) in the last complete {filters.grain}.
-- **Existing-customer share**: share of that {filters.grain}'s revenue from customers acquired in earlier
-  {filters.grain}s.
-- **Logo retention, 12 months**: of the customers who bought in the 12 months before the trailing 12 months,
-  the share who bought again in the trailing 12 months (ending at the last complete month).
-- **Net revenue retention, 12 months**: the trailing-12-month revenue of those same customers / their revenue
-  in the 12 months before; above 100% when they spend more than they churn.
-- **Median time to churn**: Kaplan-Meier median days from signup to churn ({churn_definition} churn, see
-  Survival); "not reached" when more than half of customers have not churned within the data.
-- **Blended LTV:CAC** and **payback month**: customer-weighted across channels (see Value & CAC).
-- Each change compares with the previous {filters.grain}: the {filters.grain} before for the first three, the
-  data cut at the end of the previous {filters.grain} for the others. The small line is the recent trend.
+    lines = [f"- **{k.figure.name}**: {k.figure.definition}" for k in summary.kpis]
+    st.markdown("\n".join(lines) + f"""
+- **Churn** ({describe_churn(churn_definition, inactivity_days)}): the definition in the sidebar, the same on every
+  page. *Active customers* bought in the period; the *customer base* has not churned, whether or not it bought.
+- Each change compares with {COMPARE_LABELS[compare]} ({summary.comparison_label() or '–'}): that period's value for
+  active customers, revenue and the existing-customer share; for the others, the figure with the data cut at the
+  end of that period. The small line is the trend of the last 12 points: green when it goes the way that is good
+  for the business, red when not, grey when flat.
 - **Revenue chart**: revenue per {filters.grain}, net of refunds, with active customers; a hatched bar is a
   {filters.grain} not complete at the as-of date.
 """)
+    st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")
 shell.table(activity, "activity_by_period.csv")

@@ -5,15 +5,20 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics import catalog
+from analytics.executive import blended_value, value_context
+from analytics.money import money_total
+from analytics.scope import as_of_bound
+from analytics.survival import describe_churn
 from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataUnavailable
 from ui import shell, value_charts
-from ui.format import money
+from ui.format import label, money
 
 shell.ensure_shell()
 st.title("Customer value vs. acquisition cost")
 filters = shell.current_filters()
-churn_definition, inactivity_days = shell.churn_controls()
+churn_definition, inactivity_days = shell.churn_setting()
 with st.sidebar:
     st.subheader("Value settings")
     margin = st.slider("Gross margin (where the export has none)", 0.05, 1.0, 0.70, 0.05, key="margin",
@@ -34,22 +39,28 @@ except DataUnavailable as exc:
     shell.show_unavailable(exc)
 
 st.caption(f"Filters in force: {filters.describe()} · margin {margin:.0%} where the export has no gross_margin · "
-           f"discount {discount:.0%} a year · churn: {churn_definition}"
-           + (f" ({inactivity_days} days inactive)" if churn_definition == "inactivity" else ""))
+           f"discount {discount:.0%} a year · churn: {describe_churn(churn_definition, inactivity_days)}")
 if not report.has_cac:
     st.info("This data has neither a marketing_spend export nor acquisition_cost on customers, so CAC, "
             "LTV:CAC and payback cannot be computed: the page shows customer value only.")
 
 channels = report.channels
+as_of = as_of_bound(shell.get_source(), filters)
+context = value_context(as_of, filters, settings)
 tiles = st.columns(4)
-tiles[0].metric("Blended CAC", money(report.blended_cac),
-                help="All acquisition cost / all customers acquired in the window, organic included.")
+tiles[0].metric(catalog.name("blended_cac"), catalog.show("blended_cac", report.blended_cac, surface="value tile",
+                                                           context=context),
+                help=catalog.figure("blended_cac").definition + " The Budget page's CAC counts the paid channels only.")
 known = channels.filter(pl.col("customers") > 0)
 total = known["customers"].sum()
 clv_col = f"clv_{settings.horizon}"
-avg_clv = (known[clv_col] * known["customers"]).sum() / total if total else None
-tiles[1].metric(f"Predicted CLV, {horizon} months", money(avg_clv), help="Customer-weighted across channels.")
-tiles[2].metric("Blended LTV:CAC", f"{avg_clv / report.blended_cac:.1f}×" if avg_clv and report.blended_cac else "–")
+avg_clv = money_total(known[clv_col].fill_null(0) * known["customers"]) / total if total else None
+tiles[1].metric(f"{catalog.name('predicted_clv')}, {horizon} months", money(avg_clv),
+                help=catalog.figure("predicted_clv").definition + " Customer-weighted across channels.")
+ratio, _, _ = blended_value(report, settings.horizon)
+tiles[2].metric(catalog.name("ltv_cac_blended"), catalog.show("ltv_cac_blended", ratio, surface="value tile",
+                                                               context=context),
+                help=catalog.figure("ltv_cac_blended").definition)
 small = known.filter(pl.col("is_small"))["channel"].to_list()
 tiles[3].metric("Channels", f"{known.height}", help="Channels with customers in the window.")
 
@@ -64,7 +75,8 @@ table = channels.select(
     pl.col("payback_month").cast(pl.String).fill_null("not yet").alias("payback_month"),
     "max_affordable_cac", "is_small")
 if small:
-    st.warning(f"Fewer than {min_customers} customers: {', '.join(small)}. Their value and ratios are noisy.",
+    st.warning(f"Fewer than {min_customers} customers: {', '.join(label('channel', c) for c in small)}. Their value "
+               "and ratios are noisy.",
                icon=":material/warning:")
 shell.table(table, "clv_cac.csv")
 
@@ -90,9 +102,10 @@ with st.expander("Definitions"):
   margin setting ({margin:.0%}; default 70%).
 - **Month of life** t: t = 1 is the signup month, t = 2 the next calendar month, and so on.
 - **CAC** of a channel: its marketing spend / customers it acquired (per month, or total / total over the
-  window). Without a spend export: the mean `acquisition_cost` of its customers. **Blended CAC**: all cost /
-  all customers acquired, organic included. Spend is per channel, so segment and region filters do not change
-  a channel's CAC.
+  window). Without a spend export: the mean `acquisition_cost` of its customers. **Blended CAC incl. organic**:
+  all cost / all customers acquired, organic included (the Budget page's *CAC, paid channels* leaves organic
+  customers out and covers its calibration window only). Spend is per channel, so segment and region filters do
+  not change a channel's CAC.
 - **Value curve**: cumulative gross margin per acquired customer (churned customers stay in the denominator),
   over the months every customer in the curve has completed.
 - **Payback month**: the first month of life at which the value curve reaches CAC.
@@ -104,4 +117,7 @@ with st.expander("Definitions"):
 - **LTV:CAC** = predicted CLV / CAC. **Maximum affordable CAC** = predicted CLV / target ratio ({target:g}×).
 - **12-month value : CAC by cohort**: margin per customer over the first 12 months of the signup quarters
   that have completed them / that quarter's CAC.
+- **Survival** in the CLV follows the churn definition in the sidebar
+  ({describe_churn(churn_definition, inactivity_days)}).
 """)
+    st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")

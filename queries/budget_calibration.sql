@@ -1,46 +1,34 @@
 -- Grain: one row per calendar month of the calibration window x segment x channel x region with customers:
 --   the budget model's calibration (active customers, new customers, revenue and gross margin by month).
--- Parameters: $churn_definition ('explicit'|'inactivity'), $inactivity_days (integer N), $as_of (date),
+-- Parameters: $churn_definition ('combined'|'explicit'|'inactivity'), $inactivity_days (integer N), $as_of (date),
 --   $window_start, $window_end (first days of the first and last month of the window).
--- active_customers: customers who were customers (signed up, not yet churned) at some time in the month, from
---   their signup month to their churn month, both included. Churn exactly as in survival_spans.sql, so that
---   active here is "not churned" there: explicit = churn_date <= $as_of; inactivity = the last activity (last
---   transaction with a positive amount, or the signup date) when it + N days <= $as_of. Customers the survival
---   fit leaves out (signed up after $as_of; explicit churn_date before signup_date) are left out here too.
+-- customers_in_base: customers who were customers (signed up, not yet churned) at some time in the month, from
+--   their signup month to their (first) churn month, both included. Churn is customer_churn's (queries/rollup.sql),
+--   as in survival_customers.sql, so that active here is "not churned" there. Customers the survival fit leaves
+--   out (signed up after $as_of; a churn_date before signup_date under explicit and combined) are left out here
+--   too.
 -- new_customers: customers who signed up in the month (every one, as in cohort_sizes).
 -- revenue, known_margin, revenue_without_margin (the caller applies the margin % setting), new_revenue (of
 --   customers in their signup month): transactions in the month, with cohort_activity's scope (known customers,
 --   not dated before the customer's signup month, up to $as_of).
--- Reads the customer x month rollup (queries/rollup.sql): only the window's months, plus (for inactivity) each
--- customer's last positive day.
+-- Reads the customer x month rollup (queries/rollup.sql): only the window's months, plus each customer's last
+-- positive day (customer_churn).
 with
 all_customers as (
-    -- The cast types a churn_date column that the export lacks (a bare null).
-    select customer_key, signup_date, cast(churn_date as date) as churn_date, segment,
-           acquisition_channel as channel, region, year(signup_date) * 12 + month(signup_date) as first_month
+    select customer_key, signup_date, segment, acquisition_channel as channel, region,
+           year(signup_date) * 12 + month(signup_date) as first_month
     from customers
     where signup_date <= $as_of::date
 ),
-purchases as (
-    -- From the rollup (queries/rollup.sql): each customer's last positive day.
-    select customer_key, last_positive_date as last_active
-    from customer_activity_until($as_of, $data_as_of)
-    where $churn_definition = 'inactivity'
-),
 lifetimes as (
+    -- customer_churn (queries/rollup.sql): the churn definitions, exactly as the survival fit reads them.
     select
         c.segment, c.channel, c.region, c.first_month,
-        case
-            when $churn_definition = 'explicit' then
-                case when c.churn_date <= $as_of::date then year(c.churn_date) * 12 + month(c.churn_date) end
-            when greatest(c.signup_date, coalesce(p.last_active, c.signup_date)) + $inactivity_days::integer
-                 <= $as_of::date then
-                year(greatest(c.signup_date, coalesce(p.last_active, c.signup_date))) * 12
-                + month(greatest(c.signup_date, coalesce(p.last_active, c.signup_date)))
-        end as last_month
+        year(k.churned_on) * 12 + month(k.churned_on) as last_month
     from all_customers as c
-    left join purchases as p on p.customer_key = c.customer_key
-    where not ($churn_definition = 'explicit' and coalesce(c.churn_date < c.signup_date, false))
+    inner join customer_churn($churn_definition, $inactivity_days, $as_of, $data_as_of) as k
+        on k.customer_key = c.customer_key
+    where k.left_out is null
 ),
 window_months as (
     select cast(month as date) as month, year(month) * 12 + month(month) as month_index
@@ -54,7 +42,7 @@ spans as (
     group by all
 ),
 active as (
-    select w.month, l.segment, l.channel, l.region, sum(l.customers) as active_customers
+    select w.month, l.segment, l.channel, l.region, sum(l.customers) as customers_in_base
     from window_months as w
     inner join spans as l
         on l.first_month <= w.month_index and (l.last_month is null or l.last_month >= w.month_index)
@@ -88,7 +76,7 @@ sales as (
 ),
 combined as (
     -- Typed zeros: a bare 0.0 is a DECIMAL in DuckDB, and sums of integers are HUGEINT.
-    select month, segment, channel, region, cast(active_customers as bigint) as active_customers,
+    select month, segment, channel, region, cast(customers_in_base as bigint) as customers_in_base,
            cast(0 as bigint) as new_customers, cast(0 as double) as revenue, cast(0 as double) as known_margin,
            cast(0 as double) as revenue_without_margin, cast(0 as double) as new_revenue
     from active
@@ -102,7 +90,7 @@ combined as (
 ),
 final as (
     select month, segment, channel, region,
-           cast(sum(active_customers) as bigint) as active_customers,
+           cast(sum(customers_in_base) as bigint) as customers_in_base,
            cast(sum(new_customers) as bigint) as new_customers,
            cast(sum(cast(revenue as decimal(38, 6))) as double) as revenue,
            cast(sum(cast(known_margin as decimal(38, 6))) as double) as known_margin,

@@ -213,3 +213,54 @@ where not (grain = 'month'
   and (cast(end_date as date) is null or signup_date <= cast(end_date as date))
   and period >= period_start(signup_date, grain)
 group by all;
+
+-- customer_churn(churn_definition, inactivity_days, as_of, last_date): one row per customer, the one place the
+--   three churn definitions are written in SQL (survival_customers, budget_calibration, customer_churn_dates and
+--   customer_base_by_month read it). last_date: the latest transaction date ($data_as_of).
+--   customer_key, combo, signup_date, churn_date (as recorded, any date);
+--   last_active: the last day up to as_of with a positive amount (null: none); first_value: the first-order value
+--   (customer_activity_until);
+--   left_out: why no fit may count the customer, else null: 'signed up after the as-of date' (no time at risk
+--   yet), or, under explicit and combined, 'churn date before signup date' (a data error);
+--   churned_on: the customer's first churn as of as_of, null = not churned (censored at as_of):
+--     explicit: churn_date when it is on or before as_of;
+--     inactivity (N = inactivity_days): the last activity, greatest(signup_date, last_active) (the signup date
+--       for a customer who never bought), when it + N days <= as_of: exactly N days of silence is churn;
+--     combined: churn_date when it is on or before as_of; otherwise (no churn_date, or a later one) the
+--       inactivity rule;
+--   returned_churn_on (combined only): a customer who churned on their churn_date and bought again after it
+--     (a return) churns a second time on their last activity when it + N days <= as_of; else null. Survival
+--     counts the first churn only; the revenue movements also count this one.
+create macro customer_churn(churn_definition, inactivity_days, as_of, last_date) as table
+with
+scoped as (
+    select c.customer_key, g.combo, c.signup_date, cast(c.churn_date as date) as churn_date,
+           p.last_active, p.first_value,
+           greatest(c.signup_date, coalesce(p.last_active, c.signup_date)) as last_activity,
+           case
+               when c.signup_date > cast(as_of as date) then 'signed up after the as-of date'
+               when churn_definition in ('explicit', 'combined') and c.churn_date < c.signup_date
+                   then 'churn date before signup date'
+           end as left_out,
+           churn_definition in ('explicit', 'combined') and c.churn_date <= cast(as_of as date) as recorded
+    from customers as c
+    inner join customer_groups as g
+        on g.segment = c.segment and g.channel = c.acquisition_channel and g.region = c.region
+    left join (
+        select customer_key, last_positive_date as last_active, first_positive_value as first_value
+        from customer_activity_until(as_of, last_date)
+    ) as p on p.customer_key = c.customer_key
+)
+select
+    customer_key, combo, signup_date, churn_date, last_active, first_value, left_out,
+    case
+        when left_out is not null then null
+        when recorded then churn_date
+        when churn_definition = 'explicit' then null
+        when last_activity + cast(inactivity_days as integer) <= cast(as_of as date) then last_activity
+    end as churned_on,
+    case
+        when left_out is null and churn_definition = 'combined' and recorded and last_active > churn_date
+             and last_activity + cast(inactivity_days as integer) <= cast(as_of as date) then last_activity
+    end as returned_churn_on
+from scoped;

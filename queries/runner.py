@@ -38,7 +38,7 @@ from queries.exports import data_fingerprint, discover_exports
 from queries.problems import DataUnavailable, Problem
 from queries.rollup_cache import cache_dir_for, reads_rollup, run_rollup_sql, save_copy, saved_copy
 from queries.sql import load_sql
-from queries.validation import read_mapping, register_export
+from queries.validation import read_display_settings, read_mapping, register_export
 
 RESULT_CACHE_ENTRIES = 256
 #: Results are also bounded by size: one survival result is ~25 MB at a million customers.
@@ -66,6 +66,9 @@ class DataSource:
     as_of: date | None
     column_map: dict[str, dict[str, str]]
     _con: duckdb.DuckDBPyConnection = field(repr=False)
+    #: retention.toml's ``currency`` (None: not set) and ``[labels]`` display names (queries/validation.py).
+    currency: str | None = None
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
     _cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _cache_bytes: int = field(default=0, repr=False)
@@ -93,6 +96,8 @@ class DataSource:
         usable: set[str] = set()
         row_counts: dict[str, int] = {}
         column_map: dict[str, dict[str, str]] = {}
+        currency: str | None = None
+        labels: dict[str, dict[str, str]] = {}
 
         if not data_dir.is_dir():
             problems.append(Problem(
@@ -103,6 +108,8 @@ class DataSource:
         else:
             mapping, mapping_problems = read_mapping(data_dir)
             problems.extend(mapping_problems)
+            currency, labels, display_problems = read_display_settings(data_dir)
+            problems.extend(display_problems)
             for spec in EXPORTS.values():
                 export_problems, mapped = register_export(con, data_dir, spec, files[spec.name],
                                                           mapping.get(spec.name, {}), cache_dir)
@@ -124,7 +131,8 @@ class DataSource:
             as_of = con.sql("select max(transaction_date) from transactions").fetchall()[0][0]
 
         _lock_down(con, data_dir, cache_dir)
-        source = cls(data_dir, fingerprint, files, problems, usable, row_counts, as_of, column_map, con)
+        source = cls(data_dir, fingerprint, files, problems, usable, row_counts, as_of, column_map, con,
+                     currency=currency, labels=labels)
         source.cache_dir = cache_dir
         return source
 

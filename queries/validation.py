@@ -14,6 +14,7 @@ expression, never as a statement.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -78,6 +79,59 @@ def read_mapping(data_dir: Path) -> tuple[dict[str, dict[str, str]], list[Proble
                 continue
             mapping.setdefault(export, {})[contract_name] = source_name
     return mapping, problems
+
+
+_SYMBOL_RE = re.compile(r"^[^\s\d]{1,3}$")
+LABEL_DIMENSIONS = ("segment", "channel", "region")
+
+
+def read_display_settings(data_dir: Path) -> tuple[str | None, dict[str, dict[str, str]], list[Problem]]:
+    """(currency, display names by dimension, warnings) from ``retention.toml``: ``currency = "EUR"`` (a 3-letter
+    ISO code, upper-cased, or a short symbol such as "€") and ``[labels.<segment|channel|region>]`` tables of
+    code = "display name". A bad value is a warning, never an error: money then shows without a currency, a
+    bad label keeps the default display name. (An unreadable file is reported by :func:`read_mapping`.)"""
+    path = data_dir / MAPPING_FILE
+    if not path.is_file():
+        return None, {}, []
+    try:
+        doc = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None, {}, []
+    problems: list[Problem] = []
+    currency = doc.get("currency")
+    if currency is not None:
+        text = currency.strip() if isinstance(currency, str) else ""
+        if re.fullmatch(r"[A-Za-z]{3}", text):
+            currency = text.upper()
+        elif _SYMBOL_RE.match(text) and not text.isalpha():
+            currency = text
+        else:
+            problems.append(Problem("warning", MAPPING_FILE,
+                                    f"{path}: currency = {currency!r} is neither a 3-letter ISO code (\"EUR\") nor a "
+                                    "short symbol (\"€\"): money is shown without a currency. Fix the line.",
+                                    column="currency", file=str(path)))
+            currency = None
+    labels: dict[str, dict[str, str]] = {}
+    table = doc.get("labels", {})
+    if not isinstance(table, dict):
+        table = {}
+        problems.append(Problem("warning", MAPPING_FILE, f"{path}: [labels] must hold tables such as "
+                                '[labels.channel] paid_social = "Paid social (Meta)"; ignored.', file=str(path)))
+    for dimension, values in table.items():
+        if dimension not in LABEL_DIMENSIONS or not isinstance(values, dict):
+            problems.append(Problem("warning", MAPPING_FILE,
+                                    f"{path}: [labels.{dimension}] is ignored: display names are for "
+                                    f"{', '.join(LABEL_DIMENSIONS)} (each a table of code = \"name\").",
+                                    file=str(path)))
+            continue
+        for code, shown in values.items():
+            if isinstance(shown, str) and shown.strip():
+                labels.setdefault(dimension, {})[str(code)] = shown.strip()
+            else:
+                problems.append(Problem("warning", MAPPING_FILE,
+                                        f"{path}: [labels.{dimension}] {code} = {shown!r} is not a display name "
+                                        "(a non-empty string); the default name is used.", file=str(path)))
+    return currency, labels, problems
 
 
 def _probe_files(con: duckdb.DuckDBPyConnection,

@@ -41,3 +41,15 @@ def calibration_window(text: str) -> int:
     if not 1 <= value <= 120:
         raise ValueError(f"calibration months must be between 1 and 120, not {value}")
     return value
+
+
+def currency_code(text: str) -> str:
+    """``--currency``: a 3-letter ISO code (upper-cased) or a short symbol, as ``currency`` in retention.toml.
+    ``currency_code("eur") == "EUR"``."""
+    value = text.strip()
+    if len(value) == 3 and value.isalpha() and value.isascii():
+        return value.upper()
+    if 1 <= len(value) <= 3 and not value.isalpha() and not any(ch.isspace() or ch.isdigit() for ch in value):
+        return value
+    raise argparse.ArgumentTypeError(f"must be a 3-letter ISO code such as EUR, or a short symbol such as €, not "
+                                     f"{text!r}")

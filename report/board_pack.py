@@ -17,17 +17,18 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analytics import catalog
 from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
 from analytics.cohorts import average_curve, cohort_retention, default_period_index
-from analytics.executive import ExecutiveSummary, executive_summary
+from analytics.executive import Compare, ExecutiveSummary, Kpi, executive_summary, headline_sentences
 from analytics.filters import Filters
+from analytics.formats import Formats, current, using
 from analytics.overview import activity_by_period
 from analytics.revenue_mix import revenue_mix
-from analytics.survival import ChurnDefinition, survival_curves
+from analytics.survival import ChurnDefinition, describe_churn, survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
 from ui import budget_charts, cohort_charts, overview_charts, revenue_mix_charts, survival_charts, value_charts
-from ui.kpi_format import format_change, format_value
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,13 @@ def sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inact
     grain = filters.grain
     table = cohort_retention(source, filters)
     k = default_period_index(grain)
-    curves = survival_curves(source, filters, churn, inactivity_days, "segment")
+    curves = survival_curves(source, filters, churn, inactivity_days, "segment", current())
     value = clv_report(source, filters, ValueSettings(churn_definition=churn, inactivity_days=inactivity_days))
-    churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn == "inactivity" else {})
+    churn_query = {"churn": churn} | ({"inactivity_days": str(inactivity_days)} if churn != "explicit" else {})
     parts = [
         Section("Revenue and active customers", "",
-                overview_charts.activity_chart(activity_by_period(source, filters), grain),
+                overview_charts.activity_chart(activity_by_period(source, filters), grain,
+                                               {"filters": filters.describe()}, "board pack chart"),
                 "Net revenue per period and the customers with a positive transaction in it."),
         Section("Cohort retention", "cohorts",
                 cohort_charts.heatmap(table, "retention", grain, 30, average_curve(table), k),
@@ -96,7 +98,7 @@ def sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inact
                 revenue_mix_charts.revenue_mix_chart(revenue_mix(source, filters), grain),
                 "Revenue from customers acquired in the period vs. earlier, with the existing share."),
         Section("Survival by segment", "survival",
-                survival_charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment"),
+                survival_charts.survival_chart(curves.curve, curves.at_risk, curves.headline, "Segment", "segment"),
                 f"Kaplan-Meier share of customers not yet churned ({churn} churn), with 95% bands."),
         Section("Customer value vs. acquisition cost", "value", value_charts.value_curves(value.curves, value.channels),
                 "Cumulative gross margin per acquired customer by month of life against each channel's CAC."),
@@ -125,20 +127,30 @@ def _budget_section(source: DataSource, filters: Filters, churn: ChurnDefinition
 
 
 def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, source: DataSource, base_url: str,
-           churn_query: dict[str, str]) -> str:
+           churn_query: dict[str, str], formats: Formats | None = None) -> str:
     """The HTML text of the pack. Every data value is escaped: it shows as text, never as markup."""
     e = html.escape
-    query = filter_query(filters)
+    fmt = formats or Formats()
+    query = filter_query(filters) | ({"compare": summary.compare} if summary.compare != "previous" else {})
     base = base_url.rstrip("/")
 
     def link(path: str, extra: dict[str, str] | None = None) -> str:
         q = urlencode(query | (extra or {}))
         return f"{base}/{path}" + (f"?{q}" if q else "")
 
-    tiles = "".join(
-        f'<div class="tile"><div class="label">{e(k.label)}</div><div class="value">{e(format_value(k, k.value))}</div>'
-        f'<div class="change">{e(format_change(k) or "")}</div></div>' for k in summary.kpis)
-    sentences = "".join(f"<li>{e(s)}</li>" for s in summary.sentences)
+    against = summary.comparison_label()
+
+    def tile(k: Kpi) -> str:
+        value = catalog.show(k.key, k.value, surface="board pack tile", context=summary.context(k.key, filters),
+                             formats=fmt)
+        change = fmt.change(k.unit, k.value, k.previous)
+        return (f'<div class="tile" title="{e(k.figure.definition)}"><div class="label">{e(k.label)}</div>'
+                f'<div class="value">{e(value)}</div>'
+                f'<div class="change">{e(f"{change} vs {against}" if change else "")}</div></div>')
+
+    tiles = "".join(tile(k) for k in summary.kpis)
+    sentences = "".join(f"<li>{e(s)}</li>" for s in headline_sentences(summary, fmt, filters, "board pack sentence"))
+    definitions = "".join(f"<li><b>{e(k.figure.name)}</b>: {e(k.figure.definition)}</li>" for k in summary.kpis)
     figures = []
     for i, part in enumerate(parts):
         extra = (churn_query if part.path in ("survival", "value", "budget") else {}) | (part.query or {})
@@ -153,7 +165,8 @@ body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; color: #1F
        max-width: 1200px; padding: 0 24px; }}
 h1 {{ font-size: 34px; margin-bottom: 4px; }} h2 {{ font-size: 24px; margin-top: 40px; }}
 .meta, .note {{ color: #52606D; font-size: 15px; }}
-.tiles {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 20px 0; }}
+.tiles {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; margin: 20px 0; }}
+.definitions li {{ font-size: 15px; }}
 .tile {{ border: 1px solid #D9DEE3; border-radius: 8px; padding: 12px 16px; }}
 .tile .label {{ font-size: 14px; color: #52606D; }} .tile .value {{ font-size: 30px; font-weight: 600; }}
 .tile .change {{ font-size: 14px; color: #52606D; min-height: 18px; }}
@@ -161,35 +174,43 @@ li {{ font-size: 18px; margin: 6px 0; }}
 </style></head><body>
 <h1>Retention board pack</h1>
 <p class="meta">As of <b>{e(str(summary.as_of))}</b> · data fingerprint <code>{e(source.fingerprint)}</code> ·
-filters: {e(filters.describe())} · made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))} ·
+filters: {e(filters.describe())} · churn: {e(describe_churn(summary.churn_definition, summary.inactivity_days))} ·
+{e("money in " + fmt.currency + " · " if fmt.currency else "")}made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))} ·
 <a href="{e(link(""))}">open the overview</a></p>
 <ul>{sentences}</ul>
 <div class="tiles">{tiles}</div>
 {"".join(figures)}
+<section><h2>Definitions</h2><ul class="definitions">{definitions}</ul>
+<p class="note">Every figure's definition: <a href="{e(link("glossary"))}">the Glossary</a>.</p></section>
 </body></html>
 """
 
 
 def board_pack(source: DataSource, filters: Filters, churn_definition: ChurnDefinition | None = None,
                inactivity_days: int = 90, base_url: str = "http://localhost:8501",
-               budget_inputs: BudgetInputs = BudgetInputs()) -> str:
-    """The board pack as HTML text (see the module docstring)."""
+               budget_inputs: BudgetInputs | None = None, compare: Compare = "previous",
+               formats: Formats | None = None) -> str:
+    """The board pack as HTML text (see the module docstring); ``formats``: the currency and display names (the
+    data folder's by default)."""
     from analytics.survival import resolve_churn_definition
 
+    fmt = formats or Formats.of(source.currency, source.labels)
     churn = resolve_churn_definition(source, churn_definition)
-    summary = executive_summary(source, filters, churn, inactivity_days)
-    parts, churn_query = sections(source, filters, churn, inactivity_days, budget_inputs)
-    return render(summary, parts, filters, source, base_url, churn_query)
+    with using(fmt):
+        summary = executive_summary(source, filters, churn, inactivity_days, compare=compare)
+        parts, churn_query = sections(source, filters, churn, inactivity_days, budget_inputs or BudgetInputs())
+        return render(summary, parts, filters, source, base_url, churn_query, fmt)
 
 
 def write_board_pack(source: DataSource, filters: Filters, out: Path, churn_definition: ChurnDefinition | None = None,
                      inactivity_days: int = 90, base_url: str = "http://localhost:8501",
-                     budget_inputs: BudgetInputs = BudgetInputs()) -> Path:
+                     budget_inputs: BudgetInputs | None = None, compare: Compare = "previous",
+                     formats: Formats | None = None) -> Path:
     """Write ``board_pack.html`` (:func:`board_pack`, same settings) into ``out`` (atomically); return its path."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "board_pack.html"
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(board_pack(source, filters, churn_definition, inactivity_days, base_url, budget_inputs),
-                   encoding="utf-8")
+    tmp.write_text(board_pack(source, filters, churn_definition, inactivity_days, base_url, budget_inputs, compare,
+                              formats), encoding="utf-8")
     tmp.replace(path)
     return path

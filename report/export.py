@@ -19,8 +19,11 @@ from pathlib import Path
 import polars as pl
 
 from analytics.budget import Assumptions, budget_scenarios
+from analytics.catalog import glossary
 from analytics.cohorts import cohort_retention
+from analytics.executive import COMPARES, Compare, executive_summary
 from analytics.filters import GRAINS, Filters
+from analytics.formats import Formats, using
 from analytics.health import data_coverage, data_health
 from analytics.overview import activity_by_period
 from analytics.revenue_mix import (
@@ -43,7 +46,7 @@ from analytics.survival import (
 )
 from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
-from report.arguments import calibration_window, horizon_months, margin_fraction, positive_days
+from report.arguments import calibration_window, currency_code, horizon_months, margin_fraction, positive_days
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Settings:
     """Everything an export depends on: the shared filters plus page settings added by later pages."""
 
     filters: Filters
-    #: Survival: None = the app's default (explicit where the customers export has churn dates, else inactivity).
+    #: Every figure that depends on churn: None = the default (combined).
     churn_definition: ChurnDefinition | None = None
     inactivity_days: int = DEFAULT_INACTIVITY_DAYS
     survival_by: SurvivalBy = "segment"
@@ -63,6 +66,13 @@ class Settings:
     target_ratio: float = 3.0
     #: Where the dashboard runs: the board pack links to each page's view there.
     base_url: str = "http://localhost:8501"
+    #: The Overview's comparison (URL key compare): the previous period or the same period a year earlier.
+    compare: Compare = "previous"
+    #: The currency shown on money (--currency); None = the data folder's retention.toml.
+    currency: str | None = None
+
+    def formats(self, source: DataSource) -> Formats:
+        return Formats.of(self.currency or source.currency, source.labels)
 
     def value_settings(self, source: DataSource) -> ValueSettings:
         return ValueSettings(margin=self.margin, discount_rate=self.discount_rate, horizon=self.horizon,
@@ -79,10 +89,15 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
     "data_coverage.csv": lambda source, settings: data_coverage(source),
     "data_health.csv": lambda source, settings: data_health(source).table(),
     "activity_by_period.csv": lambda source, settings: activity_by_period(source, settings.filters),
+    "overview_kpis.csv": lambda source, settings: executive_summary(
+        source, settings.filters, settings.churn_definition, settings.inactivity_days,
+        settings.value_settings(source), settings.compare).table(settings.formats(source)),
+    "glossary.csv": lambda source, settings: glossary().select("name", "unit", "definition"),
     "cohort_retention.csv": lambda source, settings: cohort_retention(source, settings.filters),
     "revenue_mix.csv": lambda source, settings: revenue_mix(source, settings.filters),
     "revenue_by_acquisition_year.csv": lambda source, settings: revenue_by_acquisition_year(source, settings.filters),
-    "revenue_movements.csv": lambda source, settings: revenue_movements(source, settings.filters),
+    "revenue_movements.csv": lambda source, settings: revenue_movements(
+        source, settings.filters, settings.churn_definition, settings.inactivity_days),
     "revenue_concentration.csv": lambda source, settings: revenue_concentration(source, settings.filters),
     "revenue_lorenz.csv": lambda source, settings: lorenz_curve(source, settings.filters),
     "survival_curve.csv": lambda source, settings: survival_curve(
@@ -119,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--horizon", type=int, choices=HORIZONS, default=24,
                         help="Value & CAC: CLV horizon in months (default 24)")
     parser.add_argument("--target-ratio", type=float, default=3.0, help="Value & CAC: target LTV:CAC (default 3)")
+    parser.add_argument("--compare", choices=COMPARES, default="previous",
+                        help="overview_kpis.csv and the board pack: compare with the previous period or the same "
+                        "period a year earlier (yoy)")
+    parser.add_argument("--currency", type=currency_code, default=None,
+                        help="currency shown on money in overview_kpis.csv and the board pack, e.g. EUR (default: "
+                        "currency in the data folder's retention.toml)")
     parser.add_argument("--board-pack", action="store_true",
                         help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
     parser.add_argument("--base-url", default="http://localhost:8501",
@@ -127,10 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(f"--{name}", action="append", default=None,
                             help=f"keep only these {name}s (repeat the flag or separate with commas)")
     parser.add_argument("--churn-definition", choices=CHURN_DEFINITIONS, default=None,
-                        help="survival tables: explicit (churn_date) or inactivity (default: explicit where the "
-                        "customers export has churn dates, else inactivity)")
+                        help="every figure that depends on churn: combined (churn_date where recorded, else "
+                        "--inactivity-days without a purchase; the default), explicit (churn_date only) or "
+                        "inactivity (days without a purchase only)")
     parser.add_argument("--inactivity-days", type=positive_days, default=DEFAULT_INACTIVITY_DAYS,
-                        help="inactivity definition: days without a purchase that count as churn (default 90)")
+                        help="combined and inactivity definitions: days without a purchase that count as churn "
+                        "(default 90)")
     parser.add_argument("--survival-by", choices=SURVIVAL_BY, default="segment",
                         help="group of the survival curve and summary tables (default segment)")
     parser.add_argument("--margin", type=margin_fraction, default=0.7,
@@ -155,7 +178,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     churn_definition=args.churn_definition, inactivity_days=args.inactivity_days,
                     survival_by=args.survival_by, margin=args.margin, calibration_months=args.calibration_months,
                     discount_rate=args.discount_rate, horizon=args.horizon, target_ratio=args.target_ratio,
-                    base_url=args.base_url,
+                    base_url=args.base_url, compare=args.compare, currency=args.currency,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
                                                    beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
 
@@ -172,7 +195,8 @@ def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path
     failures: list[str] = []
     for name, compute in TABLES.items():
         try:
-            table = compute(source, settings)
+            with using(settings.formats(source)):
+                table = compute(source, settings)
         except DataUnavailable as exc:
             failures.extend(f"{name}: {p.message}" for p in exc.problems)
             continue
@@ -191,7 +215,8 @@ def write_board_pack(source: DataSource, settings: Settings, out: Path) -> Path:
 
     inputs = BudgetInputs(settings.budget_assumptions, settings.margin, settings.calibration_months)
     return write(source, settings.filters, out, churn_definition=settings.churn_definition,
-                 inactivity_days=settings.inactivity_days, base_url=settings.base_url, budget_inputs=inputs)
+                 inactivity_days=settings.inactivity_days, base_url=settings.base_url, budget_inputs=inputs,
+                 compare=settings.compare, formats=settings.formats(source))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

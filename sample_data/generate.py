@@ -203,6 +203,12 @@ MARKETING_SPEND_SCHEMA = pa.schema(
 _SPILL_DTYPE = np.dtype([("customer", "<i4"), ("day", "<i4"), ("amount", "<f8")])
 
 
+#: The generated business's settings (retention.toml): amounts are in euros.
+SETTINGS_TOML = """# Display settings of the generated sample business (see README: currency and labels).
+currency = "EUR"
+"""
+
+
 def generate(
     customers: int,
     seed: int,
@@ -216,7 +222,7 @@ def generate(
     Files are built in a temporary folder inside ``out`` and moved into place with ``os.replace`` only once
     all three are complete, so an interrupted or failed run never leaves a half-written export (and, unless
     it stops between the three renames, leaves the previous exports untouched). Other files in ``out`` are
-    never removed.
+    never removed; a ``retention.toml`` saying the currency (EUR) is written when there is none.
 
     >>> counts = generate(200, seed=1, out=Path(tempfile.mkdtemp()), progress=False)
     >>> sorted(counts)
@@ -233,6 +239,9 @@ def generate(
         counts = _generate_into(customers, seed, tmp, start, end, progress)
         for name in EXPORTS:
             os.replace(tmp / f"{name}.parquet", out / f"{name}.parquet")
+        settings = out / "retention.toml"
+        if not settings.exists():  # the business's currency; a user's own settings file is never overwritten
+            settings.write_text(SETTINGS_TOML)
         return counts
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

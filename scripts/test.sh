@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Debian machine, then lint, type-check and run the whole suite:
 # Debian's chromium for the browser tests (never a downloaded browser), a virtualenv with requirements-dev.txt,
-# ruff and mypy (configured in pyproject.toml; either failing fails the run), then pytest (doctests included).
+# the CDNOW data for one test (tests/realdata.py: pip download of a wheel, never installed), ruff and mypy
+# (configured in pyproject.toml; either failing fails the run), then pytest (doctests included).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k cohort`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+# The real public data of tests/test_cdnow_survival.py (the CDNOW log inside the lifetimes wheel), through pip.
+.venv/bin/python -m tests.realdata
 echo "ruff:" && .venv/bin/python -m ruff check .
 echo "mypy:" && .venv/bin/python -m mypy
 exec .venv/bin/python -m pytest "$@"

@@ -37,7 +37,7 @@ def page(browser: Browser) -> Iterator[Page]:
 #: (path, h1) of every page of the app.
 PAGES = [("/", "Overview"), ("/cohorts", "Cohort retention"), ("/revenue_mix", "Revenue mix"),
          ("/survival", "Survival"), ("/value", "Customer value vs. acquisition cost"), ("/budget", "Budget"),
-         ("/data_health", "Data health")]
+         ("/data_health", "Data health"), ("/glossary", "Glossary")]
 VIEWPORT = {"width": 1440, "height": 1000}
 
 
@@ -83,7 +83,7 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
     quarterly_title = chart_title(page)
     assert quarterly_title.startswith(("Q1", "Q2", "Q3", "Q4")) or " in Q" in quarterly_title
     kpi_values = page.locator("[data-testid=stMetricValue]").all_text_contents()
-    assert len(kpi_values) == 8
+    assert len(kpi_values) == 9
     shared_url = page.url
 
     # A copied URL in a fresh browser context reproduces the widget state and the numbers.
@@ -107,6 +107,32 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
     assert query(page).get("grain") == ["quarter"]
     expect(page.locator("[data-testid=stPlotlyChart] .gtitle").first).to_have_text(quarterly_title,
                                                                                       timeout=30_000)
+
+
+def test_details_links_carry_each_filter_once(page: Page, app_url: str):
+    """The Overview tiles' "Details" links once repeated the query string at every click
+    (?grain=quarter&segment=pro&segment=pro&grain=quarter, growing): each filter must arrive once, every time."""
+    page.goto(app_url + "/?grain=quarter&segment=pro&churn=inactivity")
+    wait_idle(page)
+    for _ in range(2):
+        page.get_by_role("link", name="Details").first.click()
+        page.wait_for_url(lambda url: "/cohorts" in url, timeout=30_000)
+        wait_idle(page)
+        assert query(page) == {"grain": ["quarter"], "segment": ["pro"], "churn": ["inactivity"]}
+        expect(page.get_by_text("Filters in force: quarterly · all dates · segment: pro")).to_be_visible()
+        page.locator("[data-testid=stSidebar]").get_by_role("link", name="Overview").click()
+        page.wait_for_url(lambda url: "/cohorts" not in url, timeout=30_000)
+        wait_idle(page)
+        assert query(page) == {"grain": ["quarter"], "segment": ["pro"], "churn": ["inactivity"]}
+
+
+def test_compare_yoy_lives_in_the_url(page: Page, app_url: str):
+    page.goto(app_url + "/?compare=yoy")
+    wait_idle(page)
+    expect(page.get_by_text("vs December 2024").first).to_be_visible()
+    expect(page.locator("[data-testid=stMain]").get_by_role("radio", name="yoy")).to_be_checked()
+    # The tiles compare December 2025 with December 2024; the KPI table says so too.
+    assert page.get_by_text("vs November 2025").count() == 0
 
 
 def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser: Browser):

@@ -53,7 +53,7 @@ TRANSACTIONS = {"customer_id": ["a", "d"], "transaction_date": [d("2024-01-01"),
                 "amount": [33.0, 33.0]}
 SPEND = {"month": [d("2024-01-01"), d("2024-11-01"), d("2024-12-01")], "channel": ["ads"] * 3,
          "spend": [500.0, 100.0, 100.0]}
-SETTINGS = CalibrationSettings(margin=0.5, reliable_at_risk=1)
+SETTINGS = CalibrationSettings(margin=0.5, reliable_at_risk=1, churn_definition="explicit")
 
 
 def tiny(hazard, base, paid_new=10.0, paid_spend=1000.0, organic_new=0.0, revenue=10.0, margin=6.0) -> Calibration:
@@ -74,7 +74,7 @@ def test_closed_form_without_retention_effect_and_constant_returns():
     cal = tiny([0.2, 0.1], [50, 0, 0, 0, 0, 100], organic_new=1.0)
     table = project(cal, Assumptions(budget=500, retention_share=0.2, horizon_months=3, beta=1.0, r_max=0.0,
                                      b_half=50))
-    assert table["active_customers"].to_list() == pytest.approx([155, 139, 129.6])
+    assert table["customer_base"].to_list() == pytest.approx([155, 139, 129.6])
     assert table["new_customers"].to_list() == pytest.approx([5, 5, 5])
     assert table["revenue"].to_list() == pytest.approx([1550, 1390, 1296])
     assert table["gross_margin"].to_list() == pytest.approx([930, 834, 777.6])
@@ -85,7 +85,7 @@ def test_closed_form_without_retention_effect_and_constant_returns():
     # The same with the general formula: base_a S(a+k)/S(a) + new x sum_{j<=k} S(j), S(a) = prod (1 - h).
     s = np.array([1, 0.8, 0.72, 0.648, 0.5832, 0.52488, 0.472392, 0.4251528, 0.38263752])
     expected = [50 * s[k] + 100 * s[5 + k] / s[5] + 5 * s[: k + 1].sum() for k in range(3)]
-    assert table["active_customers"].to_list() == pytest.approx(expected)
+    assert table["customer_base"].to_list() == pytest.approx(expected)
 
 
 def test_zero_budget_base_decays_exactly_along_the_survival_curve():
@@ -98,7 +98,7 @@ def test_zero_budget_base_decays_exactly_along_the_survival_curve():
     held = np.concatenate([hazard, np.full(40, hazard[-1])])
     survival = np.concatenate([[1.0], np.cumprod(1 - held)])        # S(a) = prod_{j<a} (1 - h(j))
     expected = [sum(base[a] * survival[a + k] / survival[a] for a in range(len(base))) for k in range(12)]
-    assert table["active_customers"].to_list() == pytest.approx(expected, rel=1e-12)
+    assert table["customer_base"].to_list() == pytest.approx(expected, rel=1e-12)
     assert table["spend"].sum() == 0 and table["net_contribution"].to_list() == table["gross_margin"].to_list()
 
 
@@ -163,14 +163,14 @@ def test_calibration_by_hand(make_source):
     assert cal.base.tolist() == [1, 1] + [0] * 9 + [2]
     # Active customer-months in 2024: a 1, b 2, c 3, d 12, e 12, f 1, g 2 = 33. Revenue 66: 2 a month each,
     # margin 0.5 -> 1. a's 33 is new (signup month), d's existing: recent existing share 50%.
-    assert cal.monthly["active_customers"].sum() == 33
+    assert cal.monthly["customers_in_base"].sum() == 33
     assert cal.revenue_per_active == pytest.approx(2.0) and cal.margin_per_active == pytest.approx(1.0)
     assert cal.recent_existing_share == pytest.approx(0.5)
     # Zero budget: the base decays along S(a + k) / S(a): f along S(k), g along S(k + 1) / S(1), d and e stay.
     table = project(cal, Assumptions(budget=0, horizon_months=12))
     s = [1, 6 / 7, 9 / 14, 3 / 7, 3 / 7, 3 / 7]
     expected = [s[k] + s[k + 1] / s[1] + 2 for k in range(4)]
-    assert table["active_customers"].head(4).to_list() == pytest.approx(expected)
+    assert table["customer_base"].head(4).to_list() == pytest.approx(expected)
     assert table["month"][0] == d("2025-01-01")
 
 
@@ -216,7 +216,7 @@ def test_export_writes_baseline_and_best(tmp_path: Path):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     table = pl.read_csv(tmp_path / "out" / "budget_scenarios.csv", try_parse_dates=True)
-    assert table.columns == ["scenario", "retention_share", "month", "active_customers", "new_customers", "revenue",
+    assert table.columns == ["scenario", "retention_share", "month", "customer_base", "new_customers", "revenue",
                              "gross_margin", "spend", "net_contribution"]
     assert table.group_by("scenario", maintain_order=True).len().rows() == [("baseline", 12), ("best", 12)]
     baseline = table.filter(pl.col("scenario") == "baseline")
@@ -267,7 +267,11 @@ def test_page_reads_every_input_from_the_url(budget_data, run_page):
     from ui.format import money
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Net contribution over 36 months"] == money(expected.summary["net_contribution"][1])
-    assert metrics["Active customers at the end"] == f"{expected.summary['active_customers_end'][1]:,.0f}"
+    assert metrics["Projected customer base at the end"] == f"{expected.summary['customer_base_end'][1]:,.0f}"
+    # The starting base is the customer base (not "active customers": those bought in a period), as on the
+    # Overview; CAC is the paid channels' (the Value page's blended CAC counts organic customers too).
+    assert metrics["Customer base, now"] == f"{cal.customer_base:,.0f}"
+    assert metrics["CAC, paid channels"] == money(cal.cac)
     # The saved scenario: a line of its own and a link that opens it.
     contribution = next(f for f in figures(at) if f["layout"]["yaxis"]["title"]["text"].startswith("Cumulative gain"))
     assert [t["name"] for t in contribution["data"]] == [BASELINE, CURRENT, BEST, "Push"]

@@ -81,18 +81,21 @@ def test_new_vs_existing_by_hand(make_source):
 def test_movements_by_hand(make_source):
     source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS)
     got = revenue_movements(source, Filters())
-    # Columns: period, new, expansion, contraction, churned, reactivated, net_refunds, net_change.
+    # Columns: period, new, expansion, contraction, churned, paused, resumed, reactivated, net_refunds, net_change.
+    # Churn: the default (combined; no churn dates here, so 90 days without a purchase), as of 2024-05-20.
     assert movement_rows(got) == [
         # Jan: a and b pay for the first time: 100 + 50.
-        (MONTHS[0], 150.0, 0.0, 0.0, 0.0, 0.0, 0.0, 150.0),
-        # Feb: a 100 -> 150 expansion +50; b 50 -> 0 (paid and refunded) churned -50; c first pays 40.
-        (MONTHS[1], 40.0, 50.0, 0.0, -50.0, 0.0, 0.0, 40.0),
+        (MONTHS[0], 150.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 150.0),
+        # Feb: a 100 -> 150 expansion +50; b 50 -> 0 (paid and refunded): its last purchase 02-10 + 90 = 05-10 is
+        # before the as-of date, so b churned in February: churned -50; c first pays 40.
+        (MONTHS[1], 40.0, 50.0, 0.0, -50.0, 0.0, 0.0, 0.0, 0.0, 40.0),
         # Mar: a 150 -> 120 contraction -30; d first pays 200; c 40 -> 40 and b 0 -> 0 move nothing.
-        (MONTHS[2], 200.0, 0.0, -30.0, 0.0, 0.0, 0.0, 170.0),
-        # Apr: a has no transaction (a gap = 0): churned -120; c 40 -> 60 expansion +20; d flat.
-        (MONTHS[3], 0.0, 20.0, 0.0, -120.0, 0.0, 0.0, -100.0),
-        # May: a back after the gap, 80 - 10 = 70: reactivated; d 200 -> 100 contraction -100.
-        (MONTHS[4], 0.0, 0.0, -100.0, 0.0, 70.0, 0.0, -30.0),
+        (MONTHS[2], 200.0, 0.0, -30.0, 0.0, 0.0, 0.0, 0.0, 0.0, 170.0),
+        # Apr: a has no transaction (a gap = 0) but comes back in May, so never churned: paused -120; c 40 -> 60
+        # expansion +20; d flat.
+        (MONTHS[3], 0.0, 20.0, 0.0, 0.0, -120.0, 0.0, 0.0, 0.0, -100.0),
+        # May: a back after the pause, 80 - 10 = 70: resumed; d 200 -> 100 contraction -100.
+        (MONTHS[4], 0.0, 0.0, -100.0, 0.0, 0.0, 70.0, 0.0, 0.0, -30.0),
     ]
     # Reconciles with the revenue totals: 150, 190, 360, 260, 230 -> +150, +40, +170, -100, -30.
     mix = revenue_mix(source, Filters())
@@ -108,13 +111,14 @@ def test_refunds_larger_than_payments_reconcile_through_net_refunds(make_source)
           "amount": [30.0, -30.0, 20.0]}
     got = revenue_movements(make_source(customers=customers, transactions=tx), Filters())
     assert movement_rows(got) == [
-        (d("2024-01-01"), 30.0, 0.0, 0.0, 0.0, 0.0, 0.0, 30.0),
-        # 30 -> -30: churned -30 (the 30 lost) and net refunds -30 (going below zero): change -60.
-        (d("2024-02-01"), 0.0, 0.0, 0.0, -30.0, 0.0, -30.0, -60.0),
+        (d("2024-01-01"), 30.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 30.0),
+        # 30 -> -30: paused -30 (the 30 lost; e pays again in April, so never churned) and net refunds -30 (going
+        # below zero): change -60.
+        (d("2024-02-01"), 0.0, 0.0, 0.0, 0.0, -30.0, 0.0, 0.0, -30.0, -60.0),
         # -30 -> 0 (no transaction): only the net refunds unwind, +30.
-        (d("2024-03-01"), 0.0, 0.0, 0.0, 0.0, 0.0, 30.0, 30.0),
-        # 0 -> 20, having paid in January: reactivated.
-        (d("2024-04-01"), 0.0, 0.0, 0.0, 0.0, 20.0, 0.0, 20.0),
+        (d("2024-03-01"), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 30.0, 30.0),
+        # 0 -> 20, having paid in January and never churned: resumed.
+        (d("2024-04-01"), 0.0, 0.0, 0.0, 0.0, 0.0, 20.0, 0.0, 0.0, 20.0),
     ]
     # April ends on the as-of date (2024-04-30): complete.
     assert got["is_complete"].to_list() == [True] * 4
@@ -127,8 +131,9 @@ def test_quarter_grain_by_hand(make_source):
     # Q2: a 70 + c 120 + d 300 = 490, all existing; Q2 ends 2024-06-30 > as-of: incomplete.
     assert mix.rows() == [(d("2024-01-01"), 700.0, 0.0, 0.0, True), (d("2024-04-01"), 0.0, 490.0, 1.0, False)]
     got = revenue_movements(source, Filters(grain="quarter"))
-    # Q2 vs Q1: a 370 -> 70 contraction -300; b 50 -> 0 churned -50; c 80 -> 120 +40 and d 200 -> 300 +100.
-    assert movement_rows(got)[1] == (d("2024-04-01"), 0.0, 140.0, -300.0, -50.0, 0.0, 0.0, -210.0)
+    # Q2 vs Q1: a 370 -> 70 contraction -300; b 50 -> 0 churned -50 (in Q1: 02-10 + 90 <= as-of); c 80 -> 120
+    # +40 and d 200 -> 300 +100.
+    assert movement_rows(got)[1] == (d("2024-04-01"), 0.0, 140.0, -300.0, -50.0, 0.0, 0.0, 0.0, 0.0, -210.0)
 
 
 def test_week_grain_by_hand(make_source):
@@ -147,10 +152,11 @@ def test_week_grain_by_hand(make_source):
     # As-of Monday 01-22: its week ends Sunday 01-28, after it.
     assert mix["is_complete"].to_list() == [True, True, True, False]
     assert movement_rows(revenue_movements(source, Filters(grain="week"))) == [
-        (weeks[0], 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10.0),
-        (weeks[1], 20.0, 0.0, 0.0, 0.0, 0.0, 0.0, 20.0),     # x flat 10 -> 10; y first pays 20
-        (weeks[2], 0.0, 10.0, 0.0, -10.0, 0.0, 0.0, 0.0),    # x 10 -> 0 churned; y 20 -> 30 expansion
-        (weeks[3], 0.0, 0.0, 0.0, -30.0, 5.0, 0.0, -25.0),   # x back: reactivated 5; y 30 -> 0 churned
+        (weeks[0], 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10.0),
+        (weeks[1], 20.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 20.0),     # x flat 10 -> 10; y first pays 20
+        # Nobody has been silent 90 days by the as-of date (01-22): every lapse is a pause.
+        (weeks[2], 0.0, 10.0, 0.0, 0.0, -10.0, 0.0, 0.0, 0.0, 0.0),    # x 10 -> 0 paused; y 20 -> 30 expansion
+        (weeks[3], 0.0, 0.0, 0.0, 0.0, -30.0, 5.0, 0.0, 0.0, -25.0),   # x back: resumed 5; y 30 -> 0 paused
     ]
 
 
@@ -164,7 +170,8 @@ def test_dimension_filters_run_no_sql(make_source):
     assert revenue_mix(source, pro).select("new_revenue", "existing_revenue").rows() == [
         (100.0, 0.0), (0.0, 150.0), (200.0, 120.0), (0.0, 200.0), (0.0, 170.0)]
     # Pro movements in Feb: a's expansion only (b's churn and c's start are starters').
-    assert movement_rows(revenue_movements(source, pro))[1] == (MONTHS[1], 0.0, 50.0, 0.0, 0.0, 0.0, 0.0, 50.0)
+    assert movement_rows(revenue_movements(source, pro))[1] == (MONTHS[1], 0.0, 50.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                                                                50.0)
     # Organic customers in the us = d only: its periods start in March (acquired then).
     d_only = revenue_mix(source, Filters(channel=("organic",), region=("us",)))
     assert d_only.select("period", "new_revenue", "existing_revenue").rows() == [
@@ -200,7 +207,7 @@ def test_transactions_before_signup_period_and_unknown_customers_are_left_out(ma
     source = make_source(customers=customers, transactions=tx)
     assert revenue_mix(source, Filters()).rows() == [(d("2024-02-01"), 10.0, 0.0, 0.0, False)]
     assert movement_rows(revenue_movements(source, Filters())) == [
-        (d("2024-02-01"), 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10.0)]
+        (d("2024-02-01"), 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10.0)]
 
 
 # Acquisition years: p acquired 2023-11-15, q 2024-01-10. p: Nov 10, Jan 20, Feb 5; q: Jan 30, Feb 15.
@@ -322,11 +329,14 @@ def test_chart_titles_state_the_last_complete_period(make_source):
     assert fig.layout.title.text == "Existing customers brought 44% of revenue in March 2024"
     assert [t.type for t in fig.data] == ["bar", "bar", "scatter"]
     waterfall = revenue_mix_charts.revenue_waterfall_chart(movements, mix, "month")
-    # February 190 -> March 360: +200 new, -30 contraction (the other movements are 0) = +170, +89.5%.
+    # February 190 -> March 360: +200 new, -30 contraction (the other movements are 0) = +170, +89.5%. Steps: the
+    # movements that moved something, and new, paused and churned always.
     assert waterfall.layout.title.text == "Feb 2024 → Mar 2024: revenue 190 → 360 (+89.5%)"
-    assert list(waterfall.data[0].y) == [190.0, 200.0, 0.0, 0.0, -30.0, 0.0, 360.0]
+    assert list(waterfall.data[0].x)[1:-1] == ["New (first paying period)", "Contraction", "Paused", "Churned"]
+    assert list(waterfall.data[0].y) == [190.0, 200.0, -30.0, 0.0, 0.0, 360.0]
     moves = revenue_mix_charts.revenue_movements_chart(movements, "month")
-    assert moves.layout.title.text == "Revenue grew by 170 in March 2024: churn took 0, first-time payers added 200"
+    assert moves.layout.title.text == ("Revenue grew by 170 in March 2024<br>churn took 0, pauses 0; first-time "
+                                       "payers added 200")
     # May (incomplete, default filters) is hatched and never in a title: April is the last complete month.
     full = revenue_mix_charts.revenue_mix_chart(revenue_mix(source, Filters()), "month")
     assert full.data[0].marker.pattern.shape[-1] == "/" and "April 2024" in full.layout.title.text
@@ -347,6 +357,9 @@ def businesses(draw):
         "segment": [draw(st.sampled_from(SEGMENTS)) for _ in range(n)],
         "acquisition_channel": [draw(st.sampled_from(CHANNELS)) for _ in range(n)],
         "region": [draw(st.sampled_from(REGIONS)) for _ in range(n)],
+        # Some cancellations, before or after purchases, some after the data ends: the movements follow them.
+        "churn_date": [draw(st.sampled_from([None, None, *(DAY0 + timedelta(days=k) for k in (20, 75, 150, 260))]))
+                       for _ in range(n)],
     }
     m = draw(st.integers(1, 15))
     # Whole amounts: sums are exact whatever the order, so "shuffling changes nothing" can be checked exactly.
@@ -362,7 +375,9 @@ def businesses(draw):
 
 
 def open_source(folder: Path, customers: dict, transactions: dict) -> DataSource:
-    return DataSource.open(write_exports(folder, customers=customers, transactions=transactions))
+    # A churn_date column of only nulls is typed as a date (Polars would infer a column of type Null).
+    people = pl.DataFrame(customers, schema_overrides={"churn_date": pl.Date} if "churn_date" in customers else None)
+    return DataSource.open(write_exports(folder, customers=people, transactions=transactions))
 
 
 def customer_period_revenue(customers: dict, transactions: dict,
@@ -394,26 +409,52 @@ def all_periods(first: date, last: date, grain) -> list[date]:
     return days
 
 
-def oracle_movements(revenue: dict, periods: list[date]) -> dict[date, dict[str, float]]:
+def oracle_churn_dates(customers: dict, transactions: dict, as_of: date, days: int = 90) -> dict[str, list[date]]:
+    """Each customer's churn dates under the combined definition (N = ``days``), in plain Python: the first churn
+    (a churn_date on or before the as-of date, else the last positive purchase, or signup, + N <= as-of), and a
+    second one for a customer who paid after their churn_date and then went silent N days."""
+    out: dict[str, list[date]] = {}
+    for cid, signup, churn in zip(customers["customer_id"], customers["signup_date"], customers["churn_date"],
+                                  strict=True):
+        if signup > as_of or (churn is not None and churn < signup):
+            continue  # left out of survival: never churned here
+        paid = [day for c, day, amount in zip(transactions["customer_id"], transactions["transaction_date"],
+                                              transactions["amount"], strict=True)
+                if c == cid and amount > 0 and day <= as_of]
+        last = max([signup, *paid])
+        silent = last + timedelta(days=days) <= as_of
+        if churn is not None and churn <= as_of:
+            out[cid] = [churn] + ([last] if paid and max(paid) > churn and silent else [])
+        elif silent:
+            out[cid] = [last]
+    return out
+
+
+def oracle_movements(revenue: dict, periods: list[date], churns: dict[str, list[date]],
+                     grain) -> dict[date, dict[str, float]]:
     out = {p: dict.fromkeys(MOVEMENTS, 0.0) for p in periods}
-    for by_period in revenue.values():
-        paid_before = False
+    for cid, by_period in revenue.items():
+        paid_before, last_paid = False, None
+        churn_periods = [period_start(day, grain) for day in churns.get(cid, [])]
         for i, p in enumerate(periods):
             prev = by_period.get(periods[i - 1], 0.0) if i else 0.0
             cur = by_period.get(p, 0.0)
             row = out[p]
+            before = periods[i - 1] if i else None
             if cur > 0 and not paid_before:
                 row["new"] += cur
             if cur > 0 and prev <= 0 and paid_before:
-                row["reactivated"] += cur
+                back_from_churn = any(last_paid <= c <= before for c in churn_periods)
+                row["reactivated" if back_from_churn else "resumed"] += cur
             if prev > 0 and cur > prev:
                 row["expansion"] += cur - prev
             if prev > 0 and 0 < cur < prev:
                 row["contraction"] += cur - prev
             if prev > 0 and cur <= 0:
-                row["churned"] -= prev
+                row["churned" if any(c in (before, p) for c in churn_periods) else "paused"] -= prev
             row["net_refunds"] += min(cur, 0.0) - min(prev, 0.0)
-            paid_before = paid_before or cur > 0
+            if cur > 0:
+                paid_before, last_paid = True, p
     return out
 
 
@@ -461,11 +502,11 @@ def test_movements_match_the_oracle_and_reconcile(business):
             source.close()
     _, revenue, as_of = customer_period_revenue(customers, transactions, filters)
     periods = all_periods(period_start(DAY0, filters.grain), period_start(as_of, filters.grain), filters.grain)
-    expected = oracle_movements(revenue, periods)
+    expected = oracle_movements(revenue, periods, oracle_churn_dates(customers, transactions, as_of), filters.grain)
     shown = set(got["period"].to_list())
     for row in got.iter_rows(named=True):
         assert {m: row[m] for m in MOVEMENTS} == pytest.approx(expected[row["period"]])
-        # Reconciliation: the six movements add up to the change in revenue.
+        # Reconciliation: the eight movements add up to the change in revenue.
         assert sum(row[m] for m in MOVEMENTS) == pytest.approx(row["net_change"])
     assert all(not any(expected[p].values()) for p in periods if p not in shown)
     assert mix["period"].to_list() == got["period"].to_list()
@@ -545,7 +586,7 @@ def test_page_renders_every_chart_and_download(business_data, run_page):
     assert charts[0]["layout"]["title"]["text"] == "Existing customers brought 100% of revenue in April 2024"
     assert set(downloads(at)) == {f"Download {name}" for name in ("revenue_mix.csv", "revenue_by_acquisition_year.csv",
                                                          "revenue_movements.csv", "revenue_concentration.csv",
-                                                         "revenue_lorenz.csv")}
+                                                         "revenue_lorenz.csv", "new_revenue_reconciliation.csv")}
     assert any(e.label == "Definitions" for e in at.expander)
     # May is incomplete: said in words, not only by hatching.
     assert any("May 2024 is not complete" in info.value for info in at.info)
@@ -575,8 +616,8 @@ def test_export_writes_the_revenue_tables(tmp_path: Path):
     assert (tmp_path / "out" / "revenue_mix.csv").read_text().splitlines()[1].startswith("2024-01-01,")
     moves = pl.read_csv(tmp_path / "out" / "revenue_movements.csv", try_parse_dates=True)
     assert moves.columns == ["period", *MOVEMENTS, "net_change", "is_complete"]
-    # Feb: b churned -50 (paid and refunded), c new +40.
-    assert moves.row(1)[:8] == (MONTHS[1], 40.0, 0.0, 0.0, -50.0, 0.0, 0.0, -10.0)
+    # Feb: b churned -50 (paid and refunded; silent 90 days by the as-of date), c new +40: net change -10.
+    assert moves.row(1)[:10] == (MONTHS[1], 40.0, 0.0, 0.0, -50.0, 0.0, 0.0, 0.0, 0.0, -10.0)
     assert {p.name for p in written} >= {"revenue_by_acquisition_year.csv", "revenue_concentration.csv",
                                          "revenue_lorenz.csv"}
 

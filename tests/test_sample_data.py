@@ -222,10 +222,16 @@ def test_exports_are_sorted(dataset) -> None:
 def test_no_leftovers_and_other_files_kept(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
     _run(tmp_path, customers=50)
+    # The exports, the business's settings (currency EUR) and the user's own file.
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{name}.parquet" for name in EXPORTS] + ["notes.txt"]
+        [f"{name}.parquet" for name in EXPORTS] + ["notes.txt", "retention.toml"]
     )
     assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert 'currency = "EUR"' in (tmp_path / "retention.toml").read_text()
+    # A settings file of the user's own is never overwritten.
+    (tmp_path / "retention.toml").write_text('currency = "USD"\n')
+    _run(tmp_path, customers=50)
+    assert (tmp_path / "retention.toml").read_text() == 'currency = "USD"\n'
 
 
 def test_failed_run_keeps_previous_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,7 +245,8 @@ def test_failed_run_keeps_previous_exports(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(RuntimeError, match="interrupted"):
         _run(tmp_path, seed=99, customers=60)
     assert {name: (tmp_path / f"{name}.parquet").read_bytes() for name in EXPORTS} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{name}.parquet" for name in EXPORTS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{name}.parquet" for name in EXPORTS]
+                                                                + ["retention.toml"])
 
 
 def test_custom_range_and_new_folder(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_explicit_definition_by_hand(hand):
     # · g: 172 · b: 181.
     assert outcomes(spans) == {(0, True): 1, (60, True): 1, (121, False): 3, (172, False): 1, (181, False): 1}
     assert left_out_counts(spans) == {"churn date before signup date": 1, "signed up after the as-of date": 1}
-    assert default_churn_definition(hand) == "explicit"
+    assert default_churn_definition(hand) == "combined"
 
 
 def test_inactivity_definition_by_hand(hand):
@@ -127,7 +127,7 @@ def test_shared_filters_apply(hand):
 
 
 @pytest.mark.parametrize("filters", [Filters(), Filters(segment=("starter",)), Filters(start=d("2024-03-01"))])
-@pytest.mark.parametrize("churn", ["explicit", "inactivity"])
+@pytest.mark.parametrize("churn", ["combined", "explicit", "inactivity"])
 def test_spans_without_value_bands_are_the_same_customers(hand, filters, churn):
     keys = ["segment", "channel", "region", "cohort_year", "duration", "churned", "left_out"]
 
@@ -161,9 +161,17 @@ def test_cox_rows_are_the_followed_spans_without_signup_years(make_source, filte
     assert one.levels.equals(other.levels) and one.references == other.references
 
 
-def test_no_churn_dates_means_inactivity_by_default(make_source):
+def test_the_default_is_combined_with_or_without_churn_dates(make_source):
     customers = {k: v for k, v in HAND_CUSTOMERS.items() if k != "churn_date"}
-    assert default_churn_definition(make_source(customers=customers, transactions=HAND_TRANSACTIONS)) == "inactivity"
+    assert default_churn_definition(make_source(customers=customers, transactions=HAND_TRANSACTIONS)) == "combined"
+
+
+def test_combined_definition_on_the_hand_table(hand):
+    spans = survival_spans(hand, Filters(), "combined", 90)
+    # Recorded churn_date on or before the as-of date: a (60), c (0). Otherwise inactivity: d (churn_date after
+    # the as-of date) 0, g 0, f 31; h 121, b 181 censored. i: churn date before signup, left out (as explicit).
+    assert outcomes(spans) == {(0, True): 3, (31, True): 1, (60, True): 1, (121, False): 1, (181, False): 1}
+    assert left_out_counts(spans) == {"churn date before signup date": 1, "signed up after the as-of date": 1}
 
 
 def test_kaplan_meier_by_hand(hand):
@@ -458,12 +466,12 @@ def test_survival_page(business, run_page):
     at = run_page(PAGE, business)
     assert at.title[0].value.startswith("Survival")
     curves, forest = figures(at)
-    # Per segment: upper band edge, band (filled to it), the step curve, the at-risk row. Explicit is the
-    # default here (the export has churn dates) and starter has none: not drawn (a flat 100% line would read
-    # as "nobody leaves"), and warned about.
+    # Per segment: upper band edge, band (filled to it), the step curve, the at-risk row. Combined is the default:
+    # starter has no churn dates but churns by inactivity, so every segment is drawn and nothing is warned about.
     names = [t["name"] for t in curves["data"]]
-    assert names[:4] == ["pro 95% upper", "pro 95% band", "pro", "pro at risk"]
-    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"pro", "enterprise"}
+    # Display names: the codes with a capital (starter -> Starter).
+    assert names[:4] == ["Starter 95% upper", "Starter 95% band", "Starter", "Starter at risk"]
+    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"Starter", "Pro", "Enterprise"}
     line = curves["data"][2]
     assert line["line"]["shape"] == "hv" and curves["data"][1]["fill"] == "tonexty"
     assert line["y"][0] == 1.0 and line["x"][0] == 0
@@ -473,15 +481,27 @@ def test_survival_page(business, run_page):
     assert "stay longest" in curves["layout"]["title"]["text"]
     assert forest["layout"]["xaxis"]["type"] == "log"
     assert all(t["type"] == "scatter" and "error_x" in t for t in forest["data"])
-    assert any("cancellation date" in m.value for m in at.markdown)
-    assert any("No cancellation dates for starter" in w.value for w in at.warning)
+    assert any("Churn definition in force (the default): **combined**" in m.value for m in at.markdown)
+    assert not at.warning
     by_segment = at.dataframe[0].value.set_index("segment")
-    assert by_segment.loc["starter", "median time to churn"] == "no churn dates recorded"
-    assert pd.isna(by_segment.loc["starter", "survival_365"]) and by_segment.loc["pro", "survival_30"] > 0
+    assert by_segment.loc["Starter", "churned"] > 0 and by_segment.loc["Pro", "survival_30"] > 0
     labels = set(downloads(at))
     assert {"Download survival_curve.csv", "Download survival_summary.csv", "Download hazard_ratios.csv",
             "Download survival_logrank_pairwise.csv"} <= labels
     assert any(e.label == "Definitions" for e in at.expander)
+
+
+def test_survival_page_explicit_warns_about_segments_without_churn_dates(business, run_page):
+    at = run_page(PAGE, business, query_params={"churn": "explicit"})
+    curves = figures(at)[0]
+    # starter has no churn dates: under explicit it cannot churn, so it is not drawn (a flat 100% line would
+    # read as "nobody leaves") and the page says why.
+    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"Pro", "Enterprise"}
+    assert any("cancellation date only" in m.value for m in at.markdown)
+    assert any("No cancellation dates for Starter" in w.value for w in at.warning)
+    by_segment = at.dataframe[0].value.set_index("segment")
+    assert by_segment.loc["Starter", "median time to churn"] == "no churn dates recorded"
+    assert by_segment.loc["Starter", "survival_365"] == "–"  # shown as "–", not None (the CSV keeps it empty)
 
 
 def test_survival_page_reads_its_settings_from_the_url(business, run_page):
@@ -490,11 +510,11 @@ def test_survival_page_reads_its_settings_from_the_url(business, run_page):
     assert at.session_state["churn"] == "inactivity" and at.session_state["inactivity_days"] == 60
     assert any("inactivity, 60 days" in m.value for m in at.markdown)
     curves = figures(at)[0]
-    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"ads", "organic", "referral"}
+    assert {t["name"] for t in curves["data"] if t.get("showlegend", True)} == {"Ads", "Organic", "Referral"}
     customers, transactions = random_business()
     rows = inactivity_rows(customers, transactions, 60)
     # The page's first point of each curve is 1.0 before day 0, then S(0) = 1 - that channel's day-0 churn share.
-    ads = next(t for t in curves["data"] if t["name"] == "ads")
+    ads = next(t for t in curves["data"] if t["name"] == "Ads")
     part = rows[rows.acquisition_channel == "ads"]
     assert ads["y"][1] == pytest.approx(1 - ((part.duration == 0) & (part.churned == 1)).mean())
     assert not at.warning  # inactivity: every segment can churn

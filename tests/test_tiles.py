@@ -1,20 +1,20 @@
-"""The KPI tiles' change text (ui/kpi_format.py): signed at the tile's precision, "no change" when that rounds to 0."""
+"""The KPI tiles (ui/kpi_format.py, analytics/formats.py): the change signed at the tile's precision, "no change"
+when that rounds to 0; the sparkline coloured by whether the recent trend is good for the business."""
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from analytics.executive import Kpi
-from ui.kpi_format import NO_CHANGE, format_change
-
-
-def kpi(unit: str, value: float | None, previous: float | None) -> Kpi:
-    return Kpi("k", "K", value, previous, unit, "cohorts", "help")  # type: ignore[arg-type]
+from analytics.formats import NO_CHANGE, Formats
+from ui.overview_charts import TREND_COLORS, sparkline, trend_quality
 
 
 @pytest.mark.parametrize(("unit", "value", "previous", "shown"), [
     ("months", 5, 5, NO_CHANGE),              # was "+0 months", an up arrow in red on the payback tile
-    ("months", 4, 5, "-1 months"),
+    ("months", 4, 5, "-1 month"),             # was "-1 months"
+    ("months", 3, 5, "-2 months"),
     ("percent", 0.9644, 0.9633, "+0.1 pts"),  # 0.11 points
     ("percent", 0.9634, 0.9633, NO_CHANGE),   # 0.01 points shows as +0.0
     ("percent", 0.9630, 0.9633, NO_CHANGE),   # -0.03 points shows as -0.0
@@ -28,4 +28,21 @@ def kpi(unit: str, value: float | None, previous: float | None) -> Kpi:
     ("days", 120, None, None),                # no previous value: no change shown
 ])
 def test_change_text_at_the_tiles_precision(unit, value, previous, shown):
-    assert format_change(kpi(unit, value, previous)) == shown
+    assert Formats(currency="EUR").change(unit, value, previous) == shown
+
+
+def trend(values: list[float]) -> pl.DataFrame:
+    return pl.DataFrame({"x": list(range(len(values))), "y": [float(v) for v in values]})
+
+
+@pytest.mark.parametrize(("key", "values", "quality"), [
+    ("revenue", [1, 2, 3, 2.9], "good"),                  # rising revenue, even if the last step fell
+    ("active_customers", [10, 9, 8, 8.5], "bad"),         # falling, even if the last step rose
+    ("payback_month", [3, 4, 5, 6], "bad"),               # lower is better
+    ("existing_share", [0.9, 0.95, 0.97], "flat"),        # neither better: grey
+    ("revenue", [100, 100.2, 99.9, 100.1], "flat"),       # under 1% over the window
+])
+def test_sparkline_colour_follows_the_trend_not_the_last_change(key, values, quality):
+    kpi = Kpi(key, values[-1], values[-2], trend=trend(values))
+    assert trend_quality(kpi) == quality
+    assert sparkline(kpi).data[0].line.color == TREND_COLORS[quality]

@@ -27,10 +27,12 @@ def test_clean_small_data_loads_without_errors(make_source):
     assert errors(source) == []
     assert source.usable == {"customers", "transactions"}
     assert source.as_of == d("2024-03-15")
-    report = data_health(source)
+    report = data_health(source, today=d("2024-04-01"))
     assert report.errors == []
-    # The only finding is the refund of 4 (info, not a warning).
-    assert [(f.check, f.affected) for f in report.findings if f.affected] == [("negative amounts", 1)]
+    # The findings are the refund of 4 and the missing currency (both info, not warnings).
+    assert [(f.check, f.affected) for f in report.findings if f.affected] == [("negative amounts", 1),
+                                                                              ("currency", 1)]
+    assert report.warnings == []
 
 
 def test_missing_data_folder(tmp_path):

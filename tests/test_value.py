@@ -105,9 +105,9 @@ def test_value_page_renders_with_url_settings(tmp_path, run_page):
     at = run_page("pages/value.py", folder, query_params={"margin": "0.5", "horizon": "12"})
     figs = figures(at)
     curves = figs[0]
-    ads = next(t for t in curves["data"] if t.get("name") == "ads")
+    ads = next(t for t in curves["data"] if t.get("name") == "Ads")
     assert ads["y"] == [25.0, 30.0, 27.5, 27.5]          # the hand-worked curve, margin 0.5 from the URL
-    assert curves["layout"]["title"]["text"] == "ref pays back its CAC in month 1; ads has not yet"
+    assert curves["layout"]["title"]["text"] == "Ref pays back its CAC in month 1; Ads has not yet"
     bars = figs[1]
     assert [t["type"] for t in bars["data"]] == ["bar"]
     assert {"Download clv_cac.csv", "Download value_curve.csv"} <= set(downloads(at))

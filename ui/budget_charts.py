@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analytics.budget import BASELINE, BEST, CURRENT, Assumptions, BudgetReport, Calibration
+from analytics.survival import describe_churn
 from ui import theme
 from ui.format import money, percent, period_label, plotly_text
 
@@ -91,16 +92,16 @@ def _lines(report: BudgetReport, column: str, cumulative: bool, relative: bool =
 
 def customers_chart(report: BudgetReport) -> go.Figure:
     """Active customers month by month, one line per scenario."""
-    fig = _lines(report, "active_customers", cumulative=False)
-    fig.update_yaxes(title_text="Active customers (model, expected)", tickformat=",.0f")
+    fig = _lines(report, "customer_base", cumulative=False)
+    fig.update_yaxes(title_text="Customer base (model, expected)", tickformat=",.0f")
     rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
     current, baseline = rows[CURRENT], rows[BASELINE]
     h = report.current.horizon_months
-    diff = current["active_customers_end"] - baseline["active_customers_end"]
+    diff = current["customer_base_end"] - baseline["customer_base_end"]
     if abs(diff) < 0.5:
-        title = f"{current['active_customers_end']:,.0f} active customers after {h} months, as at today's split"
+        title = (f"A customer base of {current['customer_base_end']:,.0f} after {h} months, as at today's split")
     else:
-        title = (f"This split ends with {current['active_customers_end']:,.0f} active customers after {h} months, "
+        title = (f"This split ends with a customer base of {current['customer_base_end']:,.0f} after {h} months, "
                  f"{abs(diff):,.0f} {'more' if diff > 0 else 'fewer'} than today's split")
     return theme.apply(fig, title, height=440)
 
@@ -210,16 +211,16 @@ def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str
     hazard = calibration.hazard
     churn = (f"monthly churn {hazard[0]:.1%} in the signup month and {hazard[min(12, len(hazard) - 1)]:.1%} at one "
              "year" if len(hazard) > 12 else f"monthly churn {hazard[0]:.1%} in the signup month")
-    definition = ("explicit cancellations" if calibration.churn_definition == "explicit"
-                  else f"{calibration.inactivity_days} days without a purchase")
+    definition = describe_churn(calibration.churn_definition, calibration.inactivity_days)
     cac = calibration.cac
     lines = [
         f"Marketing budget: acquisition vs retention — model projection over {h} months",
         "",
         f"Basis: {scope}; calibrated on {_when(calibration)} ({calibration.months} complete months). Marketing "
         f"spend averaged {money(calibration.paid_spend)} a month and won {calibration.paid_new:,.0f} paid new "
-        f"customers a month (CAC {money(cac)}); another {calibration.organic_new:,.0f} a month came without spend. "
-        f"{calibration.active_customers:,.0f} customers were active on {calibration.as_of}, each bringing "
+        f"customers a month (CAC, paid channels {money(cac)}); another {calibration.organic_new:,.0f} a month came "
+        "without spend. "
+        f"The customer base was {calibration.customer_base:,.0f} on {calibration.as_of}, each customer bringing "
         f"{money(calibration.revenue_per_active)} revenue and {money(calibration.margin_per_active)} gross margin a "
         f"month on average; {churn} (churn = {definition}).",
         "",
@@ -227,20 +228,20 @@ def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str
     acquisition = a.budget * (1 - a.retention_share)
     retention = a.budget * a.retention_share
     diff = current["net_contribution"] - baseline["net_contribution"]
-    same = abs(diff) < 0.5 and abs(current["active_customers_end"] - baseline["active_customers_end"]) < 0.5
+    same = abs(diff) < 0.5 and abs(current["customer_base_end"] - baseline["customer_base_end"]) < 0.5
     proposal = (f"Proposal: {money(a.budget)} a month, {percent(a.retention_share)} to retention "
                 f"({money(retention)}) and {percent(1 - a.retention_share)} to acquisition ({money(acquisition)}). ")
     if same:
         proposal += (f"This is today's split. The model projects a net contribution (gross margin minus marketing "
                      f"spend) of {money(current['net_contribution'])} over {h} months and "
-                     f"{current['active_customers_end']:,.0f} active customers at the end.")
+                     f"a customer base of {current['customer_base_end']:,.0f} at the end.")
     else:
         proposal += (f"Under the model's assumptions this gives a net contribution (gross margin minus marketing "
                      f"spend) of {money(current['net_contribution'])} over {h} months, {money(abs(diff))} "
                      f"{'more' if diff >= 0 else 'less'} than today's split ({money(baseline['budget'])} a month, "
                      f"all on acquisition: {money(baseline['net_contribution'])}), and "
-                     f"{current['active_customers_end']:,.0f} active customers at the end versus "
-                     f"{baseline['active_customers_end']:,.0f}.")
+                     f"a customer base of {current['customer_base_end']:,.0f} at the end versus "
+                     f"{baseline['customer_base_end']:,.0f}.")
     lines.append(proposal)
     low = float(report.sensitivity["best_share"].min())
     high = float(report.sensitivity["best_share"].max())

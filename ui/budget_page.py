@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-import polars as pl
 import streamlit as st
 
+from analytics import catalog
 from analytics.budget import (
     BASELINE,
     CURRENT,
@@ -23,20 +23,12 @@ from analytics.budget import (
     encode_scenario,
 )
 from analytics.filters import Filters
+from analytics.formats import current
+from analytics.survival import ChurnDefinition, describe_churn
 from ui import budget_charts
 from ui.format import escape_markdown, money, percent, period_label
 
 SLOTS = tuple(f"s{i}" for i in range(1, MAX_SCENARIOS + 1))
-
-
-def readable(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money in whole units and customer counts (expected values) to one decimal, for the tables on the page."""
-    counts = {"active_customers", "new_customers", "active_customers_end", "recent_new", "new_per_month",
-              "paid_new", "organic_new"}
-    money_columns = {"budget", "b_half", "net_contribution", "revenue", "gross_margin", "spend", "recent_spend",
-                     "recent_cac", "cac", "spend_per_month", "acquisition_cost"}
-    return frame.with_columns([pl.col(c).round(1) for c in frame.columns if c in counts and frame[c].dtype.is_float()]
-                              + [pl.col(c).round(0) for c in frame.columns if c in money_columns])
 
 
 # ------------------------------------------------------------------------------------------------ settings, scope
@@ -55,8 +47,8 @@ def model_settings() -> tuple[float, int]:
     return margin, window
 
 
-def churn_text(churn_definition: str, inactivity_days: int) -> str:
-    return "explicit cancellations" if churn_definition == "explicit" else f"{inactivity_days} days inactive"
+def churn_text(churn_definition: ChurnDefinition, inactivity_days: int) -> str:
+    return describe_churn(churn_definition, inactivity_days)
 
 
 def window_text(calibration: Calibration) -> str:
@@ -72,21 +64,28 @@ def scope_text(filters: Filters) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ calibration
-def calibration_tiles(calibration: Calibration, churn: str) -> None:
-    """Two rows of three tiles: B0, n0, CAC; organic new customers, the active base, margin per active."""
+def calibration_tiles(calibration: Calibration, churn: str, context: catalog.Context = ()) -> None:
+    """Two rows of three tiles: B0, n0, CAC of the paid channels; organic new customers, the customer base now
+    (the figure the Overview shows), margin per customer in the base. ``context``: the ledger's, for the base."""
+    def figure_tile(column, key: str, value: float | None, surface: str | None = None, **extra: object) -> None:
+        shown = (catalog.show(key, value, surface=surface, context=context) if surface
+                 else current().value(catalog.figure(key).unit, value))
+        column.metric(catalog.name(key) + extra.pop("suffix", ""), shown,
+                      help=str(extra.pop("help", catalog.figure(key).definition)))
+
     tiles = [column for _ in range(2) for column in st.columns(3)]
-    tiles[0].metric("Recent spend a month", money(calibration.paid_spend),
-                    help="Mean monthly acquisition cost of the paid channels over the calibration window (B0).")
-    tiles[1].metric("Paid new customers a month", f"{calibration.paid_new:,.0f}",
-                    help="Mean monthly new customers of the paid channels (n0).")
-    tiles[2].metric("CAC", money(calibration.cac), help="B0 / n0: recent spend per paid new customer.")
-    tiles[3].metric("Organic new a month", f"{calibration.organic_new:,.0f}",
-                    help="New customers of channels without cost: they keep arriving whatever the budget.")
-    tiles[4].metric("Active customers now", f"{calibration.active_customers:,.0f}",
-                    help=f"Not churned on {calibration.as_of} ({churn}).")
-    tiles[5].metric("Margin per active a month", money(calibration.margin_per_active),
-                    help=f"Revenue {money(calibration.revenue_per_active)} per active customer and month in the "
-                         f"window, gross margin {money(calibration.margin_per_active)}.")
+    figure_tile(tiles[0], "recent_spend", calibration.paid_spend, suffix=" (B0)")
+    figure_tile(tiles[1], "paid_new_customers", calibration.paid_new, suffix=" (n0)")
+    figure_tile(tiles[2], "cac_paid", calibration.cac,
+                help=catalog.figure("cac_paid").definition + " The Value & CAC page's blended CAC also counts "
+                     "organic customers, over the whole window.")
+    figure_tile(tiles[3], "organic_new_customers", calibration.organic_new)
+    figure_tile(tiles[4], "customer_base", calibration.customer_base, surface="budget tile", suffix=", now",
+                help=f"{catalog.figure('customer_base').definition} On {calibration.as_of} ({churn}): the model's "
+                     "starting base, as on the Overview.")
+    figure_tile(tiles[5], "margin_per_customer", calibration.margin_per_active,
+                help=f"{catalog.figure('margin_per_customer').definition} Revenue "
+                     f"{money(calibration.revenue_per_active)} per customer in the base and month.")
 
 
 # ------------------------------------------------------------------------------------------------ inputs
@@ -160,9 +159,9 @@ def headline_tiles(report: BudgetReport, horizon: int) -> None:
                                  money(current["net_contribution"] - baseline["net_contribution"])),
                     delta_description=versus,
                     help="Gross margin − marketing spend, summed over the horizon (not discounted).")
-    tiles[1].metric("Active customers at the end", f"{current['active_customers_end']:,.0f}",
-                    delta=_delta(current["active_customers_end"] - baseline["active_customers_end"],
-                                 f"{current['active_customers_end'] - baseline['active_customers_end']:+,.0f}"),
+    tiles[1].metric(f"{catalog.name('projected_customer_base')} at the end", f"{current['customer_base_end']:,.0f}",
+                    delta=_delta(current["customer_base_end"] - baseline["customer_base_end"],
+                                 f"{current['customer_base_end'] - baseline['customer_base_end']:+,.0f}"),
                     delta_description=versus)
     tiles[2].metric(f"Revenue over {horizon} months", money(current["revenue"]),
                     delta=_delta(current["revenue"] - baseline["revenue"],
@@ -221,7 +220,8 @@ def definitions(calibration: Calibration, window: int, window_text: str, churn_t
 {calibration.as_of}, or fewer when the data starts later):
 - **Recent spend B0** = mean monthly acquisition cost of the paid channels ({money(calibration.paid_spend)}):
   `marketing_spend`, else the customers' `acquisition_cost`. **Paid channels**: channels with any cost in the
-  window. **n0** = their mean monthly new customers ({calibration.paid_new:,.1f}); **CAC** = B0 / n0. With a
+  window. **n0** = their mean monthly new customers ({calibration.paid_new:,.1f}); **CAC, paid channels** = B0 /
+  n0 (the Value & CAC page's *blended CAC incl. organic* divides all cost by all customers, organic included). With a
   segment or region filter, each channel's spend is shared out by the customers it acquired in that scope.
 - **Organic new customers** ({calibration.organic_new:,.1f} a month): channels without cost. They keep arriving
   at this rate whatever the budget.
@@ -229,11 +229,12 @@ def definitions(calibration: Calibration, window: int, window_text: str, churn_t
   Kaplan-Meier survival at day 30.4375 × a under the churn definition in the sidebar ({churn_text}), from every
   customer's history. Ages with fewer than 30 customers followed through them are not used: h is held at the
   last reliable value beyond.
-- **Active** = signed up and not churned (same definition). **Revenue / gross margin per active customer** =
-  revenue (net of refunds) / gross margin in the window ÷ active customer-months in the window
+- **Customer base** = signed up and not churned (same definition). **Revenue / gross margin per customer in the
+  base** = revenue (net of refunds) / gross margin in the window ÷ customer-months in the base in the window
   ({money(calibration.revenue_per_active)} / {money(calibration.margin_per_active)} a month). One mean for every
   age: the model does not know that newer customers may spend differently.
-- **Active base**: the {calibration.active_customers:,.0f} customers not churned on the as-of date, by age.
+- **Customer base now**: the {calibration.customer_base:,.0f} customers not churned on the as-of date, by age (the
+  Overview's customer base).
 
 **Model**, month by month for a budget B a month with a share s to retention:
 - **Acquisition**: new paid customers a month = n0 × ((1 − s) B / B0)^beta. beta < 1: diminishing returns.

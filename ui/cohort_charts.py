@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics.formats import current
 from ui import theme
-from ui.format import percent, period_label, plotly_text
+from ui.format import label, percent, period_label, plotly_text
 
 METRIC_LABELS = {
     "retention": "Customers active in the period",
@@ -55,7 +56,7 @@ def heatmap(table: pl.DataFrame, metric: str, grain: str, min_cohort: int, avera
             customdata=list(zip(part["active_customers"].to_list(), part["cohort_size"].to_list(),
                                 part["revenue"].to_list(), strict=True)),
             hovertemplate=("Cohort %{y}, " + grain + " %{x}<br>%{z:.1%}<br>%{customdata[0]:,} of "
-                           "%{customdata[1]:,} customers active<br>Revenue %{customdata[2]:,.0f}"
+                           "%{customdata[1]:,} customers active<br>Revenue %{customdata[2]:,.0f}" + current().suffix
                            + ("" if complete else "<br><b>period not complete</b>") + "<extra></extra>"),
             name="complete" if complete else "incomplete", xgap=1, ygap=1,
         )
@@ -142,7 +143,7 @@ def by_group(groups: pl.DataFrame, dimension: str, metric: str, grain: str, k: i
     for i, name in enumerate(names.to_list()):
         part = groups.filter(pl.col("group") == name).sort("period_index")
         fig.add_scatter(x=part["period_index"].to_list(), y=part[metric].to_list(), mode="lines",
-                        name=plotly_text(name),
+                        name=plotly_text(label(dimension, name)),
                         line=dict(width=3, color=theme.PALETTE[i % len(theme.PALETTE)]),
                         hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
     fig.update_yaxes(title_text=AXIS_TITLES[metric], tickformat=".0%", rangemode="tozero")
@@ -150,8 +151,10 @@ def by_group(groups: pl.DataFrame, dimension: str, metric: str, grain: str, k: i
     at_k = groups.filter(pl.col("period_index") == k).sort(metric, descending=True)
     if at_k.height >= 2:
         best, worst = at_k.row(0, named=True), at_k.row(-1, named=True)
-        title = (f"{plotly_text(best['group'])} retains best: {percent(best[metric])} in {grain} {k}, vs "
-                 f"{percent(worst[metric])} for {plotly_text(worst['group'])}")
+        best_name = plotly_text(label(dimension, best["group"]))
+        worst_name = plotly_text(label(dimension, worst["group"]))
+        title = (f"{best_name} retains best: {percent(best[metric])} in {grain} {k}, vs {percent(worst[metric])} for "
+                 f"{worst_name}")
     else:
         title = f"Retention by {dimension}"
     return theme.apply(fig, title)

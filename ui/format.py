@@ -1,29 +1,33 @@
-"""Number and label formatting shared by charts, tiles and sentences."""
+"""Number and label formatting shared by charts, tiles and sentences: thin wrappers of the formats in force
+(:mod:`analytics.formats`, set per run by the shell and per export by report/), plus what only a screen needs."""
 
 from __future__ import annotations
 
 import html
 from datetime import date
 
+from analytics.formats import Formats, current
 
-def money(value: float | None) -> str:
-    """Compact currency-less amount: 1234 -> '1,234', 2_500_000 -> '2.5M'."""
-    if value is None:
-        return "–"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e9:
-        return f"{sign}{value / 1e9:.1f}B"
-    if value >= 1e6:
-        return f"{sign}{value / 1e6:.1f}M"
-    if value >= 1e4:
-        return f"{sign}{value / 1e3:.0f}k"
-    return f"{sign}{value:,.0f}"
+
+def money(value: float | None, signed: bool = False) -> str:
+    """A compact amount with the data's currency: 2_500_000 -> '2.5M EUR' (analytics.formats: the one convention
+    for money everywhere)."""
+    return current().money(value, signed=signed)
+
+
+def compact_count(value: float | None) -> str:
+    """A count in few characters, without a currency: 12_345 -> '12k' (at-risk rows under a chart)."""
+    return Formats().money(value)
 
 
 def percent(value: float | None, digits: int = 0) -> str:
     """A fraction as a percentage: 0.714 -> '71%'."""
-    return "–" if value is None else f"{value * 100:.{digits}f}%"
+    return current().percent(value, digits)
+
+
+def label(dimension: str, code: object) -> str:
+    """The display name of a segment / channel / region code (``paid_social`` -> 'Paid social')."""
+    return current().label(dimension, code)
 
 
 def period_label(start: date, grain: str, short: bool = False) -> str:

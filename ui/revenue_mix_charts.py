@@ -10,22 +10,23 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from analytics import catalog
+from analytics.formats import current
 from analytics.periods import period_start
 from ui import theme
 from ui.format import money, percent, period_label
 
-MOVEMENT_LABELS = {
-    "new": "New (first paying period)",
-    "expansion": "Expansion",
-    "reactivated": "Reactivated",
-    "contraction": "Contraction",
-    "churned": "Churned",
-    "net_refunds": "Net refunds",
-}
+#: Movement column -> its catalog figure; the legend and the waterfall take the catalog's names.
+MOVEMENT_FIGURES = {"new": "movement_new", "expansion": "movement_expansion", "resumed": "movement_resumed",
+                    "reactivated": "movement_reactivated", "contraction": "movement_contraction",
+                    "paused": "movement_paused", "churned": "movement_churned", "net_refunds": "movement_net_refunds"}
+MOVEMENT_LABELS = {column: catalog.name(key) for column, key in MOVEMENT_FIGURES.items()}
+#: Gains in greens and blues, temporary losses (paused) in a light shade of the churn colour.
 MOVEMENT_COLORS = {
-    "new": theme.NEW_COLOR, "expansion": "#009E73", "reactivated": "#56B4E9",
-    "contraction": "#CC79A7", "churned": "#D55E00", "net_refunds": theme.MUTED,
+    "new": theme.NEW_COLOR, "expansion": "#009E73", "resumed": "#A6D9F7", "reactivated": "#56B4E9",
+    "contraction": "#CC79A7", "paused": "#F4B183", "churned": "#D55E00", "net_refunds": theme.MUTED,
 }
+_SHORT = {"churned": "Churned"}
 _INCOMPLETE_AXIS = "{grain} (hatched = period not complete at the as-of date)"
 
 
@@ -52,13 +53,15 @@ def revenue_mix_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
         return theme.apply(fig, "No revenue in the selected window")
     labels = [period_label(p, grain, short=True) for p in frame["period"].to_list()]
     hatch = _hatch(frame)
-    for column, name, color in (("existing_revenue", "Existing customers", theme.EXISTING_COLOR),
-                                ("new_revenue", "New customers (acquired in the period)", theme.NEW_COLOR)):
+    for column, name, color in (("existing_revenue", catalog.name("existing_customer_revenue"), theme.EXISTING_COLOR),
+                                ("new_revenue", catalog.name("new_customer_revenue"), theme.NEW_COLOR)):
         fig.add_bar(x=labels, y=frame[column].to_list(), name=name, marker_color=color,
-                    marker_pattern_shape=hatch, hovertemplate=f"%{{x}}<br>{name}: %{{y:,.0f}}<extra></extra>")
-    fig.add_scatter(x=labels, y=frame["existing_share"].to_list(), name="Existing share (right axis)",
+                    marker_pattern_shape=hatch,
+                    hovertemplate=f"%{{x}}<br>{name}: {current().plotly_money()}<extra></extra>")
+    share = catalog.name("existing_share")
+    fig.add_scatter(x=labels, y=frame["existing_share"].to_list(), name=f"{share} (right axis)",
                     mode="lines+markers", line=dict(color="#000000", width=2), marker=dict(size=5),
-                    secondary_y=True, hovertemplate="%{x}<br>Existing share %{y:.1%}<extra></extra>")
+                    secondary_y=True, hovertemplate=f"%{{x}}<br>{share} %{{y:.1%}}<extra></extra>")
     last = _last_complete(frame, "existing_share")
     if last:
         title = (f"Existing customers brought {percent(last['existing_share'])} of revenue in "
@@ -66,8 +69,9 @@ def revenue_mix_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
     else:
         title = "Revenue from new and existing customers (no complete period with revenue yet)"
     fig.update_layout(barmode="relative")
-    fig.update_yaxes(title_text="Revenue (net of refunds)", secondary_y=False)
-    fig.update_yaxes(title_text="Existing customers' share (%)", secondary_y=True, range=[0, 1.02], dtick=0.2,
+    fig.update_yaxes(title_text=current().with_currency("Revenue, net of refunds"), secondary_y=False,
+                     tickformat=",.0f")
+    fig.update_yaxes(title_text="Existing-customer share (%)", secondary_y=True, range=[0, 1.02], dtick=0.2,
                      tickformat=".0%", showgrid=False)
     _period_axis(fig, grain)
     return theme.apply(fig, title)
@@ -86,7 +90,7 @@ def revenue_layer_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
         fig.add_bar(x=[period_label(p, grain, short=True) for p in part["period"].to_list()],
                     y=part["revenue"].to_list(), name=f"Acquired in {year}",
                     marker_color=theme.PALETTE[i % len(theme.PALETTE)], marker_pattern_shape=_hatch(part),
-                    hovertemplate=f"%{{x}}<br>Acquired in {year}: %{{y:,.0f}}<extra></extra>")
+                    hovertemplate=f"%{{x}}<br>Acquired in {year}: {current().plotly_money()}<extra></extra>")
     title = "Revenue by the year customers were acquired"
     last = _last_complete(frame)
     if last:
@@ -98,7 +102,7 @@ def revenue_layer_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
             title = (f"Customers acquired before {year} brought {percent(min(earlier / total, 1.0))} of revenue in "
                      f"{period_label(last['period'], grain)}")
     fig.update_layout(barmode="relative", bargap=0.08, legend_traceorder="reversed")
-    fig.update_yaxes(title_text="Revenue (net of refunds)")
+    fig.update_yaxes(title_text=current().with_currency("Revenue, net of refunds"), tickformat=",.0f")
     _period_axis(fig, grain)
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     return theme.apply(fig, title)
@@ -116,19 +120,23 @@ def revenue_movements_chart(frame: pl.DataFrame, grain: str) -> go.Figure:
         if not frame[column].abs().sum():
             continue
         fig.add_bar(x=labels, y=frame[column].to_list(), name=name, marker_color=MOVEMENT_COLORS[column],
-                    marker_pattern_shape=hatch, hovertemplate=f"%{{x}}<br>{name}: %{{y:+,.0f}}<extra></extra>")
-    fig.add_scatter(x=labels, y=frame["net_change"].to_list(), name="Net change", mode="lines+markers",
+                    marker_pattern_shape=hatch,
+                    hovertemplate=f"%{{x}}<br>{name}: {current().plotly_money(signed=True)}<extra></extra>")
+    net = catalog.name("net_change")
+    fig.add_scatter(x=labels, y=frame["net_change"].to_list(), name=net, mode="lines+markers",
                     line=dict(color="#000000", width=2), marker=dict(size=5),
-                    hovertemplate="%{x}<br>Net change %{y:+,.0f}<extra></extra>")
+                    hovertemplate=f"%{{x}}<br>{net} {current().plotly_money(signed=True)}<extra></extra>")
     last = _last_complete(frame)
     if last:
         verb = "grew" if last["net_change"] >= 0 else "fell"
-        title = (f"Revenue {verb} by {money(abs(last['net_change']))} in {period_label(last['period'], grain)}: "
-                 f"churn took {money(-last['churned'])}, first-time payers added {money(last['new'])}")
+        title = (f"Revenue {verb} by {money(abs(last['net_change']))} in {period_label(last['period'], grain)}<br>"
+                 f"churn took {money(-last['churned'])}, pauses {money(-last['paused'])}; first-time payers added "
+                 f"{money(last['new'])}")
     else:
         title = "Revenue movements (no complete period yet)"
     fig.update_layout(barmode="relative")
-    fig.update_yaxes(title_text="Change vs previous period (revenue)")
+    fig.update_yaxes(title_text=current().with_currency("Change in revenue vs the previous period"),
+                     tickformat=",.0f")
     _period_axis(fig, grain)
     return theme.apply(fig, title)
 
@@ -139,26 +147,28 @@ def revenue_waterfall_chart(movements: pl.DataFrame, mix: pl.DataFrame, grain: s
     last = _last_complete(movements)
     if last is None:
         return theme.apply(fig, "No complete period to explain yet", height=420)
+    fmt = current()
     period = last["period"]
     totals = mix.filter(pl.col("period") == period)
     closing = float((totals["new_revenue"] + totals["existing_revenue"]).sum())
     opening = closing - last["net_change"]
     previous = period_label(period_start(period - timedelta(days=1), grain), grain, short=True)
-    current = period_label(period, grain, short=True)
-    steps = [c for c in MOVEMENT_LABELS if c != "net_refunds" or last[c]]
+    this = period_label(period, grain, short=True)
+    # Every movement that moved something (new, churned and paused always: what a reader looks for).
+    steps = [c for c in MOVEMENT_LABELS if last[c] or c in ("new", "paused", "churned")]
     fig.add_waterfall(
-        x=[f"Revenue {previous}"] + [MOVEMENT_LABELS[c].split(" (")[0] for c in steps] + [f"Revenue {current}"],
+        x=[f"Revenue {previous}"] + [_SHORT.get(c, MOVEMENT_LABELS[c]) for c in steps] + [f"Revenue {this}"],
         y=[opening] + [last[c] for c in steps] + [closing],
         measure=["absolute"] + ["relative"] * len(steps) + ["total"],
         increasing=dict(marker_color="#009E73"), decreasing=dict(marker_color="#D55E00"),
         totals=dict(marker_color=theme.EXISTING_COLOR), connector=dict(line=dict(color=theme.MUTED)),
         text=[money(opening)] + [("+" if last[c] > 0 else "") + money(last[c]) for c in steps] + [money(closing)],
-        textposition="outside", hovertemplate="%{x}: %{y:,.0f}<extra></extra>", showlegend=False,
+        textposition="outside", hovertemplate=f"%{{x}}: {fmt.plotly_money()}<extra></extra>", showlegend=False,
     )
     change = (closing / opening - 1) if opening > 0 else None
-    title = (f"{previous} → {current}: revenue {money(opening)} → {money(closing)}"
+    title = (f"{previous} → {this}: revenue {money(opening)} → {money(closing)}"
              + (f" ({'+' if change >= 0 else ''}{percent(change, 1)})" if change is not None else ""))
-    fig.update_yaxes(title_text="Revenue (net of refunds)")
+    fig.update_yaxes(title_text=fmt.with_currency("Revenue, net of refunds"), tickformat=",.0f")
     fig.update_xaxes(title_text=f"Movements of the last complete {grain}")
     return theme.apply(fig, title, height=420)
 

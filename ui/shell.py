@@ -21,9 +21,12 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
+from analytics import catalog
 from analytics.filters import GRAINS, Filters
+from analytics.formats import Formats, Unit, set_current
 from analytics.overview import date_bounds, filter_options
 from analytics.parallel import side_by_side
+from analytics.survival import ChurnDefinition
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
 from ui.format import escape_markdown
 
@@ -75,7 +78,9 @@ def compute_side_by_side(*calls: tuple[Any, ...]) -> list[Any]:
 
 
 def sidebar_filters() -> None:
-    """Draw the shared filters in the sidebar, each bound to its URL parameter (called by app.py only)."""
+    """Draw the shared filters in the sidebar, each bound to its URL parameter (called by app.py only), and put
+    the data folder's formats (currency, display names) in force for this run."""
+    set_current(formats())
     source = get_source()
     bounds = date_bounds(source)
     with st.sidebar:
@@ -92,6 +97,7 @@ def sidebar_filters() -> None:
         for name, label in DIMENSIONS.items():
             st.multiselect(label, options[name], key=name, bind="query-params", placeholder="All",
                            help=f"Keep only customers in these {label.lower()}s; empty = all.")
+        churn_controls()
 
 
 def current_filters() -> Filters:
@@ -142,17 +148,109 @@ def chart(fig: go.Figure, key: str) -> None:
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}})
 
 
-def table(frame: pl.DataFrame, file_name: str | None = None) -> None:
-    """Show a table (dates as ISO dates, fractions as %) and, with ``file_name``, its CSV download."""
+#: On-screen headers of columns that the catalog's names do not say alone.
+COLUMN_LABELS = {"clv_12": "Predicted CLV, 12 months", "clv_24": "Predicted CLV, 24 months",
+                 "clv_36": "Predicted CLV, 36 months", "median_days": "Median time to churn",
+                 "survival_30": "Still a customer after 30 days", "survival_90": "Still a customer after 90 days",
+                 "survival_180": "Still a customer after 180 days", "churned": "Churned",
+                 "first_paying_period_revenue": "New (first paying period)",
+                 "first_paid_acquired_earlier": "First payments of customers acquired earlier",
+                 "new_customers_nonpositive": "New customers who paid nothing net",
+                 **{f"predicted_clv_{h}": f"Predicted CLV, {h} months" for h in (12, 24, 36)},
+                 "monthly_margin_per_active": "Monthly margin per active customer",
+                 "value_per_customer": "12-month margin per customer"}
+#: Float columns whose name says they hold money, when the catalog does not name them.
+_MONEY_WORDS = ("clv", "margin", "revenue", "spend", "cost", "cac", "value_per")
+_PERCENT_WORDS = ("share", "retention", "rate", "survival")
+
+
+def _column_unit(name: str, dtype: pl.DataType, figures: dict[str, str]) -> Unit | None:
+    key = figures.get(name)
+    fig = catalog.figure(key) if key else catalog.column_figure(name)
+    if fig is not None:
+        return fig.unit
+    if dtype.is_float() and any(word in name for word in _PERCENT_WORDS):
+        return "percent"
+    if dtype.is_float() and "_to_" in name:
+        return "ratio"  # value_to_cac
+    if dtype.is_float() and any(word in name for word in _MONEY_WORDS):
+        return "money"
+    if dtype.is_integer():
+        return "count"
+    return "number" if dtype.is_float() else None
+
+
+def _printf(unit: Unit, values: pl.Series, fmt: Formats) -> str | None:
+    """A Streamlit column format for ``unit``: thousands separators, the currency after money."""
+    big = values.dtype.is_numeric() and values.drop_nulls().abs().max() is not None and (
+        float(values.drop_nulls().abs().max()) >= 100)  # type: ignore[arg-type]
+    if unit == "money":
+        return ("%,.0f" if big else "%,.2f") + fmt.suffix
+    if unit == "percent":
+        return "percent"
+    if unit == "count":
+        return "%,d" if values.dtype.is_integer() else "%,.0f"
+    if unit == "days":
+        return "%,.0f days"
+    if unit == "ratio":
+        return "%.2f×"
+    if unit == "months":
+        return "%d"
+    if unit == "number":
+        return "%,.0f" if big else "%,.2f"
+    return None
+
+
+def display_frame(frame: pl.DataFrame, figures: dict[str, str] | None = None,
+                  dimensions: dict[str, str] | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The table as the screen shows it (display names of segment / channel / region values; numbers with
+    nulls as text, "–" for none) and its column config (headers from the catalog, formats by unit, currency).
+    ``figures``: column -> catalog key where the column name alone is ambiguous; ``dimensions``: column ->
+    dimension whose display names its values take (segment, channel and region columns by default)."""
+    fmt = formats()
+    figures = figures or {}
+    dims = {name: name for name in ("segment", "channel", "region") if name in frame.columns} | (dimensions or {})
+    shown = frame.with_columns(
+        pl.col(column).map_elements(lambda code, dim=dim: fmt.label(dim, code), return_dtype=pl.String)
+        for column, dim in dims.items() if column in frame.columns and frame[column].dtype == pl.String)
     config: dict[str, Any] = {}
     for name, dtype in frame.schema.items():
+        key = figures.get(name)
+        fig = catalog.figure(key) if key else catalog.column_figure(name)
+        label = COLUMN_LABELS.get(name) or (fig.name if fig else name.replace("_", " ").capitalize())
+        unit = _column_unit(name, dtype, figures)
+        if unit == "money":
+            label = fmt.with_currency(label)
         if dtype == pl.Date:
-            config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
-        elif any(word in name for word in ("share", "retention", "rate", "survival")) and dtype.is_float():
-            config[name] = st.column_config.NumberColumn(name, format="percent")
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+            config[name] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif dtype.is_numeric() and unit is not None:
+            if frame[name].null_count():
+                # A missing number reads "–", not "None": the column becomes text (the CSV keeps the number).
+                shown = shown.with_columns(pl.col(name).map_elements(
+                    lambda v, u=unit: fmt.value(u, v) if u != "number" else f"{v:,.2f}",
+                    return_dtype=pl.String).fill_null("–"))
+                config[name] = st.column_config.TextColumn(label)
+            else:
+                config[name] = st.column_config.NumberColumn(label, format=_printf(unit, frame[name], fmt))
+        else:
+            config[name] = st.column_config.Column(label)
+    return shown, config
+
+
+def table(frame: pl.DataFrame, file_name: str | None = None, figures: dict[str, str] | None = None,
+          dimensions: dict[str, str] | None = None) -> None:
+    """Show a table formatted for reading (:func:`display_frame`: catalog names, units, currency, display names)
+    and, with ``file_name``, its CSV download with the raw values and codes."""
+    shown, config = display_frame(frame, figures, dimensions)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     if file_name:
         download_csv(frame, file_name)
+
+
+def formats() -> Formats:
+    """The data folder's formats (currency, display names), put in force for this run by the shell."""
+    source = get_source()
+    return Formats.of(source.currency, source.labels)
 
 
 def ensure_shell() -> None:
@@ -178,26 +276,40 @@ def ensure_shell() -> None:
         st.rerun()
 
 
-def churn_controls() -> tuple[str, int]:
-    """The churn definition (sidebar, bound to the URL as ``churn`` and ``inactivity_days``), shared by every
-    page that needs survival, so the definition chosen on one page holds on the others. The default is
-    explicit where the customers export has churn dates, else inactivity."""
-    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_INACTIVITY_DAYS, default_churn_definition
+CHURN_CAPTIONS = {
+    "combined": "on their churn_date where one is recorded, else after N days without a purchase (default)",
+    "explicit": "on their churn_date (cancellation) only; customers without one never churn",
+    "inactivity": "on their last purchase day, once N days pass without one (churn_date ignored)",
+}
 
-    source = get_source()
-    usable = source.has("customers") and source.has("transactions")
-    default = compute(default_churn_definition) if usable else "inactivity"
+
+def churn_controls() -> None:
+    """Draw the churn definition in the sidebar (bound to the URL as ``churn`` and ``inactivity_days``); called by
+    :func:`sidebar_filters` on every page, so one setting drives every figure that depends on churn and survives
+    page switches. Pages read it with :func:`churn_setting`."""
+    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_CHURN_DEFINITION, DEFAULT_INACTIVITY_DAYS
+
     # No format_func on bound widgets: the URL holds the shown label, and the URL values are the option names.
-    with st.sidebar:
-        st.header("Churn definition")
-        churn = st.radio(
-            "A customer has churned", CHURN_DEFINITIONS, index=CHURN_DEFINITIONS.index(default),
-            captions=["on their churn_date (cancellation)", "on their last purchase day, after N days without one"],
-            key="churn", bind="query-params",
-            help="Default: explicit when the customers export has churn dates, else inactivity.") or default
-        days = st.number_input(
-            "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
-            key="inactivity_days", bind="query-params", disabled=churn != "inactivity",
-            help="Inactivity definition: a customer who has not bought for this many days by the as-of date has "
-                 "churned (on their last purchase day). Exactly this many days counts as churned.")
+    st.header("Churn definition")
+    churn = st.radio(
+        "A customer has churned", CHURN_DEFINITIONS, index=CHURN_DEFINITIONS.index(DEFAULT_CHURN_DEFINITION),
+        captions=[CHURN_CAPTIONS[name] for name in CHURN_DEFINITIONS], key="churn", bind="query-params",
+        help="Drives every figure that depends on churn: Survival, the Overview, Value & CAC, the Budget "
+             "calibration, the revenue movements and the board pack. Default: combined.")
+    st.number_input(
+        "N: days without a purchase", min_value=1, max_value=1095, value=DEFAULT_INACTIVITY_DAYS, step=1,
+        key="inactivity_days", bind="query-params", disabled=churn == "explicit",
+        help="Combined and inactivity definitions: a customer who has not bought for this many days by the as-of "
+             "date has churned (on their last purchase day). Exactly this many days counts as churned.")
+
+
+def churn_setting() -> tuple[ChurnDefinition, int]:
+    """The churn definition in force and N (days), read from the sidebar's state (defaults when a page runs
+    alone)."""
+    from analytics.survival import CHURN_DEFINITIONS, DEFAULT_CHURN_DEFINITION, DEFAULT_INACTIVITY_DAYS
+
+    churn = st.session_state.get("churn") or DEFAULT_CHURN_DEFINITION
+    if churn not in CHURN_DEFINITIONS:
+        churn = DEFAULT_CHURN_DEFINITION
+    days = st.session_state.get("inactivity_days") or DEFAULT_INACTIVITY_DAYS
     return churn, int(days)

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from analytics.formats import current
 from ui import theme
-from ui.format import money, plotly_text
+from ui.format import compact_count, plotly_text
 
 #: Direction colours of the forest plot (Okabe-Ito): vermillion = churns sooner, blue = stays longer.
 SOONER_COLOR = "#D55E00"
@@ -29,10 +30,12 @@ def _wrapped(title: str, width: int = 88) -> str:
     return plotly_text(title[:cut]) + "<br>" + plotly_text(title[cut:].strip())
 
 
-def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_label: str) -> go.Figure:
+def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_label: str,
+                   dimension: str = "") -> go.Figure:
     """Kaplan-Meier step curves with 95% bands (filled), one colour per group, and the at-risk table under
     the x-axis (customers still followed on the days of ``at_risk``). ``curve`` is survival_curve.csv;
-    groups are drawn in the order they come in."""
+    groups are drawn in the order they come in, named by their display names (``dimension``: segment, channel or
+    region; other groups as they are)."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.07)
     groups = list(dict.fromkeys(curve["group"].to_list()))
     if not groups:
@@ -43,7 +46,7 @@ def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_la
         part = curve.filter(pl.col("group") == group).sort("days")
         # Every curve starts at 100% just before day 0, so a same-day churn shows as a drop at 0.
         days = [0, *part["days"].to_list()]
-        name = plotly_text(group)
+        name = plotly_text(current().label(dimension, group))
         fig.add_scatter(x=days, y=[1.0, *part["ci_upper"].to_list()], mode="lines", line_shape="hv",
                         line=dict(width=0, color=color), legendgroup=name, showlegend=False, hoverinfo="skip",
                         name=f"{name} 95% upper", row=1, col=1)
@@ -59,7 +62,8 @@ def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_la
         counts = at_risk.filter((pl.col("group") == group) & (pl.col("days") <= last_day)).sort("days")
         # Compact counts ("12k") so that neighbouring days do not run into each other.
         fig.add_scatter(x=counts["days"].to_list(), y=[name] * counts.height, mode="text",
-                        text=[money(n) for n in counts["at_risk"].to_list()], textfont=dict(size=13, color=color),
+                        text=[compact_count(n) for n in counts["at_risk"].to_list()],
+                        textfont=dict(size=13, color=color),
                         legendgroup=name, showlegend=False, hoverinfo="skip", name=f"{name} at risk", row=2, col=1)
     ticks = sorted({*at_risk["days"].to_list(), *(d for d in (365, 730, 1095, 1460, 1825, 2190))})
     ticks = [d for d in ticks if d <= last_day]
@@ -68,7 +72,8 @@ def survival_chart(curve: pl.DataFrame, at_risk: pl.DataFrame, title: str, by_la
     fig.update_xaxes(title_text="Days since signup", tickvals=ticks, showline=False, ticks="", row=2, col=1)
     fig.update_yaxes(title_text="Customers still active (%)", tickformat=".0%", range=[0, 1.03], row=1, col=1)
     # First group on top, with half a row of room above and below so no count touches the day labels.
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=[plotly_text(g) for g in groups],
+    names = [plotly_text(current().label(dimension, g)) for g in groups]
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=names,
                      range=[len(groups) - 0.4, -0.6], showgrid=False, zeroline=False, tickfont=dict(size=12),
                      ticklabelstandoff=28, row=2, col=1)
     fig.add_annotation(text=f"Customers still followed (at risk) on that day, by {by_label}", xref="paper",

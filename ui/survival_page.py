@@ -9,7 +9,7 @@ import polars as pl
 
 from analytics.filters import Filters
 from analytics.survival import MIN_CHURNED, MIN_CUSTOMERS, ChurnDefinition, HazardModel, SurvivalCurves
-from ui.format import escape_markdown, plural
+from ui.format import escape_markdown, label, plural
 
 CURVES_CAPTION = ("Shaded bands: 95% confidence intervals. A curve is drawn as far as its customers are followed; "
                   "the numbers under the chart are the customers still followed (at risk) on that day.")
@@ -27,14 +27,18 @@ def p_text(column: str) -> pl.Expr:
 
 
 def definition_in_force(churn: ChurnDefinition, inactivity_days: int, is_default: bool) -> str:
-    """The churn rule the page uses, and whether it is the data's default or the sidebar's choice."""
+    """The churn rule the page uses, and whether it is the default or the sidebar's choice."""
     if churn == "explicit":
-        rule = ("**cancellation date**: a customer churns on their `churn_date`; without one they are still "
-                "followed at the as-of date")
-    else:
+        rule = ("**cancellation date only**: a customer churns on their `churn_date`; without one they are still "
+                "followed at the as-of date and never churn")
+    elif churn == "inactivity":
         rule = (f"**inactivity, {inactivity_days} days**: a customer churned on their last purchase day once they "
-                f"have not bought for {inactivity_days} days by the as-of date")
-    default_note = "the default for this data" if is_default else "chosen in the sidebar"
+                f"have not bought for {inactivity_days} days by the as-of date (`churn_date` ignored)")
+    else:
+        rule = (f"**combined**: a customer churns on their `churn_date` where one is recorded; customers without "
+                f"one churn on their last purchase day once they have not bought for {inactivity_days} days by the "
+                "as-of date")
+    default_note = "the default" if is_default else "chosen in the sidebar"
     return f"Churn definition in force ({default_note}): {rule}."
 
 
@@ -47,18 +51,18 @@ def followed_caption(curves: SurvivalCurves, filters: Filters) -> str:
             f"filters: {filters.describe().split(' · ', 1)[-1]}")
 
 
-def no_churn_warning(groups: list[str]) -> str:
-    """Explicit definition: groups without a single churn date."""
-    names = ", ".join(escape_markdown(g) for g in groups)
+def no_churn_warning(groups: list[str], by: str = "") -> str:
+    """Explicit definition: groups without a single churn date (display names of ``by``'s codes)."""
+    names = ", ".join(escape_markdown(label(by, g)) for g in groups)
     return (f"**No cancellation dates for {names}.** Under the explicit definition these customers can never "
             "churn, so their curve stays at 100%: that means no cancellation was recorded, not that nobody "
             "left. They are left out of the chart and the comparison; switch the churn definition to "
-            "*inactivity* in the sidebar to compare them.")
+            "*combined* (the default) in the sidebar to cover them by inactivity.")
 
 
-def too_small_warning(groups: list[str]) -> str:
+def too_small_warning(groups: list[str], by: str = "") -> str:
     """Groups drawn but left out of the comparison."""
-    names = ", ".join(escape_markdown(g) for g in groups)
+    names = ", ".join(escape_markdown(label(by, g)) for g in groups)
     return (f"Too few to say for {names} (fewer than {MIN_CUSTOMERS} customers or {MIN_CHURNED} churns): "
             "their curves are drawn but left out of the comparison.")
 
@@ -122,12 +126,18 @@ def definitions(as_of: date, inactivity_days: int) -> str:
 - **As-of date** ({as_of.isoformat()}): the latest transaction date, or the window's end date when it is
   earlier; only data up to it counts. Every customer still active then is *censored* there: followed that long,
   outcome unknown after.
+- **Churn, combined** (the default): on the customer's `churn_date` where one is recorded on or before the
+  as-of date; customers without one (or with a later one) follow the inactivity rule below.
 - **Churn, explicit**: on the customer's `churn_date` (if on or before the as-of date). Customers without one
-  are censored at the as-of date. A churn date before the signup date is a data error: left out and counted.
+  are censored at the as-of date. Under explicit and combined, a churn date before the signup date is a data
+  error: left out and counted.
 - **Churn, inactivity ({inactivity_days} days)**: last activity = the last transaction with a positive amount
-  (the signup date for a customer who never bought). If last activity + {inactivity_days} days is on or before
-  the as-of date, the customer churned on the last activity day (exactly {inactivity_days} days of silence
-  counts); otherwise they are censored at the as-of date.
+  (the signup date for a customer who never bought), as of the as-of date. If last activity + {inactivity_days}
+  days is on or before the as-of date, the customer churned on the last activity day (exactly
+  {inactivity_days} days of silence counts); otherwise they are censored at the as-of date. A customer who came
+  back after a long gap has not churned.
+- **First churn**: the curves follow each customer to their first churn; a purchase after a recorded
+  `churn_date` does not undo it (Data health counts such purchases; revenue movements call them reactivated).
 - **Duration**: churn (or censoring) date − signup date, in days (0 = churned on the signup day). Customers who
   signed up after the as-of date are left out (counted above). The window's start keeps customers who signed
   up on or after it; the segment / channel / region filters apply.

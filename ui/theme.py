@@ -37,8 +37,8 @@ TITLE_LINE_CHARS = 100
 
 def wrap_title(title: str, width: int = TITLE_LINE_CHARS) -> str:
     """``title`` with a line break (``<br>``) at the last space before ``width`` characters, when it is longer
-    (a second line only: takeaway titles are one sentence)."""
-    if len(title) <= width or " " not in title[1:width]:
+    (a second line only: takeaway titles are one sentence); a title that has its own break is kept."""
+    if "<br>" in title or len(title) <= width or " " not in title[1:width]:
         return title
     cut = title.rindex(" ", 1, width)
     return f"{title[:cut]}<br>{title[cut + 1:]}"
@@ -48,6 +48,6 @@ def apply(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     """Give ``fig`` the project theme and a title that states the takeaway (on two lines when it is long)."""
     wrapped = wrap_title(title)
     fig.update_layout(template=TEMPLATE_NAME, title_text=wrapped, height=height)
-    if wrapped != title:
+    if "<br>" in wrapped:
         fig.update_layout(margin_t=110)  # room for the second line above the plot
     return fig

@@ -7,8 +7,14 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics.formats import current
 from ui import theme
-from ui.format import money, plotly_text
+from ui.format import label, money, plotly_text
+
+
+def _name(channel: object) -> str:
+    """A channel's display name, safe in a Plotly title or legend."""
+    return plotly_text(label("channel", channel))
 
 
 def _color(i: int) -> str:
@@ -25,16 +31,17 @@ def value_curves(curves: pl.DataFrame, channels: pl.DataFrame) -> go.Figure:
         if part.height == 0:
             continue
         row = channels.filter(pl.col("channel") == channel).row(0, named=True)
-        name = plotly_text(channel)
+        name = _name(channel)
         fig.add_scatter(x=part["months_since_signup"].to_list(), y=part["cumulative_margin_per_customer"].to_list(),
                         mode="lines", name=name, legendgroup=name, line=dict(width=3, color=_color(i)),
-                        hovertemplate="Month %{x}: %{y:,.0f} margin per customer<extra>" + name + "</extra>")
+                        hovertemplate="Month %{x}: " + current().plotly_money() + " margin per customer<extra>" + name
+                        + "</extra>")
         cac = row["cac"]
         if cac is not None and math.isfinite(cac) and cac > 0:
             fig.add_scatter(x=[1, part["months_since_signup"].max()], y=[cac, cac], mode="lines",
                             name=f"{name} CAC", legendgroup=name, showlegend=False,
                             line=dict(width=2, dash="dash", color=_color(i)),
-                            hovertemplate=f"{name} CAC {cac:,.0f}<extra></extra>")
+                            hovertemplate=f"{name} CAC {money(cac)}<extra></extra>")
         if row["payback_month"] is not None:
             y = part.filter(pl.col("months_since_signup") == row["payback_month"])["cumulative_margin_per_customer"]
             fig.add_scatter(x=[row["payback_month"]], y=[y[0] if y.len() else cac], mode="markers",
@@ -42,19 +49,20 @@ def value_curves(curves: pl.DataFrame, channels: pl.DataFrame) -> go.Figure:
                             marker=dict(size=14, symbol="star", color=_color(i), line=dict(width=1, color="#000")),
                             hovertemplate=f"{name} pays back in month {row['payback_month']}<extra></extra>")
     fig.update_xaxes(title_text="Month of life (1 = signup month)")
-    fig.update_yaxes(title_text="Cumulative gross margin per acquired customer", tickformat=",.0f")
+    fig.update_yaxes(title_text=current().with_currency("Cumulative gross margin per acquired customer"),
+                     tickformat=",.0f")
     paid = channels.filter(pl.col("cac").is_not_null() & (pl.col("cac") > 0) & pl.col("cac").is_finite())
     if paid.height:
         fast = paid.filter(pl.col("payback_month").is_not_null()).sort("payback_month")
         slow = paid.filter(pl.col("payback_month").is_null())
         if fast.height and slow.height:
-            title = (f"{plotly_text(fast['channel'][0])} pays back its CAC in month {fast['payback_month'][0]}; "
-                     f"{plotly_text(slow['channel'][0])} has not yet")
+            title = (f"{_name(fast['channel'][0])} pays back its CAC in month {fast['payback_month'][0]}; "
+                     f"{_name(slow['channel'][0])} has not yet")
         elif fast.height >= 2:
-            title = (f"{plotly_text(fast['channel'][0])} pays back in month {fast['payback_month'][0]}, "
-                     f"{plotly_text(fast['channel'][-1])} only in month {fast['payback_month'][-1]}")
+            title = (f"{_name(fast['channel'][0])} pays back in month {fast['payback_month'][0]}, "
+                     f"{_name(fast['channel'][-1])} only in month {fast['payback_month'][-1]}")
         elif fast.height:
-            title = f"{plotly_text(fast['channel'][0])} pays back its CAC in month {fast['payback_month'][0]}"
+            title = f"{_name(fast['channel'][0])} pays back its CAC in month {fast['payback_month'][0]}"
         else:
             title = "No channel has paid back its acquisition cost yet"
     else:
@@ -69,7 +77,7 @@ def ltv_cac_bars(channels: pl.DataFrame, horizon: int, target: float) -> go.Figu
     if rows.height == 0:
         return theme.apply(fig, "LTV:CAC needs acquisition costs (marketing_spend or acquisition_cost)")
     colors = [theme.EXISTING_COLOR if v >= target else theme.NEW_COLOR for v in rows["ltv_cac"].to_list()]
-    fig.add_bar(x=[plotly_text(c) for c in rows["channel"].to_list()], y=rows["ltv_cac"].to_list(),
+    fig.add_bar(x=[_name(c) for c in rows["channel"].to_list()], y=rows["ltv_cac"].to_list(),
                 marker_color=colors, text=[f"{v:.1f}×" for v in rows["ltv_cac"].to_list()], textposition="outside",
                 hovertemplate="%{x}: %{y:.2f}× CAC<extra></extra>", name="LTV:CAC")
     fig.add_hline(y=target, line_dash="dash", line_color="#000000", annotation_text=f"target {target:g}×",
@@ -79,10 +87,10 @@ def ltv_cac_bars(channels: pl.DataFrame, horizon: int, target: float) -> go.Figu
     worst = rows.row(-1, named=True)
     best = rows.row(0, named=True)
     if worst["ltv_cac"] < target:
-        title = (f"{plotly_text(worst['channel'])} returns {worst['ltv_cac']:.1f}× its acquisition cost over "
+        title = (f"{_name(worst['channel'])} returns {worst['ltv_cac']:.1f}× its acquisition cost over "
                  f"{horizon} months, below the {target:g}× target")
     else:
-        title = (f"Every paid channel clears the {target:g}× target; {plotly_text(best['channel'])} leads at "
+        title = (f"Every paid channel clears the {target:g}× target; {_name(best['channel'])} leads at "
                  f"{best['ltv_cac']:.1f}×")
     return theme.apply(fig, title)
 
@@ -94,7 +102,7 @@ def survival_projection(projection: pl.DataFrame, order: list[str]) -> go.Figure
         part = projection.filter(pl.col("channel") == channel).sort("month_of_life")
         if part.height == 0:
             continue
-        name = plotly_text(channel)
+        name = _name(channel)
         seen = part.filter(~pl.col("survival_extrapolated"))
         fig.add_scatter(x=seen["month_of_life"].to_list(), y=seen["survival"].to_list(), mode="lines", name=name,
                         legendgroup=name, line=dict(width=3, color=_color(i)),
@@ -118,8 +126,9 @@ def cohort_ratio(table: pl.DataFrame, months: int) -> go.Figure:
     fig.add_scatter(x=rows["signup_quarter"].to_list(), y=rows["value_to_cac"].to_list(), mode="lines+markers",
                     line=dict(width=3, color=theme.EXISTING_COLOR), name="value : CAC",
                     customdata=list(zip(rows["value_per_customer"].to_list(), rows["cac"].to_list(), strict=True)),
-                    hovertemplate=("%{x|%Y-%m}: %{y:.2f}×<br>value %{customdata[0]:,.0f} per customer, CAC "
-                                   "%{customdata[1]:,.0f}<extra></extra>"))
+                    hovertemplate=("%{x|%Y-%m}: %{y:.2f}×<br>value %{customdata[0]:,.0f}" + current().suffix
+                                   + " per customer, CAC %{customdata[1]:,.0f}" + current().suffix
+                                   + "<extra></extra>"))
     fig.update_xaxes(title_text="Signup quarter")
     fig.update_yaxes(title_text=f"{months}-month margin per customer / CAC (×)", rangemode="tozero")
     first, last = rows["value_to_cac"][0], rows["value_to_cac"][-1]
@@ -136,18 +145,19 @@ def cac_trend(monthly: pl.DataFrame) -> go.Figure:
     changes = []
     for i, channel in enumerate(sorted(rows["channel"].unique().to_list())):
         part = rows.filter(pl.col("channel") == channel).sort("month")
-        name = plotly_text(channel)
+        name = _name(channel)
         fig.add_scatter(x=part["month"].to_list(), y=part["cac"].to_list(), mode="lines", name=name,
                         line=dict(width=3, color=_color(i)),
-                        hovertemplate="%{x|%b %Y}: CAC %{y:,.0f}<extra>" + name + "</extra>")
+                        hovertemplate="%{x|%b %Y}: CAC " + current().plotly_money() + "<extra>" + name + "</extra>")
         head, tail = part.head(6)["cac"].mean(), part.tail(6)["cac"].mean()
         if head:
             changes.append((tail / head - 1, channel, head, tail))
     fig.update_xaxes(title_text="Signup month")
-    fig.update_yaxes(title_text="CAC (spend per acquired customer)", tickformat=",.0f", rangemode="tozero")
+    fig.update_yaxes(title_text=current().with_currency("CAC (spend per acquired customer)"), tickformat=",.0f",
+                     rangemode="tozero")
     if changes:
         change, channel, head, tail = max(changes)
-        title = (f"{plotly_text(channel)} CAC moved {change:+.0%}: {money(head)} to {money(tail)} "
+        title = (f"{_name(channel)} CAC moved {change:+.0%}: {money(head)} to {money(tail)} "
                  "(first vs last 6 months)")
     else:
         title = "CAC by channel"

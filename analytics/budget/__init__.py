@@ -17,7 +17,7 @@ Example::
 
     calibration = calibrate(DataSource.open("sample_data"), Filters(), CalibrationSettings())
     report = budget_report(calibration, Assumptions(retention_share=0.2))
-    report.summary.select("scenario", "net_contribution", "active_customers_end")
+    report.summary.select("scenario", "net_contribution", "customer_base_end")
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from analytics.money import money_sum, money_total
 from analytics.periods import last_complete_month, period_index, period_of
 from analytics.scalars import as_date
 from analytics.scope import as_of_bound, in_dimensions
-from analytics.survival import followed, kaplan_meier, survival_spans
+from analytics.survival import ChurnDefinition, followed, kaplan_meier, survival_spans
 from analytics.value import DAYS_PER_MONTH, cac_by_channel_month
 from queries import DataSource
 
@@ -63,14 +63,14 @@ class Calibration:
     monthly: pl.DataFrame = field(default_factory=pl.DataFrame)
     hazard_by_age: pl.DataFrame = field(default_factory=pl.DataFrame)
     recent_existing_share: float | None = None
-    churn_definition: str = "explicit"
+    churn_definition: ChurnDefinition = "combined"
     inactivity_days: int = 90
     margin: float = 0.7
     notes: tuple[str, ...] = ()
     problem: str | None = None  # why the model cannot run on this data (then the numbers above are zero)
 
     @property
-    def active_customers(self) -> float:
+    def customer_base(self) -> float:
         return float(np.sum(self.base))
 
     @property
@@ -193,7 +193,7 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
 
     scope_spend = paid_spend * window.months if filters.segment or filters.region else None
     monthly = _calibration_by_month(cells, new, costs, channels, window, settings.margin, scope_spend)
-    active_months = float(monthly["active_customers"].sum())
+    active_months = float(monthly["customers_in_base"].sum())
     revenue_total = money_total(monthly["revenue"])
     margin_total = money_total(monthly["gross_margin"])
     new_revenue = money_total(monthly["new_revenue"])
@@ -245,7 +245,7 @@ def _activity_in_scope(source: DataSource, filters: Filters, settings: Calibrati
 def _calibration_window(activity: pl.DataFrame, requested: date, last: date) -> _Window | None:
     """The window, from ``requested`` to ``last``; None when no customer in scope was active or new in it."""
     # The window starts later when the data does: at the first month with a customer in scope.
-    busy = activity.filter((pl.col("active_customers") > 0) | (pl.col("new_customers") > 0))
+    busy = activity.filter((pl.col("customers_in_base") > 0) | (pl.col("new_customers") > 0))
     if busy.height == 0:
         return None
     return _Window(start=max(requested, as_date(busy["month"].min())), end=last)
@@ -312,11 +312,12 @@ def _active_base_by_age(spans: pl.DataFrame) -> np.ndarray:
 def _calibration_by_month(activity: pl.DataFrame, new: pl.DataFrame, costs: pl.DataFrame, channels: pl.DataFrame,
                           window: _Window, margin: float, scope_spend: float | None) -> pl.DataFrame:
     """One row per month of the window: month, acquisition_cost (of the paid channels), paid_new, organic_new,
-    active_customers, revenue, gross_margin (``gross_margin`` where given, else revenue x ``margin``) and
+    customers_in_base (customers in the base at some time in the month), revenue, gross_margin (``gross_margin``
+    where given, else revenue x ``margin``) and
     new_revenue (of customers in their signup month). ``scope_spend``: the window's spend as B0 counts it when a
     segment / region filter shares the channels' spend out, else None."""
     by_month = activity.group_by("month").agg(
-        pl.col("active_customers").sum(), revenue=money_sum("revenue"),
+        pl.col("customers_in_base").sum(), revenue=money_sum("revenue"),
         gross_margin=money_sum(pl.col("known_margin") + margin * pl.col("revenue_without_margin")),
         new_revenue=money_sum("new_revenue"))
     spend_by_month = costs.join(channels.select("channel", "is_paid"), on="channel", how="left").filter(
@@ -328,7 +329,7 @@ def _calibration_by_month(activity: pl.DataFrame, new: pl.DataFrame, costs: pl.D
     monthly = (window.calendar().join(spend_by_month, on="month", how="left")
                .join(new_by_month, on="month", how="left").join(by_month, on="month", how="left")
                .with_columns(pl.col("cost", "revenue", "gross_margin", "new_revenue").fill_null(0.0),
-                             pl.col("paid_new", "organic_new", "active_customers").fill_null(0))
+                             pl.col("paid_new", "organic_new", "customers_in_base").fill_null(0))
                .rename({"cost": "acquisition_cost"}))
     recorded = money_total(monthly["acquisition_cost"])
     if scope_spend is not None and recorded > 0:

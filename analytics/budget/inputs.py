@@ -24,7 +24,7 @@ class CalibrationSettings:
 
     margin: float = 0.7
     calibration_months: int = 12
-    churn_definition: ChurnDefinition = "explicit"
+    churn_definition: ChurnDefinition = "combined"
     inactivity_days: int = 90
     #: An age (month since signup) is reliable when at least this many customers were followed through it.
     reliable_at_risk: int = 30

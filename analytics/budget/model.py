@@ -145,7 +145,7 @@ def project_paths(calibration: Calibration, assumptions: Assumptions,
 
 PROJECTION_SCHEMA = {
     "scenario": pl.String, "retention_share": pl.Float64, "month_index": pl.Int64, "month": pl.Date,
-    "active_customers": pl.Float64, "new_customers": pl.Float64, "revenue": pl.Float64,
+    "customer_base": pl.Float64, "new_customers": pl.Float64, "revenue": pl.Float64,
     "gross_margin": pl.Float64, "spend": pl.Float64, "net_contribution": pl.Float64,
     "existing_share": pl.Float64,
 }
@@ -153,8 +153,8 @@ PROJECTION_SCHEMA = {
 
 def project(calibration: Calibration, assumptions: Assumptions, scenario: str = "scenario") -> pl.DataFrame:
     """One row per projected month: scenario, retention_share, month_index (1..H), month (first day, the
-    months after the as-of month), active_customers, new_customers, revenue, gross_margin, spend,
-    net_contribution, existing_share. Customer counts are expected values (fractions are kept)."""
+    months after the as-of month), customer_base (expected customers not churned), new_customers, revenue,
+    gross_margin, spend, net_contribution, existing_share. Customer counts are expected values (fractions are kept)."""
     a = calibration.resolve(assumptions)
     paths = project_paths(calibration, a)
     months = a.horizon_months
@@ -165,7 +165,7 @@ def project(calibration: Calibration, assumptions: Assumptions, scenario: str = 
         "scenario": [scenario] * months, "retention_share": [a.retention_share] * months,
         "month_index": np.arange(1, months + 1),
         "month": [period_of(first + i, "month") if first is not None else None for i in range(months)],
-        "active_customers": paths.active[0], "new_customers": paths.new[0], "revenue": paths.revenue[0],
+        "customer_base": paths.active[0], "new_customers": paths.new[0], "revenue": paths.revenue[0],
         "gross_margin": paths.gross_margin[0], "spend": paths.spend[0],
         "net_contribution": paths.net_contribution[0], "existing_share": existing,
     }, schema=PROJECTION_SCHEMA).with_columns(pl.col("existing_share").fill_nan(None))
@@ -174,10 +174,10 @@ def project(calibration: Calibration, assumptions: Assumptions, scenario: str = 
 def split_curve(calibration: Calibration, assumptions: Assumptions,
                 shares: np.ndarray = SHARES) -> pl.DataFrame:
     """Horizon totals for every retention share (0%, 1%, ..., 100% by default): retention_share,
-    net_contribution, revenue, active_customers_end."""
+    net_contribution, revenue, customer_base_end."""
     paths = project_paths(calibration, assumptions, shares)
     return pl.DataFrame({"retention_share": paths.shares, "net_contribution": paths.net_contribution.sum(axis=1),
-                         "revenue": paths.revenue.sum(axis=1), "active_customers_end": paths.active[:, -1]})
+                         "revenue": paths.revenue.sum(axis=1), "customer_base_end": paths.active[:, -1]})
 
 
 def best_share(curve: pl.DataFrame) -> float:

@@ -18,7 +18,7 @@ from queries import DataSource
 SUMMARY_SCHEMA = {
     "scenario": pl.String, "budget": pl.Float64, "retention_share": pl.Float64, "horizon_months": pl.Int64,
     "beta": pl.Float64, "r_max": pl.Float64, "b_half": pl.Float64, "net_contribution": pl.Float64,
-    "active_customers_end": pl.Float64, "revenue": pl.Float64, "gross_margin": pl.Float64, "spend": pl.Float64,
+    "customer_base_end": pl.Float64, "revenue": pl.Float64, "gross_margin": pl.Float64, "spend": pl.Float64,
     "existing_share": pl.Float64,
 }
 BASELINE = "Baseline (today's split)"
@@ -49,7 +49,7 @@ def summarise(projection: pl.DataFrame, assumptions: Assumptions) -> dict[str, o
         "retention_share": assumptions.retention_share, "horizon_months": assumptions.horizon_months,
         "beta": assumptions.beta, "r_max": assumptions.r_max, "b_half": assumptions.b_half,
         "net_contribution": float(projection["net_contribution"].sum()),
-        "active_customers_end": float(projection["active_customers"][-1]), "revenue": revenue,
+        "customer_base_end": float(projection["customer_base"][-1]), "revenue": revenue,
         "gross_margin": float(projection["gross_margin"].sum()), "spend": float(projection["spend"].sum()),
         "existing_share": existing / revenue if revenue > 0 else None,
     }
@@ -80,7 +80,7 @@ def budget_report(calibration: Calibration, assumptions: Assumptions,
                         channels=channel_split(calibration, current))
 
 
-EXPORT_COLUMNS = ["scenario", "retention_share", "month", "active_customers", "new_customers", "revenue",
+EXPORT_COLUMNS = ["scenario", "retention_share", "month", "customer_base", "new_customers", "revenue",
                   "gross_margin", "spend", "net_contribution"]
 
 

@@ -4,14 +4,20 @@ Definitions (also on the page):
 
 - **as-of date**: the latest transaction date, or the window end (``filters.end``) when that is earlier; only
   data up to it counts.
+- **combined churn** (the default everywhere): a recorded ``churn_date`` on or before the as-of date decides;
+  customers without one (or with a later one) follow the inactivity rule. Customers without cancellation
+  dates (a whole segment, often) still churn, by inactivity.
 - **explicit churn**: a customer churns on ``churn_date`` (when it is on or before the as-of date); with no
   ``churn_date`` (or a later one) they are censored at the as-of date.
 - **inactivity churn** (N days): last activity = the last transaction with a positive amount (signup date
-  for a customer who never bought). The customer churned on their last activity date when last activity +
-  N days <= as-of date; otherwise they are censored at the as-of date. Exactly N days of silence is churn.
+  for a customer who never bought), as of the as-of date: a customer who came back after a long gap has not
+  churned. The customer churned on their last activity date when last activity + N days <= as-of date;
+  otherwise they are censored at the as-of date. Exactly N days of silence is churn.
+- **first churn**: survival is the time to the first churn; a purchase after a recorded ``churn_date`` does not
+  undo it (Data health counts such purchases; the revenue movements call them a reactivation).
 - **duration** = churn (or censoring) date - ``signup_date``, in whole days; a same-day churn has duration 0.
-  Customers who signed up after the as-of date are left out (and counted); so are explicit churn dates
-  before the signup date (a data error).
+  Customers who signed up after the as-of date are left out (and counted); so are churn dates before the
+  signup date under explicit and combined (a data error).
 - the shared filters apply: segment / channel / region lists, and ``start`` = customers who signed up on or
   after it.
 
@@ -80,6 +86,7 @@ from analytics.survival.logrank import chance_text, logrank_tests, p_text
 from analytics.survival.spans import (
     BY_LABELS,
     CHURN_DEFINITIONS,
+    DEFAULT_CHURN_DEFINITION,
     DEFAULT_INACTIVITY_DAYS,
     MAX_GROUPS,
     MIN_CHURNED,
@@ -90,6 +97,7 @@ from analytics.survival.spans import (
     analysis_as_of,
     cox_rows,
     default_churn_definition,
+    describe_churn,
     followed,
     group_spans,
     left_out_counts,
@@ -99,8 +107,10 @@ from analytics.survival.spans import (
 
 __all__ = [
     # spans: definitions and the aggregated rows
-    "BY_LABELS", "CHURN_DEFINITIONS", "DEFAULT_INACTIVITY_DAYS", "MAX_GROUPS", "MIN_CHURNED", "MIN_CUSTOMERS",
+    "BY_LABELS", "CHURN_DEFINITIONS", "DEFAULT_CHURN_DEFINITION", "DEFAULT_INACTIVITY_DAYS", "MAX_GROUPS",
+    "MIN_CHURNED", "MIN_CUSTOMERS",
     "SURVIVAL_BY", "ChurnDefinition", "SurvivalBy", "analysis_as_of", "cox_rows", "default_churn_definition",
+    "describe_churn",
     "followed", "group_spans", "left_out_counts", "resolve_churn_definition", "survival_spans",
     # Kaplan-Meier
     "AT_RISK_DAYS", "HORIZONS", "RMST_DAYS", "GroupFits", "at_risk_table", "curve_table", "fit_groups",

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 
 from analytics.filters import Filters
+from analytics.formats import Formats
 from analytics.survival.kaplan_meier_fits import HORIZONS, at_risk_table, curve_table, fit_groups, summary_table
 from analytics.survival.logrank import chance_text, logrank_tests, p_text
 from analytics.survival.spans import (
@@ -53,13 +54,18 @@ class SurvivalCurves:
 
 
 def _headline(summary: pl.DataFrame, by: SurvivalBy, eligible: list[str], pairwise: pl.DataFrame,
-              overall: dict[str, float] | None, no_churn: list[str]) -> tuple[str, str]:
+              overall: dict[str, float] | None, no_churn: list[str],
+              formats: Formats | None = None) -> tuple[str, str]:
     label = BY_LABELS[by]
+    fmt = formats or Formats()
+
+    def shown(group: str) -> str:
+        return fmt.label(by, group)
     if summary.height == 0:
         return "No customers to follow in the selected window", "There are no customers to compare."
     if len(no_churn) == summary.height:
         return ("No cancellation dates for these customers: under the explicit definition nobody churns",
-                "Nothing to compare: switch the churn definition to inactivity.")
+                "Nothing to compare: switch the churn definition to combined (the default) or inactivity.")
     if len(eligible) < 2:
         row = summary.filter(~pl.col("group").is_in(no_churn)).sort("customers", descending=True).row(0, named=True)
         at = row["survival_365"] if row["survival_365"] is not None else row["survival_90"]
@@ -75,34 +81,36 @@ def _headline(summary: pl.DataFrame, by: SurvivalBy, eligible: list[str], pairwi
     if horizon is None:
         return (f"Survival by {label}", f"The {label}s are not followed long enough (30 days) to compare.")
     key = f"survival_{horizon}"
-    best = max(eligible, key=lambda g: (rows[g][key], g))
-    worst = min(eligible, key=lambda g: (rows[g][key], g))
+    best_group = max(eligible, key=lambda g: (rows[g][key], g))
+    worst_group = min(eligible, key=lambda g: (rows[g][key], g))
+    best, worst = shown(best_group), shown(worst_group)
     when = "a year" if horizon == 365 else f"{horizon} days"
     # "2024 signups", "pro customers"; the sentence starts with the best group.
     noun = "signups" if by == "cohort_year" else "customers"
     leader = best[:1].upper() + best[1:]
-    title = (f"{leader} {noun} stay longest: {rows[best][key]:.0%} still active after {when} vs "
-             f"{rows[worst][key]:.0%} for {worst}")
-    pair = pairwise.filter(((pl.col("group_a") == best) & (pl.col("group_b") == worst))
-                           | ((pl.col("group_a") == worst) & (pl.col("group_b") == best)))
+    b, w = rows[best_group][key], rows[worst_group][key]
+    title = f"{leader} {noun} stay longest: {b:.0%} still active after {when} vs {w:.0%} for {worst}"
+    pair = pairwise.filter(((pl.col("group_a") == best_group) & (pl.col("group_b") == worst_group))
+                           | ((pl.col("group_a") == worst_group) & (pl.col("group_b") == best_group)))
     # Best and worst are picked after looking: with more than two groups, their p-value is Holm-adjusted.
     p = float(pair["p_value_holm"][0])
     adjusted = " (log-rank test, adjusted for the number of pairs)" if len(rows) > 2 else " (log-rank test)"
-    sentence = (f"{leader} {noun} stay longer than {worst} ({rows[best][key]:.0%} vs {rows[worst][key]:.0%} "
+    sentence = (f"{leader} {noun} stay longer than {worst} ({b:.0%} vs {w:.0%} "
                 f"still active after {when}); the difference is {chance_text(p)}, {p_text(p)}{adjusted}.")
     if overall is not None and len(eligible) > 2:
         q = overall["p_value"]
         verdict = "churn differs between them" if q < 0.05 else "no clear difference in churn between them"
         sentence += (f" Across all {len(summary)} {label}s: {verdict} ({p_text(q)}, {chance_text(q)}).")
-    if rows[best][key] == rows[worst][key]:
+    if b == w:
         title = f"The {label}s keep customers equally well over {when}"
     return title, sentence
 
 
 def survival_curves(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
-                    inactivity_days: int = DEFAULT_INACTIVITY_DAYS, by: SurvivalBy = "segment") -> SurvivalCurves:
+                    inactivity_days: int = DEFAULT_INACTIVITY_DAYS, by: SurvivalBy = "segment",
+                    formats: Formats | None = None) -> SurvivalCurves:
     """Kaplan-Meier curves, summary, at-risk counts and log-rank tests by ``by`` (see the package docstring,
-    :mod:`analytics.survival`, for the churn definitions).
+    :mod:`analytics.survival`, for the churn definitions). ``formats``: the display names the sentences use.
 
     Example::
 
@@ -117,7 +125,7 @@ def survival_curves(source: DataSource, filters: Filters, churn_definition: Chur
     no_churn = summary.filter(pl.col("churned") == 0)["group"].to_list() if churn_definition == "explicit" else []
     eligible = [g for g in fits.order if g not in set(small.to_list()) | set(no_churn)]
     overall, pairwise = logrank_tests(grouped, fits.order)
-    headline, comparison = _headline(summary, by, eligible, pairwise, overall, no_churn)
+    headline, comparison = _headline(summary, by, eligible, pairwise, overall, no_churn, formats)
     return SurvivalCurves(
         churn_definition=churn_definition, inactivity_days=int(inactivity_days), by=by,
         as_of=analysis_as_of(source, filters), curve=curve_table(fits), summary=summary,

@@ -82,7 +82,7 @@ def hazard_model(source: DataSource, filters: Filters, churn_definition: ChurnDe
 
     Example::
 
-        hazard_model(DataSource.open("sample_data"), Filters(), "explicit").hazard_ratios
+        hazard_model(DataSource.open("sample_data"), Filters(), "combined").hazard_ratios
     """
     design = cox_design(cox_rows(source, filters, churn_definition, inactivity_days))
     frame = design.frame

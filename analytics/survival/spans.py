@@ -17,13 +17,15 @@ from analytics.filters import Filters
 from analytics.scope import as_of_bound, in_dimensions
 from queries import DataSource
 
-ChurnDefinition = Literal["explicit", "inactivity"]
+ChurnDefinition = Literal["combined", "explicit", "inactivity"]
 CHURN_DEFINITIONS: tuple[ChurnDefinition, ...] = get_args(ChurnDefinition)
 SurvivalBy = Literal["segment", "channel", "region", "cohort_year"]
 SURVIVAL_BY: tuple[SurvivalBy, ...] = get_args(SurvivalBy)
 BY_LABELS: dict[str, str] = {"segment": "segment", "channel": "acquisition channel", "region": "region",
                              "cohort_year": "signup year"}
 DEFAULT_INACTIVITY_DAYS = 90
+#: The default everywhere (app, export, board pack): a recorded churn_date where there is one, else inactivity.
+DEFAULT_CHURN_DEFINITION: ChurnDefinition = "combined"
 #: Groups drawn at most (the Okabe-Ito palette has 8 colours); more are pooled, see group_spans.
 MAX_GROUPS = 8
 #: Below either, a group is too small to say anything about (shown, warned about, left out of sentences).
@@ -51,13 +53,31 @@ def _params(source: DataSource, filters: Filters, churn_definition: ChurnDefinit
 
 
 def default_churn_definition(source: DataSource) -> ChurnDefinition:
-    """``explicit`` when the customers export holds any ``churn_date``, else ``inactivity``."""
-    source.require("customers")
-    return "explicit" if source.run("survival_churn_dates")["churn_dates"][0] else "inactivity"
+    """The default churn definition: ``combined`` for every data folder (a recorded ``churn_date`` where there
+    is one, else N days without a purchase), so that customers without cancellation dates still churn.
+
+    Kept as a function of the data so that callers need not change if a data folder ever sets its own default.
+    """
+    return DEFAULT_CHURN_DEFINITION
+
+
+def describe_churn(churn_definition: ChurnDefinition, inactivity_days: int = DEFAULT_INACTIVITY_DAYS) -> str:
+    """The churn definition in force, in a few words (captions, memos, the board pack).
+
+    >>> describe_churn("combined", 90)
+    'churn_date where recorded, else 90 days without a purchase'
+    >>> describe_churn("explicit"), describe_churn("inactivity", 60)
+    ('churn_date (cancellations) only', '60 days without a purchase')
+    """
+    if churn_definition == "explicit":
+        return "churn_date (cancellations) only"
+    if churn_definition == "inactivity":
+        return f"{inactivity_days} days without a purchase"
+    return f"churn_date where recorded, else {inactivity_days} days without a purchase"
 
 
 def resolve_churn_definition(source: DataSource, churn_definition: ChurnDefinition | None) -> ChurnDefinition:
-    """The definition asked for, or the data's default when None."""
+    """The definition asked for, or the default (``combined``) when None."""
     return churn_definition or default_churn_definition(source)
 
 
