@@ -244,7 +244,8 @@ def _excluded_transactions(source: DataSource) -> list[Finding]:
             "info" if asked else "warning",
             f"transactions are dated after the as-of date ({source.as_of})",
             "They are left out of every figure. " + (
-                "The as-of date was asked for (--as-of, or as_of= in the URL)." if asked else
+                "The as-of date was asked for (--as-of, or as_of= in the URL); customers who signed up after "
+                "it are left out too." if asked else
                 f"The as-of date is the latest transaction date not after today ({source.today}): these are "
                 "dated in the future. Fix the dates in the export, or open the data with a later as-of date."),
             {"as_of": source.as_of}))

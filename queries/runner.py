@@ -371,7 +371,8 @@ class _Opening:
                 self.by_export["transactions"].append(_unreadable("transactions", exc))
         scope = self.scope
         self.version = hashlib.sha256(
-            f"{self.fingerprint}|{self.timezone}|{scope.as_of}|{scope.amount_bound!r}".encode()).hexdigest()[:12]
+            f"{self.fingerprint}|{self.timezone}|{scope.as_of}|{scope.amount_bound!r}|{scope.signed_up_by}".encode()
+        ).hexdigest()[:12]
         self.cache_dir = cache_dir_for(self.data_dir, self.version)
         saved = saved_copy(self.cache_dir)
         if saved is not None and not checksum_ok(saved):
@@ -407,7 +408,7 @@ class _Opening:
         bound = MONEY_LIMIT
         if self.p999 is not None and self.p999 > 0:
             bound = min(MONEY_LIMIT, PLAUSIBLE_MULTIPLE * self.p999)
-        self.scope = Scope(as_of, bound)
+        self.scope = Scope(as_of, bound, as_of if self.as_of_request is not None else None)
 
     def _finish(self, name: str) -> None:
         """Create the view every query reads and count its rows; an export with none is an error."""

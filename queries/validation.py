@@ -135,6 +135,8 @@ class Scope:
 
     as_of: date | None
     amount_bound: float
+    #: When the as-of date was asked for: customers who signed up after it are left out too (not yet won then).
+    signed_up_by: date | None = None
 
 
 def _probe_files(con: duckdb.DuckDBPyConnection,
@@ -372,8 +374,9 @@ def finish_export(con: duckdb.DuckDBPyConnection, spec: ExportSpec, scope: Scope
       ``scope.amount_bound`` (a null amount stays: the null-key check counts it); a gross_margin that is not
       finite or not below MONEY_LIMIT becomes null (the margin % setting applies);
     - marketing_spend: rows whose spend is not finite, negative or not below MONEY_LIMIT;
-    - customers: an acquisition_cost that is not finite, negative or not below MONEY_LIMIT becomes null; then
-      one row per customer_id (:func:`_create_deduplicated`).
+    - customers: an acquisition_cost that is not finite, negative or not below MONEY_LIMIT becomes null; when the
+      as-of date was asked for, customers who signed up after it are left out; then one row per customer_id
+      (:func:`_create_deduplicated`).
 
     The as-of date and the bound go in as DuckDB constants (the expression API), never as SQL text.
     """
@@ -382,8 +385,9 @@ def finish_export(con: duckdb.DuckDBPyConnection, spec: ExportSpec, scope: Scope
     if name == "transactions":
         day, amount = ColumnExpression("transaction_date"), ColumnExpression("amount")
         keep = amount.isnull() | (_finite(amount) & (_abs(amount) < ConstantExpression(scope.amount_bound)))
-        if scope.as_of is not None:
-            keep = keep & (day.isnull() | (day <= ConstantExpression(scope.as_of)))
+        # No as-of date (no transaction dated up to today): no transaction can be used.
+        keep = keep & ((day.isnull() | (day <= ConstantExpression(scope.as_of))) if scope.as_of is not None
+                       else ConstantExpression(False))
         rows = rows.filter(keep).project(*_sanitised(spec, "gross_margin", allow_negative=True))
     elif name == "marketing_spend":
         spend = ColumnExpression("spend")
@@ -393,6 +397,8 @@ def finish_export(con: duckdb.DuckDBPyConnection, spec: ExportSpec, scope: Scope
         return
     if name == "customers":
         rows = rows.project(*_sanitised(spec, "acquisition_cost", allow_negative=False))
+        if scope.signed_up_by is not None:
+            rows = rows.filter(ColumnExpression("signup_date") <= ConstantExpression(scope.signed_up_by))
     rows.create_view(f"{name}_sanitised")
     _create_deduplicated(con, spec, spec.unique_key, f"{name}_sanitised", cache_dir)
 
