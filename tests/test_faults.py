@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -510,7 +510,7 @@ def test_zoned_dates_by_hand(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     pl.DataFrame({"customer_id": ["a"], "signup_date": [date(2024, 1, 1)]}).write_parquet(folder / "customers.parquet")
-    stamp = datetime(2024, 1, 31, 20, 0, tzinfo=timezone.utc)
+    stamp = datetime(2024, 1, 31, 20, 0, tzinfo=UTC)
     pl.DataFrame({"customer_id": ["a"], "transaction_date": [stamp], "amount": [5.0]}).write_parquet(
         folder / "transactions.parquet")
     source = DataSource.open(folder, today=date(2025, 1, 1))
