@@ -41,12 +41,13 @@ navigation = st.navigation(PAGES)
 url_notice = st.empty()
 completed = False
 try:
-    shell.sidebar_filters()
-    shell.data_footer()
-    navigation.run()
+    with shell.in_shell():
+        shell.sidebar_filters()
+        shell.data_footer()
+        navigation.run()
     completed = True
 finally:
     # After every widget of the shell and the page has read the URL (also when the page stopped early, not when
     # it asked for a rerun): one notice naming each value of the link that could not be used, and why.
-    if incoming_url is not None and (completed or shell.stopped_by_page()):
-        shell.show_url_problems(url_notice, incoming_url)
+    if completed or shell.stopped_by_page():
+        shell.show_url_problems(url_notice, incoming_url, navigation.url_path)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -154,9 +155,9 @@ URL_RULES = {
     "end": "a date written YYYY-MM-DD, within the data's dates",
     "as_of": "a date written YYYY-MM-DD",
     "grain": "week, month or quarter",
-    "segment": "segments of the data",
-    "channel": "acquisition channels of the data",
-    "region": "regions of the data",
+    "segment": "one or more of the data's segments",
+    "channel": "one or more of the data's acquisition channels",
+    "region": "one or more of the data's regions",
     "churn": "explicit or inactivity",
     "inactivity_days": "a whole number of days from 1 to 1095",
     "survival_by": "segment, channel, region or cohort_year",
@@ -168,7 +169,7 @@ URL_RULES = {
     "metric": "active, active-or-later or revenue",
     "k": "a whole number of periods from 0 to the oldest cohort's age",
     "min_cohort": "a whole number, at least 1",
-    "cohorts": "cohort start dates of the data",
+    "cohorts": "one or more of the data's cohort start dates",
     "by": "segment, channel or region",
     "calibration_months": "a whole number of months from 3 to 36",
     "budget": "a whole amount, at least 0",
@@ -200,11 +201,18 @@ def stopped_by_page() -> bool:
     return isinstance(sys.exc_info()[1], StopException)
 
 
-def show_url_problems(placeholder: Any, incoming: dict[str, list[str]]) -> None:
-    """Fill ``placeholder`` (above the page) with one notice listing the link's values that could not be used."""
-    st.session_state["_url_checked"] = True
-    problems = url_problems(incoming)
-    if problems:
+def show_url_problems(placeholder: Any, incoming: dict[str, list[str]] | None, page: str) -> None:
+    """Fill ``placeholder`` (above the page) with one notice listing the link's values that could not be used.
+
+    Checked once, on the session's first complete run (``incoming``); the notice stays on the page the link
+    opened (``page``) through the reruns that follow (Streamlit reruns as the browser settles the widgets) and
+    goes when the user moves to another page."""
+    state = st.session_state
+    if incoming is not None:
+        state["_url_checked"] = True
+        state["_url_notice"] = (page, url_problems(incoming))
+    shown_page, problems = state.get("_url_notice", ("", []))
+    if problems and shown_page == page:
         placeholder.warning("Some values in the link could not be used:\n\n" + "\n".join(
             f"- {escape_markdown(p)}" for p in problems), icon=":material/link_off:")
 
@@ -302,9 +310,28 @@ def ensure_shell() -> None:
     # st.navigation from here instead would need the page to tell a shell-less run from an AppTest run of
     # the page alone, which only this flag does. Upstream: streamlit/streamlit#9624 (deep links on a first
     # load with st.navigation). tests/test_browser.py opens a deep link on a fresh server to catch a change.
-    if PagesManager.uses_pages_directory:
+    #
+    # Whether this run came through the shell is read from the shell itself (in_shell), not from that class
+    # attribute: when several sessions start at once on a fresh server, each of them may have been routed by
+    # the legacy discovery, while only the first to get here still sees the attribute set; the others would
+    # stay without the shell (seen with 16 first visits at once: tests/test_browser_faults.py).
+    if not getattr(_shell_run, "active", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+#: Whether the script run on this thread is the shell's (app.py sets it around navigation.run()).
+_shell_run = threading.local()
+
+
+@contextmanager
+def in_shell() -> Iterator[None]:
+    """Mark the script run on this thread as running inside the shell (app.py), for :func:`ensure_shell`."""
+    _shell_run.active = True
+    try:
+        yield
+    finally:
+        _shell_run.active = False
 
 
 def churn_controls() -> tuple[str, int]:
