@@ -104,10 +104,32 @@ def _affected(frame: pl.DataFrame) -> int:
     return int(frame["affected"][0]) if frame.height else 0
 
 
+#: How a check's description starts for one row rather than several ("1 transaction has ...").
+_SINGULAR = (("transactions have", "transaction has"), ("transactions are", "transaction is"),
+             ("transactions belong", "transaction belongs"), ("customers have", "customer has"),
+             ("rows have", "row has"), ("rows are", "row is"), ("values appear", "value appears"))
+
+
+def singular(describe: str) -> str:
+    """A check's description for one affected row.
+
+    >>> singular("transactions have an amount that is not finite")
+    'transaction has an amount that is not finite'
+    >>> singular("marketing_spend rows are for months after the as-of date")
+    'marketing_spend row is for months after the as-of date'
+    """
+    for plural_form, one in _SINGULAR:
+        if plural_form in describe:
+            return describe.replace(plural_form, one, 1)
+    return describe
+
+
 def _finding(check: str, level: Level, export: str, affected: int, describe: str, advice: str,
              examples: pl.DataFrame | None = None) -> Finding:
     if affected == 0:
         return Finding(check, level, export, 0, f"No {describe}.")
+    if affected == 1:
+        describe = singular(describe)
     shown = None if examples is None else examples.drop(
         [c for c in ("affected", "refunded") if c in examples.columns])
     return Finding(check, level, export, affected, f"{affected:,} {describe}. {advice}", shown)

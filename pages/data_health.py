@@ -29,6 +29,8 @@ if not errors and not excluded:
         st.warning(f"All exports loaded. {len(warnings)} check(s) found something worth a look.")
     else:
         st.success("All exports loaded and every check passed.")
+elif warnings:
+    st.warning(f"{len(warnings)} more check(s) found something worth a look.")
 
 st.subheader("Exports")
 shell.table(report.coverage, "data_coverage.csv")
