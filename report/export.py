@@ -179,6 +179,11 @@ def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path
         except DataUnavailable as exc:
             failures.extend(f"{name}: {p.message}" for p in exc.problems)
             continue
+        except Exception as exc:  # a table that fails must not take the others down
+            # Not a data error the checks know: say which table and why, in one line, and go on (exit 2).
+            failures.append(f"{name}: {name} could not be computed ({type(exc).__name__}: {exc}). The other "
+                            "tables were written; please report this with data_health.csv.")
+            continue
         path = out / name
         tmp = path.with_suffix(".csv.tmp")
         table.write_csv(tmp)

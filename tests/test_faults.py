@@ -525,3 +525,16 @@ def test_zoned_dates_by_hand(tmp_path):
     assert source.timezone == "UTC" and any("Mars/Olympus" in p.message for p in source.problems)
     source.close()
 
+
+
+def test_a_table_that_fails_is_named_without_a_traceback(base, export, monkeypatch):
+    import report.export as export_module
+
+    def broken(source, settings):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(export_module.TABLES, "revenue_mix.csv", broken)
+    run = export(base)
+    assert run.status == 2
+    assert "revenue_mix.csv could not be computed (ZeroDivisionError: division by zero)" in run.stderr
+    assert (run.out / "cohort_retention.csv").is_file() and not (run.out / "revenue_mix.csv").exists()
