@@ -12,6 +12,9 @@ DuckDB connection that never runs a query of the app (:mod:`queries.rollup_cache
 
 from __future__ import annotations
 
+import io
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +79,7 @@ class ReadOnlyFileSystem(AbstractFileSystem):
     def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
         if mode != "rb":
             raise PermissionError(f"read-only file system: cannot open {path} for writing")
-        return self._local._open(self._strip_protocol(path), mode="rb")
+        return PositionalReader(self._strip_protocol(path))
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
         info: dict[str, Any] = self._local.info(self._strip_protocol(path))
@@ -93,6 +96,71 @@ class ReadOnlyFileSystem(AbstractFileSystem):
 
     mkdir = makedirs = rmdir = rm = rm_file = _rm = mv = cp_file = copy = put = put_file = get = get_file = \
         touch = pipe = pipe_file = link = symlink = _refuse
+
+
+class PositionalReader(io.RawIOBase):
+    """A file opened read-only whose position is kept per thread, read with ``os.pread``.
+
+    DuckDB's threads share one handle per file, and its Python file system bridge reads a range as a ``seek``
+    then a ``read``, each taking the GIL on its own: with one shared position, another thread's seek can land in
+    between and the read returns the wrong bytes (seen at 10M transactions: "TProtocolException: Invalid data"
+    from the Parquet reader). Each thread's seek then read is consistent here, whatever the others do.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._fd = os.open(path, os.O_RDONLY)
+        self._size = os.fstat(self._fd).st_size
+        self._position = threading.local()
+        self.name = path
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _at(self) -> int:
+        return int(getattr(self._position, "value", 0))
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at(), os.SEEK_END: self._size}[whence]
+        self._position.value = max(0, base + offset)
+        return int(self._position.value)
+
+    def tell(self) -> int:
+        return self._at()
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._at()
+        wanted = self._size - start if size is None or size < 0 else size
+        parts: list[bytes] = []
+        got = 0
+        while got < wanted:
+            chunk = os.pread(self._fd, wanted - got, start + got)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        self._position.value = start + got
+        return b"".join(parts)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
