@@ -411,16 +411,19 @@ class _Opening:
         self.scope = Scope(as_of, bound, as_of if self.as_of_request is not None else None)
 
     def _finish(self, name: str) -> None:
-        """Create the view every query reads and count its rows; an export with none is an error."""
+        """Create the view every query reads and count the export's rows (``row_counts``: as exported; the Data
+        health page counts those left out); an export with none, or none left, is an error."""
         con = self.con
         try:
             finish_export(con, EXPORTS[name], self.scope, self.cache_dir)
+            # count(*) of the export as exported comes from the Parquet footers; whether a row is left after the
+            # exclusions needs only the first one (counting them all read 10M amounts and dates: 0.5 s an open).
             total = int(con.table(f"{name}_all").aggregate("count(*)").fetchall()[0][0])
-            kept = int(con.table(name).aggregate("count(*)").fetchall()[0][0])
+            kept = len(con.table(name).limit(1).fetchall())
         except duckdb.Error as exc:
             self.by_export[name].append(_unreadable(name, exc))
             return
-        self.row_counts[name] = kept
+        self.row_counts[name] = total
         if total == 0:
             self.by_export[name].append(Problem(
                 "error", name, f"The {name} export in {self.data_dir} has no rows. Re-export it with data, or remove "
