@@ -6,6 +6,19 @@ Because this script runs before every page, the sidebar filters survive page swi
 
 from __future__ import annotations
 
+# The heavy libraries are imported here, by name, before any page runs: Streamlit runs each session in its own
+# thread, and Plotly looks pandas up in sys.modules (make_subplots) while another session's thread may still be
+# importing it, a partly initialised module (16 first visits at once to a fresh server failed so). An import
+# statement waits on Python's per-module lock until the module is complete, so every session passes here first.
+import lifelines  # noqa: F401
+import numpy  # noqa: F401
+import pandas  # noqa: F401
+import plotly.express  # noqa: F401
+import plotly.graph_objects  # noqa: F401
+import plotly.subplots  # noqa: F401
+import polars  # noqa: F401
+import pyarrow  # noqa: F401
+import scipy.optimize  # noqa: F401
 import streamlit as st
 
 from ui import shell, theme  # noqa: F401  (importing theme registers the Plotly template)
@@ -24,7 +37,18 @@ PAGES = [
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
 ]
 
+incoming_url = shell.url_snapshot()
 navigation = st.navigation(PAGES)
-shell.sidebar_filters()
-shell.data_footer()
-navigation.run()
+url_notice = st.empty()
+completed = False
+try:
+    with shell.in_shell():
+        shell.sidebar_filters()
+        shell.data_footer()
+        navigation.run()
+    completed = True
+finally:
+    # After every widget of the shell and the page has read the URL (also when the page stopped early, not when
+    # it asked for a rerun): one notice naming each value of the link that could not be used, and why.
+    if completed or shell.stopped_by_page():
+        shell.show_url_problems(url_notice, incoming_url, navigation.url_path)

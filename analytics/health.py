@@ -2,8 +2,20 @@
 
 ``data_health(source)`` runs every check whose exports loaded and returns a :class:`HealthReport` with
 one :class:`Finding` per check (including the checks that found nothing, so the page can show them as
-passed). Errors come from loading (:class:`queries.Problem`) and gate the pages that need that export;
-warnings never gate.
+passed). Errors come from loading (:class:`queries.Problem`) and gate the pages that need that export
+(``blocking``); warnings never gate.
+
+Rows and values no figure may use are errors that do not gate: the normalised views leave them out
+(queries/validation.py, ``finish_export``), so every figure is computed without them, and these checks count
+them from the views of every row as exported (``*_all``), with examples:
+
+- transactions whose amount is not finite (NaN, +/-infinity: also the text "NaN" or "inf");
+- transactions whose amount is implausible: 1,000 x the 99.9th percentile of |amount| or more, and any
+  |amount| >= 1e12;
+- marketing_spend rows whose spend is not finite, negative or >= 1e12;
+- acquisition_cost (customers) and gross_margin (transactions) that are not finite, or >= 1e12 in size (a negative
+  acquisition_cost too): the value is dropped, the row kept;
+- transactions dated after the as-of date (a warning, or information when the as-of date was asked for).
 
 Checks (each counts rows, except the two duplicate checks which count duplicated keys):
 
@@ -17,7 +29,7 @@ Checks (each counts rows, except the two duplicate checks which count duplicated
 - a stale export: an as-of date more than ``STALE_DAYS`` days before today;
 - no currency set in ``retention.toml`` (money shows without one).
 
-The as-of date is the latest transaction date.
+The as-of date is the latest transaction date not after today, or the date asked for (``--as-of``, ``as_of=``).
 
 Cost (about 2 s at 10M transactions, from 9): the checks share two passes over transactions.
 ``health_customer_links`` groups them by customer once, counts unknown-customer transactions exactly, flags
@@ -39,6 +51,7 @@ from typing import Literal
 import polars as pl
 
 from queries import DataSource
+from queries.validation import MONEY_LIMIT
 
 Level = Literal["error", "warning", "info"]
 
@@ -51,6 +64,8 @@ class Finding:
     affected: int
     message: str
     examples: pl.DataFrame | None = None
+    #: An error that makes its export unusable (from loading); other errors name rows left out of the figures.
+    blocking: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +78,13 @@ class HealthReport:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "error"]
+        """Errors that make an export unusable: the pages that need it show the message instead of numbers."""
+        return [f for f in self.findings if f.level == "error" and f.blocking]
+
+    @property
+    def excluded(self) -> list[Finding]:
+        """Errors about rows or values that are left out of every figure; the export is used without them."""
+        return [f for f in self.findings if f.level == "error" and not f.blocking and f.affected > 0]
 
     @property
     def warnings(self) -> list[Finding]:
@@ -88,10 +109,32 @@ def _affected(frame: pl.DataFrame) -> int:
     return int(frame["affected"][0]) if frame.height else 0
 
 
+#: How a check's description starts for one row rather than several ("1 transaction has ...").
+_SINGULAR = (("transactions have", "transaction has"), ("transactions are", "transaction is"),
+             ("transactions belong", "transaction belongs"), ("customers have", "customer has"),
+             ("rows have", "row has"), ("rows are", "row is"), ("values appear", "value appears"))
+
+
+def singular(describe: str) -> str:
+    """A check's description for one affected row.
+
+    >>> singular("transactions have an amount that is not finite")
+    'transaction has an amount that is not finite'
+    >>> singular("marketing_spend rows are for months after the as-of date")
+    'marketing_spend row is for months after the as-of date'
+    """
+    for plural_form, one in _SINGULAR:
+        if plural_form in describe:
+            return describe.replace(plural_form, one, 1)
+    return describe
+
+
 def _finding(check: str, level: Level, export: str, affected: int, describe: str, advice: str,
              examples: pl.DataFrame | None = None) -> Finding:
     if affected == 0:
         return Finding(check, level, export, 0, f"No {describe}.")
+    if affected == 1:
+        describe = singular(describe)
     shown = None if examples is None else examples.drop(
         [c for c in ("affected", "refunded") if c in examples.columns])
     return Finding(check, level, export, affected, f"{affected:,} {describe}. {advice}", shown)
@@ -113,9 +156,10 @@ STALE_DAYS = 45
 
 def data_health(source: DataSource, today: date | None = None) -> HealthReport:
     """Run every applicable check on ``source`` (``today``: the date the staleness check counts from; the
-    machine's date by default). Example: ``data_health(DataSource.open("sample_data")).warnings``."""
+    source's "today" by default, which ``RETENTION_TODAY`` can set).
+    Example: ``data_health(DataSource.open("sample_data")).warnings``."""
     findings: list[Finding] = [
-        Finding("load", "error", p.export, 1, p.message) for p in source.problems if p.level == "error"
+        Finding("load", "error", p.export, 1, p.message, blocking=True) for p in source.problems if p.level == "error"
     ]
     findings += [Finding("load", "warning", p.export, 1, p.message) for p in source.problems if p.level == "warning"]
     # The transaction_id pass streams on one thread: it runs beside the other checks rather than after them
@@ -124,7 +168,7 @@ def data_health(source: DataSource, today: date | None = None) -> HealthReport:
         id_order = (background.submit(source.run, "health_transaction_id_order")
                     if source.has("transactions") else None)
         findings += _export_findings(source, id_order)
-    findings += _churn_findings(source) + _freshness_findings(source, today or date.today())
+    findings += _churn_findings(source) + _freshness_findings(source, today or source.today or date.today())
     return HealthReport(source.data_dir, source.fingerprint, source.as_of, data_coverage(source), findings)
 
 
@@ -168,12 +212,28 @@ def _export_findings(source: DataSource, id_order: Future[pl.DataFrame] | None) 
             "transactions are dated before their customer's signup_date",
             "Check that signup_date is the acquisition date; these transactions fall before period 0 and are "
             "left out of cohort curves.", proved_none=links["customers_before_signup"] == 0))
+    if has_t:
+        findings += _excluded_transactions(source)
+    if has_c:
+        findings.append(_check(
+            source, "health_invalid_acquisition_costs", "invalid acquisition_cost", "customers", "error",
+            "customers have an acquisition_cost that is not a finite, non-negative amount below 1e12 (NaN, "
+            "infinite, negative or absurd)",
+            "These costs are ignored (the customers count, without a cost): CAC and LTV:CAC leave them out. Fix "
+            "them in the export.", {"limit": MONEY_LIMIT}))
+    if has_s:
+        findings.append(_check(
+            source, "health_invalid_spend", "invalid spend", "marketing_spend", "error",
+            "marketing_spend rows have a spend that is not a finite, non-negative amount below 1e12 (NaN, "
+            "infinite, negative or absurd)",
+            "These rows are left out of every figure (spend, CAC, the budget model). Fix them in the export.",
+            {"limit": MONEY_LIMIT}))
     if has_c and source.as_of:
         findings.append(_check(
             source, "health_customers_after_as_of", "dates after as-of", "customers", "warning",
             f"customers have a signup or churn date after the as-of date ({source.as_of})",
-            "The as-of date is the latest transaction date: either transactions are missing for recent days, "
-            "or these dates are wrong.", {"as_of": source.as_of}))
+            "The as-of date is the latest transaction date not after today (or the date asked for): either "
+            "transactions are missing for recent days, or these dates are wrong.", {"as_of": source.as_of}))
     if has_s and source.as_of:
         findings.append(_check(
             source, "health_spend_after_as_of", "spend after as-of", "marketing_spend", "warning",
@@ -248,6 +308,40 @@ def _freshness_findings(source: DataSource, today: date) -> list[Finding]:
             f"Money is shown in {source.currency}." if source.currency else
             "No currency is set: money is shown without one. Add currency = \"EUR\" (your ISO code) to "
             "retention.toml in the data folder."))
+    return findings
+
+
+def _excluded_transactions(source: DataSource) -> list[Finding]:
+    """The transactions no figure uses (each counted from every row as exported), and margins set aside."""
+    findings = [_check(
+        source, "health_nonfinite_amounts", "non-finite amount", "transactions", "error",
+        "transactions have an amount that is not a finite number (NaN or infinite)",
+        "They are left out of every figure. Fix the amounts in the export (an empty amount is better than NaN).")]
+    bound = source.amount_bound
+    basis = (f"1,000 times the 99.9th percentile of |amount| ({source.amount_p999:,.2f}), i.e. {bound:,.2f}"
+             if bound < MONEY_LIMIT and source.amount_p999 else "1e12")
+    findings.append(_check(
+        source, "health_implausible_amounts", "implausible amount", "transactions", "error",
+        f"transactions have an amount of {basis} or more in size",
+        "They are left out of every figure: no single payment is that large next to the others. If one is real, "
+        "split it into the payments it stands for; otherwise fix it in the export.", {"bound": bound}))
+    if source.as_of is not None:
+        asked = source.as_of_request is not None
+        findings.append(_check(
+            source, "health_transactions_after_as_of", "transactions after as-of", "transactions",
+            "info" if asked else "warning",
+            f"transactions are dated after the as-of date ({source.as_of})",
+            "They are left out of every figure. " + (
+                "The as-of date was asked for (--as-of, or as_of= in the URL); customers who signed up after "
+                "it are left out too." if asked else
+                f"The as-of date is the latest transaction date not after today ({source.today}): these are "
+                "dated in the future. Fix the dates in the export, or open the data with a later as-of date."),
+            {"as_of": source.as_of}))
+    findings.append(_check(
+        source, "health_invalid_margins", "invalid gross_margin", "transactions", "error",
+        "transactions have a gross_margin that is not a finite amount below 1e12 in size",
+        "Those margins are ignored: the margin % setting applies to these transactions instead. Fix them in the "
+        "export.", {"limit": MONEY_LIMIT}))
     return findings
 
 

@@ -3,13 +3,19 @@ between processes for each data version.
 
 ``run_rollup_sql`` builds the rollup's tables and macros on a connection, or, given a saved copy, makes its tables
 views of that copy. ``save_copy`` writes them (with the de-duplicated customers, whose customer_key numbers the
-rollup) into one DuckDB file in this data version's cache folder (``cache_dir_for``), outside the data folder;
-``saved_copy`` and ``attach_saved`` find and open it in a later process, and old versions are pruned.
+rollup) into one DuckDB file in this data version's cache folder (``cache_dir_for``), outside the data folder,
+through a separate, short-lived DuckDB connection fed with Arrow batches (the query connection can write nowhere:
+:mod:`queries.readonly`), and records its SHA-256 in the completion marker; ``saved_copy`` and ``attach_saved``
+find, check and open it read-only in a later process (a copy whose checksum does not match is forgotten and
+rebuilt), and old versions are pruned. ``load_facts`` and ``save_facts`` keep what the checks of a data version
+found (its pages decode, its latest date, the amounts' 99.9th percentile) so that a later process need not
+read every page again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -17,9 +23,11 @@ import time
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from queries.readonly import ro_path
 from queries.sql import QUERY_DIR, load_sql
 
 #: Where the rollup is kept between processes: ``RETENTION_CACHE_DIR`` (``off`` to keep nothing on disk), else
@@ -28,10 +36,15 @@ CACHE_ENV = "RETENTION_CACHE_DIR"
 #: Data versions whose rollup stays on disk (the most recently used); older ones are deleted.
 CACHE_KEEP = 3
 SAVED_FILE = "rollup.duckdb"
+#: Written after the saved file is complete: the SHA-256 of SAVED_FILE, checked before the copy is used.
+MARKER_FILE = "complete"
+#: Rows per Arrow batch when the rollup is copied to the writing connection (bounds the copy's memory).
+COPY_BATCH_ROWS = 1_000_000
 #: customer_months is built in slices of about this many transactions (peak memory; queries/rollup.sql).
 ROLLUP_SLICE_ROWS = 2_500_000
 ROLLUP_MAX_SLICES = 8
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
+_FACTS_NAME_RE = re.compile(r"^facts-[0-9a-f]{12}-[0-9a-f]{8}\.json$")
 _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
 _CREATE_MACRO_RE = re.compile(r"^create macro (\w+)\s*\(", re.M)
 #: The tables and macros of queries/rollup.sql, read from its create statements so that a new one cannot be
@@ -58,7 +71,7 @@ def _code_version() -> str:
     itself is keyed by the fingerprint (queries/exports.py), the other half of a cache folder's name.
     """
     digest = hashlib.sha256()
-    for name in ("validation.py", "rollup_cache.py", "contract.py", "rollup.sql", "macros.sql"):
+    for name in ("validation.py", "rollup_cache.py", "contract.py", "rollup.sql", "macros.sql", "exports.py"):
         digest.update((QUERY_DIR / name).read_bytes())
     return digest.hexdigest()[:8]
 
@@ -72,15 +85,25 @@ def cache_root() -> Path | None:
     return Path(base) / "retention-dashboard"
 
 
-def cache_dir_for(data_dir: Path, fingerprint: str) -> Path | None:
-    """This data version's cache folder (created), or None: caching off, unwritable, or inside the data folder."""
+def _usable_root(data_dir: Path) -> Path | None:
     root = cache_root()
     if root is None:
         return None
     root = root.resolve()
     if root == data_dir or data_dir in root.parents:
         return None  # the app never writes into the user's data folder
-    folder = root / f"{fingerprint}-{_code_version()}"
+    return root
+
+
+def cache_dir_for(data_dir: Path, version: str) -> Path | None:
+    """This data version's cache folder (created), or None: caching off, unwritable, or inside the data folder.
+
+    ``version``: 12 hex digits naming the data version (the fingerprint with the time zone and the as-of date:
+    queries/runner.py)."""
+    root = _usable_root(data_dir)
+    if root is None:
+        return None
+    folder = root / f"{version}-{_code_version()}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         os.utime(folder)  # most recently used: the pruning keeps it
@@ -102,15 +125,41 @@ def reads_rollup(sql: str) -> bool:
 
 def saved_copy(folder: Path | None) -> Path | None:
     """The saved database file when the folder holds a complete one (the marker is written after it)."""
-    if folder is None or not (folder / "complete").is_file() or not (folder / SAVED_FILE).is_file():
+    if folder is None or not (folder / MARKER_FILE).is_file() or not (folder / SAVED_FILE).is_file():
         return None
     return folder / SAVED_FILE
 
 
-def attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
-    """Attach the saved copy read-only as ``saved`` (once per connection); False when it cannot be read."""
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksum_ok(saved: Path) -> bool:
+    """Whether the saved file's SHA-256 is the one its marker recorded (a copy truncated or altered after it was
+    written is not used: DuckDB would fail on it, or answer from damaged blocks)."""
     try:
-        con.execute("attach if not exists $path as saved (read_only)", {"path": str(saved)})
+        recorded = (saved.parent / MARKER_FILE).read_text().split()
+        return bool(recorded) and recorded[-1] == _file_sha256(saved)
+    except OSError:
+        return False
+
+
+def forget_saved(folder: Path) -> None:
+    """Drop a saved copy that must not be used (damaged, or numbered unlike the customers in use)."""
+    (folder / MARKER_FILE).unlink(missing_ok=True)
+
+
+def attach_saved(con: duckdb.DuckDBPyConnection, saved: Path) -> bool:
+    """Attach the saved copy read-only as ``saved`` (once per connection), through the read-only file system;
+    False when it cannot be read. (queries/runner.py checks its checksum first: :func:`checksum_ok`.)"""
+    try:
+        attached = con.sql("select 1 from duckdb_databases() where database_name = 'saved'").fetchall()
+        if not attached:
+            con.execute("attach $path as saved (read_only)", {"path": ro_path(saved)})
         tables = {row[0] for row in con.sql(
             "select table_name from duckdb_tables() where database_name = 'saved'").fetchall()}
     except duckdb.Error:
@@ -177,10 +226,12 @@ def run_rollup_sql(cur: duckdb.DuckDBPyConnection, saved: Path | None) -> None:
 
 
 def save_copy(cur: duckdb.DuckDBPyConnection, folder: Path | None) -> None:
-    """Write the cached tables into one DuckDB file in ``folder`` (atomically, the marker after it); then prune
-    old versions.
+    """Write the cached tables into one DuckDB file in ``folder`` (atomically, then the marker with its SHA-256);
+    then prune old versions.
 
-    Best effort: a full disk or a read-only cache only costs the next process a rebuild.
+    The file is written by a DuckDB connection of its own, opened on that one file and fed with Arrow batches read
+    from ``cur``, so that the query connection needs no write access anywhere. Best effort: a full disk or a
+    read-only cache only costs the next process a rebuild.
     """
     if folder is None:
         return
@@ -192,40 +243,92 @@ def save_copy(cur: duckdb.DuckDBPyConnection, folder: Path | None) -> None:
         except OSError:
             pass
     try:
-        cur.execute("attach $path as writing", {"path": str(partial)})
+        writer = duckdb.connect(str(partial), config={"enable_external_access": False, "threads": 1})
         try:
             for name in CACHED_TABLES:
                 if name != "customer_months":
-                    cur.table(name).create(f"writing.{name}")
-            _save_customer_months(cur)
+                    _copy(writer, name, cur.table(name))
+            _save_customer_months(cur, writer)
         finally:
-            cur.execute("detach writing")
+            writer.close()
+        checksum = _file_sha256(partial)
         os.replace(partial, folder / SAVED_FILE)
-        (folder / "complete").write_text(f"{date.today().isoformat()}\n")
+        (folder / MARKER_FILE).write_text(f"{date.today().isoformat()} sha256 {checksum}\n")
     except (OSError, duckdb.Error):
         partial.unlink(missing_ok=True)
+        Path(f"{partial}.wal").unlink(missing_ok=True)
         return
     _prune(folder.parent)
 
 
-def _save_customer_months(cur: duckdb.DuckDBPyConnection) -> None:
+def _copy(writer: duckdb.DuckDBPyConnection, name: str, rows: duckdb.DuckDBPyRelation) -> None:
+    """Append ``rows`` of the query connection to the table ``name`` of the writing connection (created on the
+    first batch), one Arrow batch at a time."""
+    reader = rows.to_arrow_reader(COPY_BATCH_ROWS)
+    writer.register("batch_source", reader)
+    try:
+        if _has_table(writer, name):
+            writer.table("batch_source").insert_into(name)
+        else:
+            writer.table("batch_source").create(name)
+    finally:
+        writer.unregister("batch_source")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.sql("select 1 from duckdb_tables() where table_name = $name", params={"name": name}).fetchall())
+
+
+def _save_customer_months(cur: duckdb.DuckDBPyConnection, writer: duckdb.DuckDBPyConnection) -> None:
     """Copy customer_months into the file being written, sorted by customer and month, in ranges of customers
     (one sort of all ~8M rows at 10M transactions would add ~0.9 GB to the peak memory; a quarter adds a
     quarter). The later processes that read the copy get each customer's months in order, which the revenue
     movements use to skip a sort (analytics/revenue_mix.py checks the order rather than trusting it).
     """
-    cur.execute("create table writing.customer_months as select * from customer_months limit 0")
+    _copy(writer, "customer_months", cur.table("customer_months").limit(0))
     rows, keys = cur.sql("select count(*), max(customer_key) + 1 from customer_months").fetchall()[0]
     parts = _slice_count(int(rows))
     step = -(-int(keys or 0) // parts) or 1
     for low in range(0, int(keys or 0), step):
-        cur.execute("insert into writing.customer_months select * from customer_months "
-                    "where customer_key >= $low and customer_key < $high order by customer_key, month",
-                    {"low": low, "high": low + step})
+        ordered = cur.sql("select * from customer_months where customer_key >= $low and customer_key < $high "
+                          "order by customer_key, month", params={"low": low, "high": low + step})
+        _copy(writer, "customer_months", ordered)
+
+
+def facts_path(data_dir: Path, key: str) -> Path | None:
+    """Where the checks' findings of one data version are kept (``key``: 12 hex digits), or None without a
+    cache."""
+    root = _usable_root(data_dir)
+    return None if root is None else root / f"facts-{key}-{_code_version()}.json"
+
+
+def load_facts(data_dir: Path, key: str) -> dict[str, Any] | None:
+    """What :func:`save_facts` kept for ``key``; None when nothing (or nothing readable) was kept."""
+    path = facts_path(data_dir, key)
+    try:
+        facts = json.loads(path.read_text()) if path is not None and path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return facts if isinstance(facts, dict) else None
+
+
+def save_facts(data_dir: Path, key: str, facts: dict[str, Any]) -> None:
+    """Keep ``facts`` (JSON values) for ``key``, atomically; best effort."""
+    path = facts_path(data_dir, key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.partial")
+        partial.write_text(json.dumps(facts))
+        os.replace(partial, path)
+    except OSError:
+        pass
 
 
 def _prune(root: Path) -> None:
-    """Keep the ``CACHE_KEEP`` most recently used data versions; delete the others (only our own folders)."""
+    """Keep the ``CACHE_KEEP`` most recently used data versions (and twice as many files of facts); delete the
+    others (only our own folders and files)."""
     try:
         versions = sorted((p for p in root.iterdir() if p.is_dir() and _CACHE_NAME_RE.match(p.name)),
                           key=lambda p: p.stat().st_mtime, reverse=True)
@@ -233,5 +336,9 @@ def _prune(root: Path) -> None:
             for child in old.iterdir():
                 child.unlink()
             old.rmdir()
+        facts = sorted((p for p in root.iterdir() if p.is_file() and _FACTS_NAME_RE.match(p.name)),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in facts[2 * CACHE_KEEP:]:
+            old.unlink()
     except OSError:
         pass

@@ -1,8 +1,10 @@
 """The query runner: a data folder's exports as DuckDB views, answering named queries as Polars frames.
 
-``DataSource.open(data_dir)`` finds the Parquet exports of a data folder (:mod:`queries.exports`), checks them
-against the contract (:mod:`queries.contract`), registers one normalised view per usable export (``customers``,
-``transactions``, ``marketing_spend``; :mod:`queries.validation`), locks DuckDB down to that folder and answers
+``DataSource.open(data_dir, as_of=None)`` finds the Parquet exports of a data folder (:mod:`queries.exports`),
+checks them against the contract (:mod:`queries.contract`), settles the as-of date (:mod:`queries.as_of`: the
+latest transaction date not after today, or the date asked for), registers one normalised view per usable export
+(``customers``, ``transactions``, ``marketing_spend``; :mod:`queries.validation`) without the rows no figure may
+use, locks DuckDB down to reading that folder through a read-only file system (:mod:`queries.readonly`) and answers
 named queries (one ``.sql`` file per result in this folder, :mod:`queries.sql`) with bound parameters, as Polars
 frames. Results are kept per data version in a bounded cache; the customer x month rollup that the cube queries
 read is built, or loaded from the rollup cache (:mod:`queries.rollup_cache`), the first time a query needs it.
@@ -20,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -33,12 +36,34 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
+from queries import readonly
+from queries.as_of import today as calendar_today
 from queries.contract import EXPORTS, MAPPING_FILE
-from queries.exports import data_fingerprint, discover_exports
+from queries.exports import data_fingerprint, discover_exports, shown_name, undecodable_files
 from queries.problems import DataUnavailable, Problem
-from queries.rollup_cache import cache_dir_for, reads_rollup, run_rollup_sql, save_copy, saved_copy
+from queries.rollup_cache import (
+    cache_dir_for,
+    checksum_ok,
+    forget_saved,
+    load_facts,
+    reads_rollup,
+    run_rollup_sql,
+    save_copy,
+    save_facts,
+    saved_copy,
+)
 from queries.sql import load_sql
-from queries.validation import read_display_settings, read_mapping, register_export
+from queries.validation import (
+    MONEY_LIMIT,
+    PLAUSIBLE_MULTIPLE,
+    Scope,
+    check_timezone,
+    finish_export,
+    read_display_settings,
+    read_mapping,
+    read_timezone,
+    register_export,
+)
 
 RESULT_CACHE_ENTRIES = 256
 #: Results are also bounded by size: one survival result is ~25 MB at a million customers.
@@ -81,59 +106,57 @@ class DataSource:
     #: This data version's folder in the rollup cache (None: caching is off).
     cache_dir: Path | None = None
     _saving: threading.Thread | None = field(default=None, repr=False)
+    #: The time zone zoned timestamps are cut to dates in (retention.toml ``timezone``, default UTC).
+    timezone: str = "UTC"
+    #: The as-of date asked for (``--as-of``, URL ``as_of``), None for the default; and the "today" used.
+    as_of_request: date | None = None
+    today: date | None = None
+    #: The latest transaction date of the export, after today included (``as_of`` is not after today).
+    latest_date: date | None = None
+    #: Amounts whose size reaches this are left out of every figure (queries/validation.py, Scope).
+    amount_bound: float = MONEY_LIMIT
+    #: The 99.9th percentile of |amount| the bound is drawn from (None: too few amounts to draw one).
+    amount_p999: float | None = None
+    #: Names this data version in every cache: the fingerprint, the time zone, the as-of date and the bound.
+    version: str = ""
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def open(cls, data_dir: Path | str) -> DataSource:
-        """Discover, check and register the exports of ``data_dir``. Never raises for bad data."""
+    def open(cls, data_dir: Path | str, as_of: date | None = None, today: date | None = None) -> DataSource:
+        """Discover, check and register the exports of ``data_dir``. Never raises for bad data.
+
+        ``as_of``: the as-of date asked for (None: the latest transaction date not after ``today``, which
+        defaults to :func:`queries.as_of.today`). Transactions after the as-of date are left out of every figure.
+        """
         data_dir = Path(data_dir).resolve()
+        today = today or calendar_today()
         fingerprint = data_fingerprint(data_dir)
         con = duckdb.connect(database=":memory:")
+        readonly.register(con)
         con.execute(load_sql("macros"))
-        problems: list[Problem] = []
-        files = discover_exports(data_dir) if data_dir.is_dir() else {name: [] for name in EXPORTS}
-        cache_dir = cache_dir_for(data_dir, fingerprint) if data_dir.is_dir() else None
-        usable: set[str] = set()
-        row_counts: dict[str, int] = {}
-        column_map: dict[str, dict[str, str]] = {}
-        currency: str | None = None
-        labels: dict[str, dict[str, str]] = {}
-
-        if not data_dir.is_dir():
-            problems.append(Problem(
+        is_dir = data_dir.is_dir()
+        files = discover_exports(data_dir) if is_dir else {name: [] for name in EXPORTS}
+        opened = _Opening(con, data_dir, fingerprint, files, as_of, today)
+        if not is_dir:
+            opened.problems.append(Problem(
                 "error", "data folder",
                 f"The data folder {data_dir} does not exist. Start the app with `-- --data DIR` or set "
                 "RETENTION_DATA_DIR to a folder holding customers and transactions Parquet exports.",
             ))
         else:
-            mapping, mapping_problems = read_mapping(data_dir)
-            problems.extend(mapping_problems)
-            currency, labels, display_problems = read_display_settings(data_dir)
-            problems.extend(display_problems)
-            for spec in EXPORTS.values():
-                export_problems, mapped = register_export(con, data_dir, spec, files[spec.name],
-                                                          mapping.get(spec.name, {}), cache_dir)
-                problems.extend(export_problems)
-                column_map[spec.name] = mapped
-                if files[spec.name] and not any(p.level == "error" for p in export_problems):
-                    row_counts[spec.name] = int(con.table(spec.name).aggregate("count(*)").fetchall()[0][0])
-                    if row_counts[spec.name] == 0:
-                        problems.append(Problem(
-                            "error", spec.name,
-                            f"The {spec.name} export in {data_dir} has no rows. Re-export it with data, "
-                            "or remove it from the folder.",
-                        ))
-                    else:
-                        usable.add(spec.name)
-
-        as_of = None
-        if "transactions" in usable:
-            as_of = con.sql("select max(transaction_date) from transactions").fetchall()[0][0]
-
-        _lock_down(con, data_dir, cache_dir)
-        source = cls(data_dir, fingerprint, files, problems, usable, row_counts, as_of, column_map, con,
-                     currency=currency, labels=labels)
-        source.cache_dir = cache_dir
+            opened.load()
+        _lock_down(con, data_dir, opened.cache_dir, opened.outside_files())
+        source = cls(data_dir, fingerprint, files, opened.ordered_problems(), opened.usable, opened.row_counts,
+                     opened.scope.as_of, opened.column_map, con,
+                     currency=opened.currency, labels=opened.labels)
+        source.cache_dir = opened.cache_dir
+        source.timezone = opened.timezone
+        source.as_of_request = as_of
+        source.today = today
+        source.latest_date = opened.latest_date
+        source.amount_bound = opened.scope.amount_bound
+        source.amount_p999 = opened.p999
+        source.version = opened.version
         return source
 
     # ------------------------------------------------------------------ queries
@@ -277,10 +300,178 @@ class DataSource:
         self._con.close()
 
 
-def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path | None = None) -> None:
-    """After the views exist: no file outside the data folder (and this data version's rollup cache folder), no
-    network, no way to undo it."""
-    allowed = [str(data_dir)] + ([str(cache_dir)] if cache_dir is not None else [])
+class _Opening:
+    """The steps of :meth:`DataSource.open` on a folder that exists, and what they found.
+
+    Transactions are registered first: the as-of date and the amounts' plausibility bound come from them, and with
+    the fingerprint and the time zone they name the data version, hence the rollup cache folder, which the
+    customers are loaded from when an earlier process saved them.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, data_dir: Path, fingerprint: str,
+                 files: dict[str, list[Path]], as_of: date | None, today: date) -> None:
+        self.con, self.data_dir, self.fingerprint, self.files = con, data_dir, fingerprint, files
+        self.as_of_request, self.today = as_of, today
+        self.problems: list[Problem] = []
+        self.by_export: dict[str, list[Problem]] = {name: [] for name in EXPORTS}
+        self.usable: set[str] = set()
+        self.row_counts: dict[str, int] = {}
+        self.column_map: dict[str, dict[str, str]] = {}
+        self.timezone = "UTC"
+        self.currency: str | None = None
+        self.labels: dict[str, dict[str, str]] = {}
+        self.scope = Scope(None, MONEY_LIMIT)
+        self.latest_date: date | None = None
+        self.p999: float | None = None
+        self.cache_dir: Path | None = None
+        self.version = fingerprint
+
+    def load(self) -> None:
+        con, data_dir = self.con, self.data_dir
+        for export, names in undecodable_files(data_dir).items():
+            for path in names:
+                self.by_export[export].append(Problem(
+                    "warning", export,
+                    f"{shown_name(path.relative_to(data_dir))} is skipped: its name is not valid UTF-8 text. Rename "
+                    "it (e.g. part-0.parquet) to include it.", file=shown_name(path.relative_to(data_dir))))
+        mapping, mapping_problems = read_mapping(data_dir)
+        self.problems.extend(mapping_problems)
+        self.currency, self.labels, display_problems = read_display_settings(data_dir)
+        self.problems.extend(display_problems)
+        name, tz_problems = read_timezone(data_dir)
+        self.timezone, check_problems = check_timezone(con, name)
+        self.problems.extend(tz_problems + check_problems)
+        # Zoned timestamps are cut to dates explicitly in this zone (queries/validation.py); the session zone
+        # follows it too, for every cursor, whatever the server's TZ.
+        con.execute("set global TimeZone = $tz", {"tz": self.timezone})
+        facts_key = hashlib.sha256(f"{self.fingerprint}|{self.timezone}".encode()).hexdigest()[:12]
+        facts = load_facts(data_dir, facts_key) or {}
+        checked = set(facts.get("pages_ok", []))
+
+        registered: set[str] = set()
+        for spec_name in ("transactions", "customers", "marketing_spend"):
+            spec = EXPORTS[spec_name]
+            if spec_name == "customers":
+                self._settle_scope(facts, facts_key)
+            try:
+                found, mapped = register_export(con, data_dir, spec, self.files[spec_name],
+                                                mapping.get(spec_name, {}), self.timezone,
+                                                check_pages=spec_name not in checked)
+            except duckdb.Error as exc:  # a check that could not run: the export is unusable, the app is not
+                found, mapped = [_unreadable(spec_name, exc)], {}
+            self.by_export[spec_name].extend(found)
+            self.column_map[spec_name] = mapped
+            if self.files[spec_name] and not any(p.level == "error" for p in found):
+                registered.add(spec_name)
+        if registered - checked:
+            save_facts(data_dir, facts_key, facts | {"pages_ok": sorted(registered | (checked & set(EXPORTS)))})
+
+        for spec_name in EXPORTS:
+            if spec_name in registered:
+                self._finish(spec_name)
+
+    def _settle_scope(self, facts: dict[str, Any], facts_key: str) -> None:
+        """The as-of date and the amounts' bound (from the transactions, when they registered), the data version
+        they name, and its rollup cache folder (a saved copy whose checksum fails is forgotten, with a notice)."""
+        if not any(p.level == "error" for p in self.by_export["transactions"]) and self.files["transactions"]:
+            try:
+                self._transaction_scope(facts, facts_key)
+            except duckdb.Error as exc:
+                self.by_export["transactions"].append(_unreadable("transactions", exc))
+        scope = self.scope
+        self.version = hashlib.sha256(
+            f"{self.fingerprint}|{self.timezone}|{scope.as_of}|{scope.amount_bound!r}|{scope.signed_up_by}".encode()
+        ).hexdigest()[:12]
+        self.cache_dir = cache_dir_for(self.data_dir, self.version)
+        saved = saved_copy(self.cache_dir)
+        if saved is not None and not checksum_ok(saved):
+            forget_saved(saved.parent)
+            self.problems.append(Problem(
+                "warning", "rollup cache",
+                f"The saved rollup {saved} was damaged (its checksum does not match what was written). It is not "
+                "used: the rollup is rebuilt from the exports and saved again. Nothing needs doing.",
+                file=str(saved)))
+
+    def _transaction_scope(self, facts: dict[str, Any], facts_key: str) -> None:
+        if "latest_date" not in facts:
+            latest, p999 = self.con.sql(load_sql("transaction_scope")).fetchall()[0]
+            facts.update(latest_date=latest.isoformat() if latest else None,
+                         p999=float(p999) if p999 is not None else None)
+            save_facts(self.data_dir, facts_key, facts)
+        latest = date.fromisoformat(facts["latest_date"]) if facts.get("latest_date") else None
+        self.latest_date, self.p999 = latest, facts.get("p999")
+        if latest is None:
+            return
+        default = latest
+        if latest > self.today:  # transactions dated after today: the latest one up to today
+            default = self.con.sql("select max(transaction_date) from transactions_all where transaction_date <= $d",
+                                   params={"d": self.today}).fetchall()[0][0]
+        as_of = default
+        if self.as_of_request is not None and default is not None:
+            as_of = min(self.as_of_request, default)
+            if self.as_of_request > default:
+                self.problems.append(Problem(
+                    "warning", "transactions",
+                    f"The as-of date asked for, {self.as_of_request}, is after the latest transaction date not after "
+                    f"today ({default}); {default} is used."))
+        bound = MONEY_LIMIT
+        if self.p999 is not None and self.p999 > 0:
+            bound = min(MONEY_LIMIT, PLAUSIBLE_MULTIPLE * self.p999)
+        self.scope = Scope(as_of, bound, as_of if self.as_of_request is not None else None)
+
+    def _finish(self, name: str) -> None:
+        """Create the view every query reads and count the export's rows (``row_counts``: as exported; the Data
+        health page counts those left out); an export with none, or none left, is an error."""
+        con = self.con
+        try:
+            finish_export(con, EXPORTS[name], self.scope, self.cache_dir)
+            # count(*) of the export as exported comes from the Parquet footers; whether a row is left after the
+            # exclusions needs only the first one (counting them all read 10M amounts and dates: 0.5 s an open).
+            total = int(con.table(f"{name}_all").aggregate("count(*)").fetchall()[0][0])
+            kept = len(con.table(name).limit(1).fetchall())
+        except duckdb.Error as exc:
+            self.by_export[name].append(_unreadable(name, exc))
+            return
+        self.row_counts[name] = total
+        if total == 0:
+            self.by_export[name].append(Problem(
+                "error", name, f"The {name} export in {self.data_dir} has no rows. Re-export it with data, or remove "
+                "it from the folder."))
+        elif kept == 0:
+            why = ("every row is dated after the as-of date or has an amount that cannot be used"
+                   if name == "transactions" else "no row has a usable value")
+            if name == "transactions" and self.scope.as_of is None:
+                why = (f"every transaction is dated after today ({self.today}). If the dates are right, open the "
+                       "data with an as-of date (--as-of DATE, or as_of= in the URL)")
+            self.by_export[name].append(Problem(
+                "error", name, f"None of the {total:,} rows of the {name} export can be used: {why}. See the Data "
+                "health page for the rows left out and why."))
+        else:
+            self.usable.add(name)
+
+    def outside_files(self) -> list[Path]:
+        """Export files that are links to files outside the data folder (DVC, git-annex): read where they point."""
+        targets = [p.resolve() for names in self.files.values() for p in names]
+        return [t for t in targets if self.data_dir not in t.parents]
+
+    def ordered_problems(self) -> list[Problem]:
+        """Problems in the order the page shows them: the folder's and the mapping's, then export by export."""
+        return self.problems + [p for name in EXPORTS for p in self.by_export[name]]
+
+
+def _unreadable(export: str, exc: duckdb.Error) -> Problem:
+    reason = str(exc).splitlines()[0].replace("rodata://", "") if str(exc) else type(exc).__name__
+    return Problem("error", export, f"The {export} export cannot be read ({reason}). Re-export it, or move the "
+                   "damaged files out of the data folder.")
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path | None = None,
+               outside: list[Path] | None = None) -> None:
+    """After the views exist: no local file at all (the exports and the saved rollup are read through the
+    read-only file system, queries/readonly.py, and only inside the data folder, this data version's rollup cache
+    folder and the files the exports link to), no network, no way to undo it."""
+    allowed = [readonly.ro_folder(data_dir)] + ([readonly.ro_folder(cache_dir)] if cache_dir is not None else [])
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
+    con.execute("set allowed_paths = $paths", {"paths": [readonly.ro_path(p) for p in outside or []]})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")

@@ -1,10 +1,17 @@
 """Checking a data folder's exports against the contract (:mod:`queries.contract`) and registering them.
 
-``read_mapping`` reads the optional column mapping (``retention.toml``); ``register_export`` checks one export
-(its files can be read, its required columns exist, each column's type fits its kind) and, when nothing is
-wrong, creates the view over its files (``raw_NAME``) and the normalised view ``NAME`` that every query reads
-(for an export with a unique key, a table keeping the earliest row of each key). Every finding is a
-:class:`~queries.problems.Problem`, never an exception.
+``read_mapping`` reads the optional column mapping (``retention.toml``) and ``read_timezone`` its ``timezone``;
+``register_export`` checks one export (one layout, its files can be read, its required columns exist, each
+column's type fits its kind, every data page of its contract columns decodes) and, when nothing is wrong,
+creates the view over its files (``raw_NAME``) and ``NAME_all``, every row normalised to the contract's kinds.
+``finish_export`` then creates the view ``NAME`` that every query reads: ``NAME_all`` without the rows or values
+no figure may use (transactions after the as-of date, non-finite or implausible amounts, non-finite, negative
+or implausible spend and costs; the Data health page counts them from ``NAME_all``), for an export with a
+unique key a table keeping the earliest row of each key. Every finding is a :class:`~queries.problems.Problem`,
+never an exception.
+
+Files are read through the read-only ``rodata://`` file system (:mod:`queries.readonly`), as the files they
+link to when they are symbolic links; messages name them as they sit in the data folder.
 
 SQL identifiers here come only from the contract or from column names checked against the files' real columns;
 values are bound. Statements over those identifiers are built with DuckDB's relational API (``con.table(name)``,
@@ -16,13 +23,17 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
+from duckdb import ColumnExpression, ConstantExpression, Expression, FunctionExpression
 
 from queries.contract import EXPORTS, MAPPING_FILE, ColumnSpec, ExportSpec
 from queries.problems import Problem
-from queries.rollup_cache import attach_saved, saved_copy, view_of_saved
+from queries.readonly import from_ro_path, ro_path
+from queries.rollup_cache import attach_saved, forget_saved, saved_copy, view_of_saved
 
 _INTEGER_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -33,6 +44,12 @@ _DATE_TYPES = {
     "DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "TIMESTAMP WITH TIME ZONE",
     "DATETIME",
 }
+_ZONED_TYPES = {"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"}
+#: Money at or beyond this size is never plausible (and would overflow the exact sums, decimal(38, 6)).
+MONEY_LIMIT = 1e12
+#: An amount this many times the 99.9th percentile of |amount| or more is implausible (left out, flagged).
+PLAUSIBLE_MULTIPLE = 1000
+DEFAULT_TIMEZONE = "UTC"
 
 
 def quote_identifier(name: str) -> str:
@@ -134,28 +151,75 @@ def read_display_settings(data_dir: Path) -> tuple[str | None, dict[str, dict[st
     return currency, labels, problems
 
 
+def read_timezone(data_dir: Path) -> tuple[str, list[Problem]]:
+    """The ``timezone`` of ``retention.toml`` (an IANA name such as ``Europe/Paris``; default UTC): zoned timestamps
+    are converted to it before they are cut to dates. Problems: not text (then UTC applies). The name itself is
+    checked against DuckDB's list by :func:`check_timezone`."""
+    path = data_dir / MAPPING_FILE
+    if not path.is_file():
+        return DEFAULT_TIMEZONE, []
+    try:
+        doc = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return DEFAULT_TIMEZONE, []  # read_mapping reports the file
+    value = doc.get("timezone", DEFAULT_TIMEZONE)
+    if not isinstance(value, str) or not value.strip():
+        return DEFAULT_TIMEZONE, [Problem("warning", MAPPING_FILE,
+                                          f"{MAPPING_FILE}: timezone = {value!r} is not a time zone name; UTC is "
+                                          'used. Write e.g. timezone = "Europe/Paris".', file=str(path))]
+    return value.strip(), []
+
+
+def check_timezone(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, list[Problem]]:
+    """``name`` when DuckDB knows the time zone (case as DuckDB spells it), else UTC with a warning."""
+    rows = con.sql("select name from pg_timezone_names() where lower(name) = lower($name) order by name limit 1",
+                   params={"name": name}).fetchall()
+    if rows:
+        return str(rows[0][0]), []
+    return DEFAULT_TIMEZONE, [Problem("warning", MAPPING_FILE,
+                                      f"{MAPPING_FILE}: timezone = {name!r} is not a known time zone; UTC is used "
+                                      "to cut timestamps to dates. Use an IANA name such as \"Europe/Paris\" or "
+                                      '"America/New_York".')]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the normalised views leave out: transactions after ``as_of``; amounts whose size reaches
+    ``amount_bound`` (always at most MONEY_LIMIT)."""
+
+    as_of: date | None
+    amount_bound: float
+    #: When the as-of date was asked for: customers who signed up after it are left out too (not yet won then).
+    signed_up_by: date | None = None
+
+
 def _probe_files(con: duckdb.DuckDBPyConnection,
                  files: list[Path]) -> tuple[list[tuple[Path, str]], dict[Path, set[str]]]:
     """Per file: read the Parquet footer. Returns (unreadable files with the reason, columns of each file)."""
-    paths = [str(p) for p in files]
+    urls = {ro_path(p.resolve()): p for p in files}
     columns: dict[Path, set[str]] = {p: set() for p in files}
     try:
-        rows = con.sql("select file_name, name from parquet_schema($files)", params={"files": paths}).fetchall()
+        rows = con.sql("select file_name, name from parquet_schema($files)", params={"files": list(urls)}).fetchall()
     except duckdb.Error:
         # One bad file fails the whole call; find which by reading each footer alone.
         bad: list[tuple[Path, str]] = []
-        for path in files:
+        for url, path in urls.items():
             try:
-                for _, name in con.sql("select file_name, name from parquet_schema($f)",
-                                       params={"f": str(path)}).fetchall():
+                for _, name in con.sql("select file_name, name from parquet_schema($f)", params={"f": url}).fetchall():
                     columns[path].add(name)
             except duckdb.Error as exc:
-                bad.append((path, str(exc).splitlines()[0]))
+                bad.append((path, _reason(exc)))
         return bad, columns
-    by_name = {str(p): p for p in files}
     for file_name, name in rows:
-        columns[by_name.get(file_name, Path(file_name))].add(name)
+        found = urls.get(file_name) or urls.get(ro_path(from_ro_path(file_name)))
+        if found is not None:
+            columns[found].add(name)
     return [], columns
+
+
+def _reason(exc: BaseException) -> str:
+    """DuckDB's message, first line, without the ``rodata://`` prefix of our read-only file system."""
+    return str(exc).splitlines()[0].replace("rodata://", "") if str(exc) else type(exc).__name__
 
 
 def register_export(
@@ -164,32 +228,43 @@ def register_export(
     spec: ExportSpec,
     files: list[Path],
     mapping: dict[str, str],
-    cache_dir: Path | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    check_pages: bool = True,
 ) -> tuple[list[Problem], dict[str, str]]:
-    """Check one export and, if it has no error, create ``raw_NAME`` and the normalised view ``NAME``.
+    """Check one export and, if it has no error, create ``raw_NAME`` and ``NAME_all`` (every row, normalised).
 
-    One step after another, each only when the steps before it found nothing: the files (present, readable as
-    Parquet), the columns (the required ones in every file, the mapped ones somewhere), the view ``raw_NAME``
-    over the files, the types and their normalisation, then ``NAME`` itself, de-duplicated when the export has a
-    unique key. Returns the problems found and the contract columns present, each with its name in the files.
+    One step after another, each only when the steps before it found no error: one layout (not both
+    ``NAME.parquet`` and ``NAME/``), the files (readable as Parquet), the columns (the required ones in every
+    file, the mapped ones somewhere), the view ``raw_NAME`` over the files, the types and their normalisation,
+    then every data page of the contract columns (unless ``check_pages`` is false: an earlier process checked
+    this data version's pages, queries/runner.py). Returns the problems found (warnings do not stop the steps)
+    and the contract columns present, each with its name in the files. :func:`finish_export` creates ``NAME``.
     """
     if not files:
         return _missing_export(data_dir, spec), {}
+    problems = _check_layout(data_dir, spec.name, files)
+    if problems:
+        return problems, {}
     problems, file_columns = _check_files(con, data_dir, spec.name, files)
     if problems:
         return problems, {}
     problems, mapped = _check_columns(data_dir, spec, files, file_columns, mapping)
-    if problems:
+    if _has_error(problems):
         return problems, mapped
-    types = _create_raw_view(con, data_dir, spec.name, files)
-    problems, select_list = _normalised_columns(con, spec, mapped, types)
-    if problems:
+    problems += _check_partitions(data_dir, spec, files, file_columns, mapped)
+    types = _create_raw_view(con, spec.name, files)
+    type_problems, select_list = _normalised_columns(con, spec, mapped, types, timezone)
+    problems += type_problems
+    if _has_error(problems):
         return problems, mapped
-    if spec.unique_key is None:
-        con.table(f"raw_{spec.name}").project(", ".join(select_list)).create_view(spec.name)
-    else:
-        _create_deduplicated(con, spec, spec.unique_key, select_list, cache_dir)
-    return [], mapped
+    con.table(f"raw_{spec.name}").project(", ".join(select_list)).create_view(f"{spec.name}_all")
+    if check_pages:
+        problems += _check_pages(con, data_dir, spec, files, file_columns, mapped)
+    return problems, mapped
+
+
+def _has_error(problems: list[Problem]) -> bool:
+    return any(p.level == "error" for p in problems)
 
 
 def _relative(data_dir: Path, path: Path) -> str:
@@ -210,6 +285,19 @@ def _missing_export(data_dir: Path, spec: ExportSpec) -> list[Problem]:
     return []
 
 
+def _check_layout(data_dir: Path, name: str, files: list[Path]) -> list[Problem]:
+    """An error when the export is both ``NAME.parquet`` and a ``NAME/`` folder: most likely the same export
+    twice (an old copy beside a new one), which would count every row twice."""
+    single = data_dir / f"{name}.parquet"
+    if single in files and len(files) > 1:
+        return [Problem("error", name,
+                        f"The {name} export is there twice: {name}.parquet and the folder {name}/ "
+                        f"({len(files) - 1} Parquet file(s)) are both in {data_dir}. Reading both would count "
+                        f"their rows twice. Keep one: move {name}.parquet or the {name}/ folder out of the data "
+                        "folder.", file=f"{name}.parquet")]
+    return []
+
+
 def _check_files(con: duckdb.DuckDBPyConnection, data_dir: Path, name: str,
                  files: list[Path]) -> tuple[list[Problem], dict[Path, set[str]]]:
     """An error per file that cannot be read as Parquet, and the columns of each file."""
@@ -223,8 +311,8 @@ def _check_files(con: duckdb.DuckDBPyConnection, data_dir: Path, name: str,
 def _check_columns(data_dir: Path, spec: ExportSpec, files: list[Path], file_columns: dict[Path, set[str]],
                    mapping: dict[str, str]) -> tuple[list[Problem], dict[str, str]]:
     """Each contract column looked up in the files under its mapped name: an error when a required one is missing
-    from any file, a warning when a mapped optional one is in none. Returns the problems and the columns found
-    (contract name -> name in the files)."""
+    from any file, a warning when a mapped optional one is in none (the export is used without it). Returns the
+    problems and the columns found (contract name -> name in the files)."""
     name = spec.name
     problems: list[Problem] = []
     mapped: dict[str, str] = {}
@@ -248,23 +336,45 @@ def _check_columns(data_dir: Path, spec: ExportSpec, files: list[Path], file_col
             mapped[col.name] = source
         elif source != col.name:
             problems.append(Problem("warning", name,
-                                    f"{MAPPING_FILE} maps {name}.{col.name} to '{source}', but no {name} file has a "
-                                    f"column '{source}'; the optional column is treated as absent.",
-                                    column=col.name))
+                                    f'{MAPPING_FILE}: the line [columns.{name}] {col.name} = "{source}" names a column '
+                                    f"that no {name} file has; the optional column {col.name} is treated as absent. "
+                                    f"Fix the name on that line or remove the line.",
+                                    column=col.name, file=MAPPING_FILE))
     return problems, mapped
 
 
-def _create_raw_view(con: duckdb.DuckDBPyConnection, data_dir: Path, name: str, files: list[Path]) -> dict[str, str]:
+def _check_partitions(data_dir: Path, spec: ExportSpec, files: list[Path], file_columns: dict[Path, set[str]],
+                      mapped: dict[str, str]) -> list[Problem]:
+    """Folder names are never read as columns (Hive partitioning is off: every contract column comes from the
+    files). A warning names a folder ``key=value`` whose key is a column of the files or of the contract, which a
+    Hive reader would have taken over the files' values."""
+    columns = ({c for cols in file_columns.values() for c in cols} | {c.name for c in spec.columns}
+               | set(mapped.values()))
+    folders: dict[str, str] = {}
+    for path in files:
+        for depth, part in enumerate(path.relative_to(data_dir).parts[:-1]):
+            key = part.split("=", 1)[0]
+            if "=" in part and key in columns:
+                folders.setdefault(key, str(Path(*path.relative_to(data_dir).parts[:depth + 1])))
+    return [Problem("warning", spec.name,
+                    f"The folder {folder}/ is named like a Hive partition of the column '{key}', which the files hold "
+                    f"too. Folder names are not read as columns: '{key}' is taken from the files. Rename the folder "
+                    "if that is not what you meant.", column=key, file=folder)
+            for key, folder in folders.items()]
+
+
+def _create_raw_view(con: duckdb.DuckDBPyConnection, name: str, files: list[Path]) -> dict[str, str]:
     """Create ``raw_NAME`` over every file of the export (columns matched by name, the file of each row in
-    ``filename``, Hive partitions read when a folder is named like ``key=value``); returns its column types."""
-    hive = any("=" in part for p in files for part in p.relative_to(data_dir).parts[:-1])
-    raw = con.read_parquet([str(p) for p in files], union_by_name=True, hive_partitioning=hive, filename=True)
+    ``filename``; folder names are not read as columns, so Hive and plain folders mix); returns its types."""
+    raw = con.read_parquet([ro_path(p.resolve()) for p in files], union_by_name=True, hive_partitioning=False,
+                           filename=True)
     raw.create_view(f"raw_{name}")
-    return {row[0]: row[1] for row in con.sql(f"describe raw_{name}").fetchall()}
+    view = con.table(f"raw_{name}")
+    return {column: str(dtype) for column, dtype in zip(view.columns, view.dtypes, strict=True)}
 
 
 def _normalised_columns(con: duckdb.DuckDBPyConnection, spec: ExportSpec, mapped: dict[str, str],
-                        types: dict[str, str]) -> tuple[list[Problem], list[str]]:
+                        types: dict[str, str], timezone: str) -> tuple[list[Problem], list[str]]:
     """Each present column's type checked against its kind. Returns the problems and the select list of the
     normalised view: every contract column, normalised to its kind, or its default when the export lacks it."""
     problems: list[Problem] = []
@@ -278,19 +388,109 @@ def _normalised_columns(con: duckdb.DuckDBPyConnection, spec: ExportSpec, mapped
         if problem:
             problems.append(problem)
             continue
-        select_list.append(f"{_normalise(col, quote_identifier(source), types[source])} as {col.name}")
+        select_list.append(f"{_normalise(col, quote_identifier(source), types[source], timezone)} as {col.name}")
     return problems, select_list
 
 
-def _create_deduplicated(con: duckdb.DuckDBPyConnection, spec: ExportSpec, key: str, select_list: list[str],
-                         cache_dir: Path | None) -> None:
-    """Create ``NAME_all`` (every row, normalised) and ``NAME``: one row per unique key with an integer
-    surrogate key, or a view of the copy in the rollup cache that an earlier process saved."""
+def _check_pages(con: duckdb.DuckDBPyConnection, data_dir: Path, spec: ExportSpec, files: list[Path],
+                 file_columns: dict[Path, set[str]], mapped: dict[str, str]) -> list[Problem]:
+    """Decode every data page of the contract columns once (a hash of every value: the footer alone proves
+    nothing about the pages). An error names each file whose pages cannot be read (a flipped byte in a compressed
+    page, a column chunk that lives in another file), so that no query fails on it later."""
+    try:
+        con.table(f"{spec.name}_all").aggregate("max(hash(columns(*)))").fetchall()
+        return []
+    except duckdb.Error as whole:
+        failure = whole
+    problems: list[Problem] = []
+    for path in files:
+        present = [quote_identifier(c) for c in mapped.values() if c in file_columns[path]]
+        try:
+            (con.read_parquet(ro_path(path.resolve()), hive_partitioning=False)
+             .aggregate(", ".join(f"max(hash({c}))" for c in present)).fetchall())
+        except duckdb.Error as exc:
+            shown = _relative(data_dir, path)
+            problems.append(Problem("error", spec.name,
+                                    f"{shown} is damaged: its data cannot be read ({_reason(exc)}). Re-export the "
+                                    "file, or move it out of the data folder.", file=shown))
+    if not problems:
+        problems.append(Problem("error", spec.name,
+                                f"The {spec.name} export cannot be read ({_reason(failure)}). Re-export it.",
+                                file=spec.name))
+    return problems
+
+
+def finish_export(con: duckdb.DuckDBPyConnection, spec: ExportSpec, scope: Scope, cache_dir: Path | None) -> None:
+    """Create ``NAME``, what every query reads: ``NAME_all`` without what no figure may use (the Data health page
+    counts each from ``NAME_all``, :mod:`analytics.health`):
+
+    - transactions: rows dated after ``scope.as_of``, rows whose amount is not finite or not below
+      ``scope.amount_bound`` (a null amount stays: the null-key check counts it); a gross_margin that is not
+      finite or not below MONEY_LIMIT becomes null (the margin % setting applies);
+    - marketing_spend: rows whose spend is not finite, negative or not below MONEY_LIMIT;
+    - customers: an acquisition_cost that is not finite, negative or not below MONEY_LIMIT becomes null; when the
+      as-of date was asked for, customers who signed up after it are left out; then one row per customer_id
+      (:func:`_create_deduplicated`).
+
+    The as-of date and the bound go in as DuckDB constants (the expression API), never as SQL text.
+    """
     name = spec.name
-    # Every row is kept in NAME_all (the duplicate check reads it); NAME keeps one row per key, the earliest
-    # by the first date column, so that duplicated rows cannot double-count anything downstream.
+    rows = con.table(f"{name}_all")
+    if name == "transactions":
+        day, amount = ColumnExpression("transaction_date"), ColumnExpression("amount")
+        keep = amount.isnull() | (_finite(amount) & (_abs(amount) < ConstantExpression(scope.amount_bound)))
+        # No as-of date (no transaction dated up to today): no transaction can be used.
+        keep = keep & ((day.isnull() | (day <= ConstantExpression(scope.as_of))) if scope.as_of is not None
+                       else ConstantExpression(False))
+        rows = rows.filter(keep).project(*_sanitised(spec, "gross_margin", allow_negative=True))
+    elif name == "marketing_spend":
+        spend = ColumnExpression("spend")
+        rows = rows.filter(spend.isnull() | _valid_money(spend, allow_negative=False))
+    if spec.unique_key is None:
+        rows.create_view(name)
+        return
+    if name == "customers":
+        rows = rows.project(*_sanitised(spec, "acquisition_cost", allow_negative=False))
+        if scope.signed_up_by is not None:
+            rows = rows.filter(ColumnExpression("signup_date") <= ConstantExpression(scope.signed_up_by))
+    rows.create_view(f"{name}_sanitised")
+    _create_deduplicated(con, spec, spec.unique_key, f"{name}_sanitised", cache_dir)
+
+
+def _finite(expr: Expression) -> Expression:
+    return FunctionExpression("isfinite", expr)
+
+
+def _abs(expr: Expression) -> Expression:
+    return FunctionExpression("abs", expr)
+
+
+def _valid_money(expr: Expression, allow_negative: bool) -> Expression:
+    valid = _finite(expr) & (_abs(expr) < ConstantExpression(MONEY_LIMIT))
+    return valid if allow_negative else valid & (expr >= ConstantExpression(0.0))
+
+
+def _sanitised(spec: ExportSpec, column: str, allow_negative: bool) -> list[Expression]:
+    """Every column of the export, ``column`` set to null where it is not valid money."""
+    from duckdb import CaseExpression
+    out: list[Expression] = []
+    for col in spec.columns:
+        expr = ColumnExpression(col.name)
+        if col.name == column:
+            expr = CaseExpression(_valid_money(expr, allow_negative), expr).otherwise(
+                ConstantExpression(None).cast(duckdb.sqltype("DOUBLE"))).alias(col.name)
+        out.append(expr)
+    return out
+
+
+def _create_deduplicated(con: duckdb.DuckDBPyConnection, spec: ExportSpec, key: str, rows: str,
+                         cache_dir: Path | None) -> None:
+    """Create ``NAME``: one row per unique key of the view ``rows`` with an integer surrogate key, or a view of the
+    copy in the rollup cache that an earlier process saved."""
+    name = spec.name
+    # NAME_all keeps every row (the duplicate check reads it); NAME keeps one row per key, the earliest by the
+    # first date column, so that duplicated rows cannot double-count anything downstream.
     order = next(c.name for c in spec.columns if c.kind == "date")
-    con.table(f"raw_{name}").project(", ".join(select_list)).create_view(f"{name}_all")
     # A table, not a view: every query joins it, and de-duplicating a million customers on each query cost
     # more (about 2 s at 1M customers) than holding them in memory once per data version (0.7 s, ~100 MB).
     saved = saved_copy(cache_dir)
@@ -301,22 +501,31 @@ def _create_deduplicated(con: duckdb.DuckDBPyConnection, spec: ExportSpec, key: 
             view_of_saved(con, name)
             return
         # Numbered afresh below, the customers would not match the saved rollup: forget the copy.
-        (saved.parent / "complete").unlink(missing_ok=True)
+        forget_saved(saved.parent)
     # customer_key: 1..n, what the rollup joins on (an integer join is cheaper than text). In no particular
     # order: numbering in customer_id order doubled the cost of this table (a sort of every id).
     surrogate = key.removesuffix("_id") + "_key"
-    ranked = (con.table(f"{name}_all").filter(f"{key} is not null and {order} is not null")
+    ranked = (con.table(rows).filter(f"{key} is not null and {order} is not null")
               .project(f"*, row_number() over (partition by {key} order by {order}, {key}) as row_rank"))
     (ranked.filter("row_rank = 1")
      .project(f"* exclude (row_rank), cast(row_number() over () as integer) as {surrogate}")
      .create(name))
 
 
-def _normalise(col: ColumnSpec, ident: str, duckdb_type: str) -> str:
+def _normalise(col: ColumnSpec, ident: str, duckdb_type: str, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The SQL expression of a column normalised to its kind. ``timezone`` was checked against DuckDB's list of
+    time zone names (:func:`check_timezone`), so it is one of those names, never free text.
+
+    >>> _normalise(ColumnSpec("d", "date", True, ""), '"d"', "TIMESTAMP WITH TIME ZONE", "Asia/Tokyo")
+    'cast(timezone(\\'Asia/Tokyo\\', "d") as date)'
+    """
     base = _base_type(duckdb_type)
     if col.kind == "id":
         return f"cast({ident} as varchar)"
     if col.kind == "date":
+        if duckdb_type.upper() in _ZONED_TYPES:
+            # A zoned instant becomes a calendar date in the data's time zone, whatever the server's TZ.
+            return f"cast(timezone('{timezone}', {ident}) as date)"
         return f"cast({ident} as date)" if base != "VARCHAR" else f"cast(cast({ident} as timestamp) as date)"
     if col.kind == "number":
         return f"cast({ident} as double)"
@@ -344,8 +553,11 @@ def _check_type(con: duckdb.DuckDBPyConnection, export: str, col: ColumnSpec, so
                        "it with that type, or map another column in retention.toml.", column=col.name)
     target = "timestamp" if col.kind == "date" else "double"
     ident = quote_identifier(source)
-    rows = (con.table(f"raw_{export}").filter(f"{ident} is not null and try_cast({ident} as {target}) is null")
-            .project(f"filename, {ident} as value, count(*) over () as n").limit(3).fetchall())
+    try:
+        rows = (con.table(f"raw_{export}").filter(f"{ident} is not null and try_cast({ident} as {target}) is null")
+                .project(f"filename, {ident} as value, count(*) over () as n").limit(3).fetchall())
+    except duckdb.Error:
+        return None  # a damaged page: the page check names the file (_check_pages)
     if not rows:
         return None
     examples = ", ".join(repr(r[1]) for r in rows)

@@ -4,8 +4,10 @@ widgets do (the same ranges)."""
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from analytics.budget import HORIZON_RANGE
+from queries.as_of import parse_as_of
 
 
 def positive_days(text: str) -> int:
@@ -53,3 +55,11 @@ def currency_code(text: str) -> str:
         return value
     raise argparse.ArgumentTypeError(f"must be a 3-letter ISO code such as EUR, or a short symbol such as €, not "
                                      f"{text!r}")
+
+
+def as_of_date(text: str) -> date:
+    """``--as-of``: a date written YYYY-MM-DD. ``as_of_date("2024-06-30") == date(2024, 6, 30)``."""
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

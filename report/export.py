@@ -46,7 +46,14 @@ from analytics.survival import (
 )
 from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
-from report.arguments import calibration_window, currency_code, horizon_months, margin_fraction, positive_days
+from report.arguments import (
+    as_of_date,
+    calibration_window,
+    currency_code,
+    horizon_months,
+    margin_fraction,
+    positive_days,
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into")
     parser.add_argument("--start", type=date.fromisoformat, default=None, help="first day of the window")
     parser.add_argument("--end", type=date.fromisoformat, default=None, help="last day of the window")
+    parser.add_argument("--as-of", type=as_of_date, default=None,
+                        help="read the data as of this day: later transactions are left out (default: the latest "
+                        "transaction date not after today)")
     parser.add_argument("--grain", choices=GRAINS, default="month", help="period of every period table")
     parser.add_argument("--discount-rate", type=float, default=0.10,
                         help="Value & CAC: annual discount rate as a fraction (default 0.10)")
@@ -200,6 +210,11 @@ def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path
         except DataUnavailable as exc:
             failures.extend(f"{name}: {p.message}" for p in exc.problems)
             continue
+        except Exception as exc:  # a table that fails must not take the others down
+            # Not a data error the checks know: say which table and why, in one line, and go on (exit 2).
+            failures.append(f"{name}: {name} could not be computed ({type(exc).__name__}: {exc}). The other "
+                            "tables were written; please report this with data_health.csv.")
+            continue
         path = out / name
         tmp = path.with_suffix(".csv.tmp")
         table.write_csv(tmp)
@@ -227,16 +242,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    source = DataSource.open(args.data or default_data_dir())
+    source = DataSource.open(args.data or default_data_dir(), as_of=args.as_of)
     try:
         written, failures = export(source, settings, args.out)
         errors = [p.message for p in source.problems if p.level == "error"]
+        excluded = data_health(source).excluded if not errors else []
         if args.board_pack and not (errors or failures):
             written.append(write_board_pack(source, settings, args.out.resolve()))
     finally:
         source.close()
     for path in written:
         print(f"wrote {path}")
+    if excluded:
+        print(f"\nThe data folder {source.data_dir} has rows or values that cannot be used; they are left out of "
+              "every table (data_health.csv lists them):", file=sys.stderr)
+        for finding in excluded:
+            print(f"- {finding.message}", file=sys.stderr)
     if errors or failures:
         print(f"\nThe data folder {source.data_dir} has problems:", file=sys.stderr)
         for message in dict.fromkeys(errors + [f.split(": ", 1)[1] for f in failures]):

@@ -27,8 +27,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path | None = None, timeout: float = 90.0) -> Iterator[str]:
-    """Start ``streamlit run app.py`` headless; yield its base URL once /_stcore/health answers."""
+def running_app(data_dir: Path | None = None, timeout: float = 90.0, log_path: Path | None = None,
+                env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` headless; yield its base URL once /_stcore/health answers. ``log_path``: where
+    the server's output goes (else artifacts/ when it exists); ``env``: variables added to the environment."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
            "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
@@ -36,8 +38,11 @@ def running_app(data_dir: Path | None = None, timeout: float = 90.0) -> Iterator
     if data_dir is not None:
         cmd += ["--", "--data", str(data_dir)]
     artifacts = ROOT / "artifacts"
-    log = open(artifacts / f"streamlit-{port}.log", "w") if artifacts.is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    if log_path is not None:
+        log = open(log_path, "w")
+    else:
+        log = open(artifacts / f"streamlit-{port}.log", "w") if artifacts.is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ | (env or {}))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -60,6 +65,8 @@ def running_app(data_dir: Path | None = None, timeout: float = 90.0) -> Iterator
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

@@ -351,6 +351,8 @@ def random_business(n: int = 400, seed: int = 11) -> tuple[dict, dict]:
     channels = rng.choice(["ads", "organic", "referral"], n)
     signup = [start + timedelta(days=int(x)) for x in rng.integers(0, 600, n)]
     life = np.floor(rng.exponential(np.where(segments == "starter", 150, np.where(segments == "pro", 300, 700))))
+    # Every date stays in the past: later transactions would be after "today" and left out (queries/as_of.py).
+    life = np.minimum(life, [(date(2026, 6, 30) - day).days for day in signup])
     price = np.where(segments == "starter", 10.0, np.where(segments == "pro", 40.0, 150.0))
     ids, days, amounts = [], [], []
     for i in range(n):

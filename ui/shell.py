@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +30,7 @@ from analytics.overview import date_bounds, filter_options
 from analytics.parallel import side_by_side
 from analytics.survival import ChurnDefinition
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
+from queries.as_of import parse_as_of, today
 from ui.format import escape_markdown
 
 T = TypeVar("T")
@@ -43,25 +46,46 @@ def data_dir() -> Path:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Opening the data folder…")
-def _open_source(folder: str, fingerprint: str) -> DataSource:
-    # Keyed on the fingerprint: rewriting an export opens a new version; the old one is evicted.
-    return DataSource.open(Path(folder))
+def _open_source(folder: str, fingerprint: str, as_of: str | None, day: str) -> DataSource:
+    # Keyed on the fingerprint, the as-of date asked for and today (which the default as-of date is capped at):
+    # rewriting an export, or asking for another as-of date, opens a new version; the old one is evicted.
+    return DataSource.open(Path(folder), as_of=date.fromisoformat(as_of) if as_of else None,
+                           today=date.fromisoformat(day))
+
+
+def requested_as_of() -> date | None:
+    """The as-of date asked for in the URL (``as_of=YYYY-MM-DD``, the sidebar's "As-of date"), None for the
+    default (the latest transaction date not after today). An invalid value counts as none (:func:`check_url`
+    says so)."""
+    if "as_of" in st.session_state:
+        value = st.session_state["as_of"]
+        return value if isinstance(value, date) else None
+    raw = st.query_params.get("as_of")
+    try:
+        return parse_as_of(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _source_key() -> tuple[str, str, str | None, str]:
+    folder = data_dir()
+    as_of = requested_as_of()
+    return str(folder), data_fingerprint(folder), as_of.isoformat() if as_of else None, today().isoformat()
 
 
 def get_source() -> DataSource:
-    folder = data_dir()
-    return _open_source(str(folder), data_fingerprint(folder))
+    return _open_source(*_source_key())
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _cached(name: str, folder: str, fingerprint: str, args: tuple[Any, ...], _fn: Callable[..., Any]) -> Any:
-    return _fn(_open_source(folder, fingerprint), *args)
+def _cached(name: str, key: tuple[str, str, str | None, str], args: tuple[Any, ...], _fn: Callable[..., Any]) -> Any:
+    return _fn(_open_source(*key), *args)
 
 
 def compute(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(source, *args)``, cached per data version on (function, args). Args must be small and hashable."""
-    source = get_source()
-    return _cached(f"{fn.__module__}.{fn.__qualname__}", str(source.data_dir), source.fingerprint, args, fn)
+    """``fn(source, *args)``, cached per data version (files, as-of date asked for, today) on (function, args).
+    Args must be small and hashable."""
+    return _cached(f"{fn.__module__}.{fn.__qualname__}", _source_key(), args, fn)
 
 
 def compute_side_by_side(*calls: tuple[Any, ...]) -> list[Any]:
@@ -97,6 +121,9 @@ def sidebar_filters() -> None:
         for name, label in DIMENSIONS.items():
             st.multiselect(label, options[name], key=name, bind="query-params", placeholder="All",
                            help=f"Keep only customers in these {label.lower()}s; empty = all.")
+        st.date_input("As-of date", value=None, key="as_of", bind="query-params", format="YYYY-MM-DD",
+                      help="Read the data as of this day: later transactions are left out of every figure. Empty "
+                           "= the latest transaction date not after today.")
         churn_controls()
 
 
@@ -124,7 +151,117 @@ def data_footer() -> None:
     with st.sidebar:
         st.divider()
         as_of = source.as_of.isoformat() if source.as_of else "unknown"
-        st.caption(f"Data: `{source.data_dir.name}` · as of **{as_of}** · fingerprint `{source.fingerprint}`")
+        asked = " (asked for)" if source.as_of_request else ""
+        st.caption(f"Data: `{source.data_dir.name}` · as of **{as_of}**{asked} · fingerprint `{source.fingerprint}`")
+
+
+#: What each URL parameter accepts, for the notice about a value that could not be used (:func:`check_url`).
+URL_RULES = {
+    "start": "a date written YYYY-MM-DD, within the data's dates",
+    "end": "a date written YYYY-MM-DD, within the data's dates",
+    "as_of": "a date written YYYY-MM-DD",
+    "grain": "week, month or quarter",
+    "segment": "one or more of the data's segments",
+    "channel": "one or more of the data's acquisition channels",
+    "region": "one or more of the data's regions",
+    "churn": "explicit or inactivity",
+    "inactivity_days": "a whole number of days from 1 to 1095",
+    "survival_by": "segment, channel, region or cohort_year",
+    "margin": "a fraction from 0.05 to 1, e.g. 0.7",
+    "discount_rate": "a fraction from 0 to 0.3, e.g. 0.1",
+    "horizon": "12, 24 or 36",
+    "target_ratio": "a number from 1 to 10",
+    "min_customers": "a whole number from 10 to 100000",
+    "metric": "active, active-or-later or revenue",
+    "k": "a whole number of periods from 0 to the oldest cohort's age",
+    "min_cohort": "a whole number, at least 1",
+    "cohorts": "one or more of the data's cohort start dates",
+    "by": "segment, channel or region",
+    "calibration_months": "a whole number of months from 3 to 36",
+    "budget": "a whole amount, at least 0",
+    "retention_share": "a whole percentage from 0 to 100",
+    "horizon_months": "a whole number of months from 12 to 60",
+    "beta": "a number from 0.1 to 1",
+    "rmax": "a whole percentage from 0 to 60",
+    "bhalf": "a whole amount, at least 1",
+}
+
+
+def url_snapshot() -> dict[str, list[str]] | None:
+    """The URL's parameters as the session's first run found them, until a run has checked them (None after):
+    :func:`show_url_problems` compares what the widgets made of them. Called by app.py before anything reads
+    the URL."""
+    state = st.session_state
+    if state.get("_url_checked"):
+        return None
+    if "_url_incoming" not in state:
+        state["_url_incoming"] = {key: st.query_params.get_all(key) for key in st.query_params}
+    incoming: dict[str, list[str]] = state["_url_incoming"]
+    return incoming
+
+
+def stopped_by_page() -> bool:
+    """Whether the exception leaving app.py's ``try`` is a page's ``st.stop()`` (its widgets have run)."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    return isinstance(sys.exc_info()[1], StopException)
+
+
+def show_url_problems(placeholder: Any, incoming: dict[str, list[str]] | None, page: str) -> None:
+    """Fill ``placeholder`` (above the page) with one notice listing the link's values that could not be used.
+
+    Checked once, on the session's first complete run (``incoming``); the notice stays on the page the link
+    opened (``page``) through the reruns that follow (Streamlit reruns as the browser settles the widgets) and
+    goes when the user moves to another page."""
+    state = st.session_state
+    if incoming is not None:
+        state["_url_checked"] = True
+        state["_url_notice"] = (page, url_problems(incoming))
+    shown_page, problems = state.get("_url_notice", ("", []))
+    if problems and shown_page == page:
+        placeholder.warning("Some values in the link could not be used:\n\n" + "\n".join(
+            f"- {escape_markdown(p)}" for p in problems), icon=":material/link_off:")
+
+
+def _shown(value: Any) -> list[str]:
+    """A widget's value as the URL writes it, to compare with what the URL held."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [item for v in value for item in _shown(v)]
+    if isinstance(value, date):
+        return [value.isoformat()]
+    if isinstance(value, float) and value.is_integer():
+        return [str(int(value)), str(value)]
+    return [str(value)]
+
+
+def url_problems(incoming: dict[str, list[str]]) -> list[str]:
+    """One sentence per URL parameter whose value the page could not use as given: Streamlit drops a value that
+    is not one of a widget's options or cannot be read, and moves one outside a widget's range, silently."""
+    problems = []
+    for key, values in incoming.items():
+        if key.startswith("_") or key not in URL_RULES:
+            continue
+        raw = ", ".join(values)
+        now = st.query_params.get_all(key)
+        if now == values:
+            continue
+        if key == "as_of" and values:
+            try:
+                parse_as_of(values[0])
+                continue
+            except ValueError:
+                pass
+        current = _shown(st.session_state.get(key))
+        if not now and (set(values) <= set(current) or (current == [] and values == [""])):
+            continue  # the default, which the URL leaves out
+        rule = URL_RULES[key]
+        if now:
+            problems.append(f"{key}={raw} was changed to {', '.join(now)}: {key} must be {rule}.")
+        else:
+            problems.append(f"{key}={raw} was ignored: {key} must be {rule}. The default is shown.")
+    return problems
 
 
 def show_unavailable(exc: DataUnavailable) -> None:
@@ -271,9 +408,28 @@ def ensure_shell() -> None:
     # st.navigation from here instead would need the page to tell a shell-less run from an AppTest run of
     # the page alone, which only this flag does. Upstream: streamlit/streamlit#9624 (deep links on a first
     # load with st.navigation). tests/test_browser.py opens a deep link on a fresh server to catch a change.
-    if PagesManager.uses_pages_directory:
+    #
+    # Whether this run came through the shell is read from the shell itself (in_shell), not from that class
+    # attribute: when several sessions start at once on a fresh server, each of them may have been routed by
+    # the legacy discovery, while only the first to get here still sees the attribute set; the others would
+    # stay without the shell (seen with 16 first visits at once: tests/test_browser_faults.py).
+    if not getattr(_shell_run, "active", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+#: Whether the script run on this thread is the shell's (app.py sets it around navigation.run()).
+_shell_run = threading.local()
+
+
+@contextmanager
+def in_shell() -> Iterator[None]:
+    """Mark the script run on this thread as running inside the shell (app.py), for :func:`ensure_shell`."""
+    _shell_run.active = True
+    try:
+        yield
+    finally:
+        _shell_run.active = False
 
 
 CHURN_CAPTIONS = {
