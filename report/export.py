@@ -19,6 +19,9 @@ from pathlib import Path
 import polars as pl
 
 from analytics.budget import Assumptions, budget_scenarios
+from analytics.clv_models.customers import calibration_end_for, customer_scores
+from analytics.clv_models.scores import ClvSettings, model_fit
+from analytics.clv_models.validation import clv_validation
 from analytics.cohorts import cohort_retention
 from analytics.filters import GRAINS, Filters
 from analytics.health import data_coverage, data_health
@@ -63,6 +66,12 @@ class Settings:
     target_ratio: float = 3.0
     #: Where the dashboard runs: the board pack links to each page's view there.
     base_url: str = "http://localhost:8501"
+    #: Predictive CLV: fit on the purchases up to this day (None = all data; the holdout check then holds out
+    #: the last 26 weeks).
+    calibration_end: date | None = None
+
+    def clv_settings(self) -> ClvSettings:
+        return ClvSettings(margin=self.margin, discount_rate=self.discount_rate, calibration_end=self.calibration_end)
 
     def value_settings(self, source: DataSource) -> ValueSettings:
         return ValueSettings(margin=self.margin, discount_rate=self.discount_rate, horizon=self.horizon,
@@ -98,6 +107,11 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
         source, settings.filters, settings.value_settings(source)).channels.drop("is_small"),
     "value_curve.csv": lambda source, settings: clv_report(
         source, settings.filters, settings.value_settings(source)).curves,
+    "clv_model.csv": lambda source, settings: model_fit(
+        source, calibration_end_for(source, settings.filters, settings.clv_settings()), settings.margin).table(),
+    "customer_scores.csv": lambda source, settings: customer_scores(source, settings.filters, settings.clv_settings()),
+    "clv_validation.csv": lambda source, settings: clv_validation(
+        source, settings.filters, settings.clv_settings()).weekly,
 }
 
 
@@ -119,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--horizon", type=int, choices=HORIZONS, default=24,
                         help="Value & CAC: CLV horizon in months (default 24)")
     parser.add_argument("--target-ratio", type=float, default=3.0, help="Value & CAC: target LTV:CAC (default 3)")
+    parser.add_argument("--calibration-end", type=date.fromisoformat, default=None,
+                        help="predictive CLV (clv_model, customer_scores, clv_validation): fit on purchases up to "
+                        "this day and check the predictions after it (default: fit on all data, hold out the "
+                        "last 26 weeks for the check)")
     parser.add_argument("--board-pack", action="store_true",
                         help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
     parser.add_argument("--base-url", default="http://localhost:8501",
@@ -155,7 +173,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     churn_definition=args.churn_definition, inactivity_days=args.inactivity_days,
                     survival_by=args.survival_by, margin=args.margin, calibration_months=args.calibration_months,
                     discount_rate=args.discount_rate, horizon=args.horizon, target_ratio=args.target_ratio,
-                    base_url=args.base_url,
+                    base_url=args.base_url, calibration_end=args.calibration_end,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
                                                    beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
 

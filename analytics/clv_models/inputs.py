@@ -40,7 +40,7 @@ def calibration_inputs(source: DataSource, calibration_end: date) -> pl.DataFram
     """One row per customer with a purchase on or before ``calibration_end`` (every customer: the filters apply
     later, so that a filter change does not refit): customer_key, combo, signup_date, first_purchase,
     last_purchase, frequency, recency_days, age_days, spend (positive amounts up to the end),
-    mean_repeat_spend (null when x = 0)."""
+    first_purchase_spend, mean_repeat_spend (null when x = 0)."""
     source.require("customers", "transactions")
     customers = source.run("clv_customers", {"calibration_end": calibration_end})
     first = source.run("clv_first_purchase_spend")
@@ -52,7 +52,7 @@ def calibration_inputs(source: DataSource, calibration_end: date) -> pl.DataFram
         mean_repeat_spend=pl.when(pl.col("frequency") > 0).then(
             (pl.col("spend") - pl.col("first_purchase_spend").fill_null(0.0)) / pl.col("frequency")),
     ).select("customer_key", "combo", "signup_date", "first_purchase", "last_purchase", "frequency",
-             "recency_days", "age_days", "spend", "mean_repeat_spend").sort("customer_key")
+             "recency_days", "age_days", "spend", "first_purchase_spend", "mean_repeat_spend").sort("customer_key")
 
 
 def margin_rate(source: DataSource, calibration_end: date, margin: float) -> float:

@@ -10,7 +10,9 @@ Definitions (also on the Customers page; units: weeks inside the models, days an
   right after a purchase).
 - **Expected purchases, next 90 days**: BG/NBD expected purchase days in (E, E + 90 days].
 - **Expected spend per purchase**: the Gamma-Gamma conditional mean, between the customer's own mean repeat
-  spend and the population mean (the population mean for a customer without a repeat purchase).
+  spend and the population mean. The model is fitted on repeat purchases only (as in the paper); for a customer
+  without a repeat purchase the first purchase's spend is their one observation (x = 1, m = that spend),
+  rather than the bare population mean, which a heavy-tailed spend (q near 1) makes unstable.
 - **Predicted value, 12 months** = sum over months m = 1..12 after E of expected purchases in month m x
   expected spend x margin rate / (1 + d)^m, with d the monthly rate of the annual discount rate, as on the
   Value page ((1 + annual)^(1/12) - 1; a month = 30.4375 days). The margin rate is the data's gross margin per
@@ -174,7 +176,7 @@ def _monthly_weights(monthly_rate: float) -> np.ndarray:
 
 def model_scores(frequency: np.ndarray, recency_days: np.ndarray, age_days: np.ndarray, mean_repeat_spend: Any,
                  bgnbd: BgNbdFit, gamma_gamma: GammaGammaFit | None, margin: float,
-                 annual_discount: float) -> pl.DataFrame:
+                 annual_discount: float, first_purchase_spend: Any = None) -> pl.DataFrame:
     """p_alive, expected_purchases_90d, expected_spend, predicted_value_12m, value_if_active_12m,
     value_at_risk for each customer (in the order given; spend and value null without a Gamma-Gamma fit).
 
@@ -198,7 +200,12 @@ def model_scores(frequency: np.ndarray, recency_days: np.ndarray, age_days: np.n
         return frame.with_columns(expected_spend=nulls, predicted_value_12m=nulls, value_if_active_12m=nulls,
                                   value_at_risk=nulls)
     m = np.asarray(pl.Series(mean_repeat_spend, dtype=pl.Float64).fill_null(0.0).to_numpy())
-    spend = expected_spend(gamma_gamma.params, np.where(m > 0, x, 0), m)
+    first = np.zeros(len(x)) if first_purchase_spend is None else np.asarray(
+        pl.Series(first_purchase_spend, dtype=pl.Float64).fill_null(0.0).to_numpy())
+    # Without a repeat purchase, the first purchase is the customer's one observed spend.
+    use_first = (x == 0) & (first > 0)
+    observed = np.where(use_first, first, m)
+    spend = expected_spend(gamma_gamma.params, np.where(use_first, 1, np.where(m > 0, x, 0)), observed)
     if_active = discounted_purchases * spend * margin
     return frame.with_columns(expected_spend=spend, predicted_value_12m=alive * if_active,
                               value_if_active_12m=if_active, value_at_risk=(1 - alive) * if_active)
@@ -253,8 +260,9 @@ def all_scores(source: DataSource, calibration_end: date, settings: ClvSettings)
         assert fit.bgnbd is not None
         scores = model_scores(inputs["frequency"].to_numpy(), inputs["recency_days"].to_numpy(),
                               inputs["age_days"].to_numpy(), inputs["mean_repeat_spend"], fit.bgnbd,
-                              fit.gamma_gamma, fit.margin_rate, settings.discount_rate)
-        return pl.concat([inputs.drop("spend"), scores], how="horizontal")
+                              fit.gamma_gamma, fit.margin_rate, settings.discount_rate,
+                              inputs["first_purchase_spend"])
+        return pl.concat([inputs.drop("spend", "first_purchase_spend"), scores], how="horizontal")
 
     key = (calibration_end, round(fit.margin_rate, 12), settings.discount_rate)
     return fit, source.memo("clv_scores", key, compute)
