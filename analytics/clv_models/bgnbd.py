@@ -29,13 +29,15 @@ from dataclasses import dataclass
 
 import autograd.numpy as anp
 import numpy as np
-from autograd import value_and_grad
+from autograd import hessian, value_and_grad
 from autograd.scipy.special import gammaln
 from scipy.optimize import minimize
 from scipy.special import hyp2f1
 
 #: The four parameters, in the order of the fitted vector: r, alpha (weeks), a, b.
 PARAMETERS = ("r", "alpha", "a", "b")
+#: Log-parameters are kept within +-LOG_BOUND (e^15 ~ 3.3M); a fit that runs to the bound is not identified.
+LOG_BOUND = 15.0
 
 
 @dataclass(frozen=True)
@@ -111,16 +113,31 @@ def fit_bgnbd(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray, weigh
         return float(value), np.asarray(grad, dtype=float)
 
     result = minimize(fun, np.log(np.asarray(start, dtype=float)), jac=True, method="L-BFGS-B",
-                      bounds=[(-20.0, 20.0)] * 4, options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9})
+                      bounds=[(-LOG_BOUND, LOG_BOUND)] * 4, options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9})
     params = tuple(float(v) for v in np.exp(result.x))
     ll = -float(result.fun) * total
-    at_bound = bool(np.any(np.abs(result.x) > 19.0))
-    converged = bool(result.success) and math.isfinite(ll) and not at_bound
+    at_bound = bool(np.any(np.abs(result.x) > LOG_BOUND - 0.1))
+    flat = at_bound or not well_determined(np.asarray(hessian(objective)(result.x)) * total)
+    converged = bool(result.success) and math.isfinite(ll) and not flat
     message = ("converged" if converged else
-               "a parameter ran to its bound: the data cannot identify the model" if at_bound else
+               "the data cannot pin the parameters down (the likelihood is flat in some direction)" if flat else
                f"the optimiser stopped without converging ({result.message})")
     return BgNbdFit(params=(params[0], params[1], params[2], params[3]), log_likelihood=ll,
                     customers=int(round(total)), rows=len(x), converged=converged, message=message)
+
+
+def well_determined(information: np.ndarray, condition: float = 1e9) -> bool:
+    """Whether the observed information (the Hessian of the negative log-likelihood at the optimum, on the log
+    scale) is positive definite and not near-singular: else some combination of the parameters is not pinned
+    down by the data, however well the optimiser converged.
+
+    >>> well_determined(np.diag([4.0, 1.0])), well_determined(np.diag([4.0, 1e-12]))
+    (True, False)
+    """
+    if not np.all(np.isfinite(information)):
+        return False
+    eigenvalues = np.linalg.eigvalsh((information + information.T) / 2)
+    return bool(eigenvalues[0] > 0 and eigenvalues[-1] / eigenvalues[0] < condition)
 
 
 def p_alive(params: tuple[float, ...] | np.ndarray, frequency: np.ndarray, recency: np.ndarray,

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 
 import autograd.numpy as anp
 import numpy as np
-from autograd import value_and_grad
+from autograd import hessian, value_and_grad
 from autograd.scipy.special import gammaln
 from scipy.optimize import minimize
+
+from analytics.clv_models.bgnbd import LOG_BOUND, well_determined
 
 PARAMETERS = ("p", "q", "v")
 
@@ -85,15 +87,16 @@ def fit_gamma_gamma(frequency: np.ndarray, mean_spend: np.ndarray,
         return float(value), np.asarray(grad, dtype=float)
 
     result = minimize(fun, np.log(np.asarray(start, dtype=float)), jac=True, method="L-BFGS-B",
-                      bounds=[(-20.0, 20.0)] * 3, options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9})
+                      bounds=[(-LOG_BOUND, LOG_BOUND)] * 3, options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9})
     p, q, v_scaled = (float(v) for v in np.exp(result.x))
     # Rescaling m by 1/scale adds n x log(scale) ... per customer: log f(m) = log f_scaled(m / scale) - log scale.
     ll = -float(result.fun) * len(x) - len(x) * math.log(scale)
-    at_bound = bool(np.any(np.abs(result.x) > 19.0))
-    converged = bool(result.success) and math.isfinite(ll) and not at_bound and q > 1
+    at_bound = bool(np.any(np.abs(result.x) > LOG_BOUND - 0.1))
+    flat = at_bound or not well_determined(np.asarray(hessian(objective)(result.x)) * len(x))
+    converged = bool(result.success) and math.isfinite(ll) and not flat and q > 1
     message = ("converged" if converged else
-               "q <= 1: the mean spend is not finite under the fitted model" if bool(result.success) and q <= 1 else
-               "a parameter ran to its bound: the data cannot identify the model" if at_bound else
+               "the data cannot pin the parameters down (the likelihood is flat in some direction)" if flat else
+               "q <= 1: the mean spend is not finite under the fitted model" if bool(result.success) else
                f"the optimiser stopped without converging ({result.message})")
     return GammaGammaFit(params=(p, q, v_scaled * scale), log_likelihood=ll, customers=len(x),
                          converged=converged, message=message)
