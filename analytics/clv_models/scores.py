@@ -145,9 +145,9 @@ def default_calibration_end(as_of: date, holdout_weeks: int = DEFAULT_HOLDOUT_WE
     return as_of - timedelta(weeks=holdout_weeks)
 
 
-def fit_models(inputs: pl.DataFrame, calibration_end: date, margin: float = 1.0) -> ClvFit:
-    """Fit BG/NBD on every customer's (x, t_x, T) and Gamma-Gamma on those with a repeat purchase; a polite
-    ``error`` instead when the data is too small or the fit does not converge."""
+def fit_models(inputs: pl.DataFrame, calibration_end: date, margin: float = 1.0, spend: bool = True) -> ClvFit:
+    """Fit BG/NBD on every customer's (x, t_x, T) and (unless ``spend`` is False) Gamma-Gamma on those with a
+    repeat purchase; a polite ``error`` instead when the data is too small or the fit does not converge."""
     n = inputs.height
     repeaters = inputs.filter((pl.col("frequency") > 0) & (pl.col("mean_repeat_spend") > 0))
     if n < MIN_CUSTOMERS or repeaters.height < MIN_REPEAT_CUSTOMERS:
@@ -161,13 +161,15 @@ def fit_models(inputs: pl.DataFrame, calibration_end: date, margin: float = 1.0)
         return ClvFit(calibration_end, None, None, None, margin, error=(
             f"The BG/NBD fit on {n:,} customers did not converge ({bgnbd.message}), so no customer is scored. "
             "Try another calibration end."))
+    if not spend:
+        return ClvFit(calibration_end, bgnbd, None, None, margin)
     x, m = repeaters["frequency"].to_numpy(), repeaters["mean_repeat_spend"].to_numpy()
-    spend = fit_gamma_gamma(x, m)
+    spend_fit = fit_gamma_gamma(x, m)
     correlation = spend_frequency_correlation(x, m)
-    if not spend.converged:
+    if not spend_fit.converged:
         return ClvFit(calibration_end, bgnbd, None, correlation, margin, spend_error=(
-            f"The Gamma-Gamma spend fit did not converge ({spend.message}): spend and value are not shown."))
-    return ClvFit(calibration_end, bgnbd, spend, correlation, margin)
+            f"The Gamma-Gamma spend fit did not converge ({spend_fit.message}): spend and value are not shown."))
+    return ClvFit(calibration_end, bgnbd, spend_fit, correlation, margin)
 
 
 def _monthly_weights(monthly_rate: float) -> np.ndarray:
