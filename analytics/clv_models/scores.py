@@ -56,6 +56,9 @@ HORIZON_MONTHS = 12
 MIN_CUSTOMERS = 50
 MIN_REPEAT_CUSTOMERS = 20
 DEFAULT_HOLDOUT_WEEKS = 26
+#: The score columns of :func:`model_scores`, in order.
+SCORES = ("p_alive", "expected_purchases_90d", "expected_spend", "predicted_value_12m", "value_if_active_12m",
+          "value_at_risk")
 
 #: Every figure these models put on a screen, shaped like a metric catalog entry (name, unit, format,
 #: definition), to move into analytics/catalog.py when it exists.
@@ -256,7 +259,8 @@ def all_scores(source: DataSource, calibration_end: date, settings: ClvSettings)
     fit = model_fit(source, calibration_end, settings.margin)
     inputs = calibration_inputs(source, calibration_end)
     if fit.bgnbd is None:
-        return fit, inputs.head(0)
+        return fit, inputs.head(0).drop("spend", "first_purchase_spend").with_columns(
+            [pl.lit(None, pl.Float64).alias(name) for name in SCORES])
 
     def compute() -> pl.DataFrame:
         assert fit.bgnbd is not None
