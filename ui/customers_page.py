@@ -14,9 +14,6 @@ from ui.format import escape_markdown, money, percent
 
 #: Rows sent to the browser at most (the CSV holds the whole filtered list).
 TABLE_ROWS = 1_000
-#: The URL parameters a drill-down link keeps from the page it starts on: the shared filters and the CLV
-#: settings (not the starting page's own controls).
-CARRIED = ("start", "end", "grain", "segment", "channel", "region", "margin", "discount_rate")
 SORTS = {"value at risk": "value_at_risk", "predicted value": "predicted_value_12m", "P(alive)": "p_alive",
          "expected purchases": "expected_purchases_90d", "last purchase": "last_purchase",
          "customer id": "customer_id"}
@@ -37,16 +34,29 @@ def cohort_label(cohort: date, grain: str) -> str:
     return cohort.isoformat()
 
 
-def drill_params(**params: str) -> dict[str, list[str]]:
-    """The query string of a link to the customer list: the shared filters in force, then ``params``."""
-    kept = {key: st.query_params.get_all(key) for key in CARRIED if key in st.query_params}
-    kept.update({key: [value] for key, value in params.items()})
-    return kept
+#: Drill-down parameters that are the shell's sidebar filters (widgets bound to the URL): set through their
+#: session state, which a bound widget prefers to the URL once it exists.
+SIDEBAR_FILTERS = ("segment", "channel", "region")
+_PENDING = "_drill_to_customers"
+
+
+def _request_drill(params: dict[str, str]) -> None:
+    # A callback runs before the widgets of the next run exist, so the sidebar filters may be set here; the page
+    # switch itself happens in that run (st.switch_page does nothing inside a callback).
+    for key, value in params.items():
+        if key in SIDEBAR_FILTERS:
+            st.session_state[key] = [value]
+    st.session_state[_PENDING] = {k: v for k, v in params.items() if k not in SIDEBAR_FILTERS}
 
 
 def drill_link(label: str, **params: str) -> None:
-    """A link to the customers behind a number, e.g. ``drill_link("Customers", cohort="2024-03")``."""
-    st.page_link("pages/customers.py", label=label, icon=":material/group:", query_params=drill_params(**params))
+    """A button that opens the customers behind a number, e.g. ``drill_link("March", cohort="2024-03")``: the
+    filters in force stay, ``params`` are added (a segment / channel / region replaces the sidebar's)."""
+    pending = st.session_state.pop(_PENDING, None)
+    if pending is not None:
+        st.switch_page("pages/customers.py", query_params=pending)
+    st.button(escape_markdown(label), icon=":material/group:", type="tertiary", on_click=_request_drill,
+              args=(params,), key=f"drill-{sorted(params.items())}")
 
 
 def drill_links(title: str, parameter: str, values: list[str]) -> None:
