@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import autograd.numpy as anp
 import numpy as np
+import polars as pl
 from autograd import hessian, value_and_grad
 from autograd.scipy.special import gammaln
 from scipy.optimize import minimize
@@ -60,10 +61,11 @@ def _unique_rows(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray,
                  weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Identical (x, t_x, T) rows merged, their weights added."""
     w = np.ones(len(frequency)) if weights is None else np.asarray(weights, dtype=float)
-    stacked = np.column_stack([frequency, recency, age]).astype(float)
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    summed = np.bincount(inverse.ravel(), weights=w, minlength=len(unique))
-    return unique[:, 0], unique[:, 1], unique[:, 2], summed
+    # A Polars group-by (hashing, on every core): numpy's unique over rows sorts them, ~10x slower at 1M.
+    rows = pl.DataFrame({"x": np.asarray(frequency, dtype=float), "t_x": np.asarray(recency, dtype=float),
+                         "T": np.asarray(age, dtype=float), "w": w})
+    unique = rows.group_by("x", "t_x", "T").agg(pl.col("w").sum()).sort("x", "t_x", "T")
+    return (unique["x"].to_numpy(), unique["t_x"].to_numpy(), unique["T"].to_numpy(), unique["w"].to_numpy())
 
 
 def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -118,7 +120,9 @@ def fit_bgnbd(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray, weigh
     ll = -float(result.fun) * total
     at_bound = bool(np.any(np.abs(result.x) > LOG_BOUND - 0.1))
     flat = at_bound or not well_determined(np.asarray(hessian(objective)(result.x)) * total)
-    converged = bool(result.success) and math.isfinite(ll) and not flat
+    # L-BFGS-B may stop on a failed line search at the optimum itself (machine precision): the gradient says.
+    stationary = bool(result.success) or float(np.max(np.abs(result.jac))) < 1e-6
+    converged = stationary and math.isfinite(ll) and not flat
     message = ("converged" if converged else
                "the data cannot pin the parameters down (the likelihood is flat in some direction)" if flat else
                f"the optimiser stopped without converging ({result.message})")

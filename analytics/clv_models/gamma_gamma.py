@@ -76,9 +76,20 @@ def fit_gamma_gamma(frequency: np.ndarray, mean_spend: np.ndarray,
         raise ValueError("Gamma-Gamma needs customers with at least one repeat purchase and a positive spend")
     scale = float(np.mean(m))
     scaled = m / scale
+    n = len(x)
+    # The log-likelihood summed over customers, from sums computed once: only log(v + x m) depends on both the
+    # parameters and the spend, so each evaluation is one pass over the customers, not five (equal to the sum
+    # of :func:`log_likelihood`, tests/test_clv_models.py checks it).
+    xs, x_counts = np.unique(x, return_counts=True)
+    x_log_xm = float(np.sum(x * (np.log(scaled) + np.log(x))))
+    sum_log_m = float(np.sum(np.log(scaled)))
 
     def objective(log_params: np.ndarray) -> np.ndarray:
-        return -anp.mean(log_likelihood(anp.exp(log_params), x, scaled))
+        p, q, v = anp.exp(log_params[0]), anp.exp(log_params[1]), anp.exp(log_params[2])
+        log_v_xm = anp.log(v + x * scaled)
+        total = (anp.sum(x_counts * (gammaln(p * xs + q) - gammaln(p * xs))) - n * gammaln(q) + n * q * anp.log(v)
+                 + p * x_log_xm - sum_log_m - p * anp.sum(x * log_v_xm) - q * anp.sum(log_v_xm))
+        return -total / n
 
     value_grad = value_and_grad(objective)
 
@@ -90,13 +101,15 @@ def fit_gamma_gamma(frequency: np.ndarray, mean_spend: np.ndarray,
                       bounds=[(-LOG_BOUND, LOG_BOUND)] * 3, options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9})
     p, q, v_scaled = (float(v) for v in np.exp(result.x))
     # Rescaling m by 1/scale adds n x log(scale) ... per customer: log f(m) = log f_scaled(m / scale) - log scale.
-    ll = -float(result.fun) * len(x) - len(x) * math.log(scale)
+    ll = -float(result.fun) * n - n * math.log(scale)
     at_bound = bool(np.any(np.abs(result.x) > LOG_BOUND - 0.1))
-    flat = at_bound or not well_determined(np.asarray(hessian(objective)(result.x)) * len(x))
-    converged = bool(result.success) and math.isfinite(ll) and not flat and q > 1
+    flat = at_bound or not well_determined(np.asarray(hessian(objective)(result.x)) * n)
+    # L-BFGS-B may stop on a failed line search at the optimum itself (machine precision): the gradient says.
+    stationary = bool(result.success) or float(np.max(np.abs(result.jac))) < 1e-6
+    converged = stationary and math.isfinite(ll) and not flat and q > 1
     message = ("converged" if converged else
                "the data cannot pin the parameters down (the likelihood is flat in some direction)" if flat else
-               "q <= 1: the mean spend is not finite under the fitted model" if bool(result.success) else
+               "q <= 1: the mean spend is not finite under the fitted model" if stationary else
                f"the optimiser stopped without converging ({result.message})")
     return GammaGammaFit(params=(p, q, v_scaled * scale), log_likelihood=ll, customers=len(x),
                          converged=converged, message=message)
