@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import autograd.numpy as anp
 import numpy as np
@@ -91,7 +92,8 @@ def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarra
     a4 = anp.where(repeat, anp.log(a) - anp.log(anp.where(repeat, b + x - 1, 1.0))
                    - (r + x) * anp.log(alpha + recency), -anp.inf)
     top = anp.maximum(a3, a4)
-    return a1 + top + anp.log(anp.exp(a3 - top) + anp.exp(a4 - top))
+    # cast: autograd traces through this function, so its result must stay autograd's own array type.
+    return cast(np.ndarray, a1 + top + anp.log(anp.exp(a3 - top) + anp.exp(a4 - top)))
 
 
 def fit_bgnbd(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray, weights: np.ndarray | None = None,
@@ -106,7 +108,7 @@ def fit_bgnbd(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray, weigh
     total = float(w.sum())
 
     def objective(log_params: np.ndarray) -> np.ndarray:
-        return -anp.sum(w * log_likelihood(anp.exp(log_params), x, t_x, big_t)) / total
+        return cast(np.ndarray, -anp.sum(w * log_likelihood(anp.exp(log_params), x, t_x, big_t)) / total)
 
     value_grad = value_and_grad(objective)
 
@@ -194,7 +196,7 @@ def expected_purchases(params: tuple[float, ...] | np.ndarray, frequency: np.nda
     (1.226: the worked example of Fader, Hardie & Lee 2005, section 5, for the CDNOW customer x = 2, t_x = 30.43,
     T = 38.86, next 39 weeks.)
     """
-    return p_alive(params, frequency, recency, age) * expected_if_alive(params, frequency, age, weeks)
+    return np.asarray(p_alive(params, frequency, recency, age) * expected_if_alive(params, frequency, age, weeks))
 
 
 def expected_new_customer(params: tuple[float, ...] | np.ndarray, weeks: np.ndarray) -> np.ndarray:

@@ -74,7 +74,8 @@ def channel_model_clv(source: DataSource, filters: Filters, settings: ValueSetti
             rows.append(row)
             continue
         p, q, v = population.gamma_gamma.params
-        first = float(own["first_purchase_spend"].fill_null(0.0).mean() or 0.0)
+        mean_first = own["first_purchase_spend"].fill_null(0.0).mean()
+        first = float(mean_first) if isinstance(mean_first, (int, float)) else 0.0
         repeat_spend = p * (v + first) / (p + q - 1)
         share = own.height / customers
         for horizon in HORIZONS:

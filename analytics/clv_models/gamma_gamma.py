@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import autograd.numpy as anp
 import numpy as np
@@ -60,8 +61,8 @@ def log_likelihood(params: np.ndarray, frequency: np.ndarray, mean_spend: np.nda
     p, q, v = params[0], params[1], params[2]
     x, m = frequency, mean_spend
     px = p * x
-    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * anp.log(v) + (px - 1) * anp.log(m)
-            + px * anp.log(x) - (px + q) * anp.log(v + x * m))
+    return cast(np.ndarray, gammaln(px + q) - gammaln(px) - gammaln(q) + q * anp.log(v) + (px - 1) * anp.log(m)
+                + px * anp.log(x) - (px + q) * anp.log(v + x * m))
 
 
 def fit_gamma_gamma(frequency: np.ndarray, mean_spend: np.ndarray,
@@ -89,7 +90,7 @@ def fit_gamma_gamma(frequency: np.ndarray, mean_spend: np.ndarray,
         log_v_xm = anp.log(v + x * scaled)
         total = (anp.sum(x_counts * (gammaln(p * xs + q) - gammaln(p * xs))) - n * gammaln(q) + n * q * anp.log(v)
                  + p * x_log_xm - sum_log_m - p * anp.sum(x * log_v_xm) - q * anp.sum(log_v_xm))
-        return -total / n
+        return cast(np.ndarray, -total / n)
 
     value_grad = value_and_grad(objective)
 
