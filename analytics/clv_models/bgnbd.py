@@ -62,14 +62,27 @@ def _unique_rows(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray,
                  weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Identical (x, t_x, T) rows merged, their weights added."""
     w = np.ones(len(frequency)) if weights is None else np.asarray(weights, dtype=float)
-    # A Polars group-by (hashing, on every core): numpy's unique over rows sorts them, ~10x slower at 1M.
+    x = np.asarray(frequency, dtype=np.int64)
+    recency_days, age_days = np.rint(np.asarray(recency) * 7), np.rint(np.asarray(age) * 7)
+    if (len(x) and np.array_equal(x, frequency) and np.abs(recency_days - np.asarray(recency) * 7).max() < 1e-6
+            and np.abs(age_days - np.asarray(age) * 7).max() < 1e-6 and age_days.max() < (1 << 21)
+            and x.max() < (1 << 20) and x.min() >= 0 and recency_days.min() >= 0):
+        # Whole days (the app's case): one integer key per row, x | recency | age in 20 + 21 + 21 bits, and a
+        # 1-D unique, ~0.1 s for a million customers.
+        keys = (x << 42) | (recency_days.astype(np.int64) << 21) | age_days.astype(np.int64)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        summed = np.bincount(inverse.ravel(), weights=w, minlength=len(unique))
+        return ((unique >> 42).astype(float), ((unique >> 21) & ((1 << 21) - 1)) / 7.0,
+                (unique & ((1 << 21) - 1)) / 7.0, summed)
+    # Any other times: a Polars group-by (hashing, on every core).
     rows = pl.DataFrame({"x": np.asarray(frequency, dtype=float), "t_x": np.asarray(recency, dtype=float),
                          "T": np.asarray(age, dtype=float), "w": w})
-    unique = rows.group_by("x", "t_x", "T").agg(pl.col("w").sum()).sort("x", "t_x", "T")
-    return (unique["x"].to_numpy(), unique["t_x"].to_numpy(), unique["T"].to_numpy(), unique["w"].to_numpy())
+    grouped = rows.group_by("x", "t_x", "T").agg(pl.col("w").sum()).sort("x", "t_x", "T")
+    return (grouped["x"].to_numpy(), grouped["t_x"].to_numpy(), grouped["T"].to_numpy(), grouped["w"].to_numpy())
 
 
-def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> np.ndarray:
+def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray,
+                   distinct_x: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Each customer's log-likelihood (Fader, Hardie & Lee 2005, eq. 6), with autograd-friendly operations.
 
     ``params`` = (r, alpha, a, b). For x = 0 it is log of B(a, b)/B(a, b) x (alpha/(alpha+T))^r = r log(alpha /
@@ -81,11 +94,12 @@ def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarra
     """
     r, alpha, a, b = params[0], params[1], params[2], params[3]
     x = frequency
-    # Terms that depend on x only are evaluated once per distinct x (a few dozen values) and gathered.
-    xs, at = np.unique(x, return_inverse=True)
-    lgam_rx = (gammaln(r + xs) - gammaln(r))[at]
-    beta_ratio = (gammaln(a + b) + gammaln(b + xs) - gammaln(b) - gammaln(a + b + xs))[at]
-    a1 = lgam_rx + r * anp.log(alpha) + beta_ratio
+    # Terms that depend on x only are evaluated once per distinct x (a few dozen values) and gathered; the fit
+    # passes the distinct values in, so that they are not found again at every evaluation.
+    xs, at = distinct_x if distinct_x is not None else np.unique(x, return_inverse=True)
+    # One gather of the summed x-only terms (each gather costs a pass over the rows, forward and backward).
+    a1 = (gammaln(r + xs) - gammaln(r) + gammaln(a + b) + gammaln(b + xs) - gammaln(b) - gammaln(a + b + xs))[at] \
+        + r * anp.log(alpha)
     a3 = -(r + x) * anp.log(alpha + age)
     repeat = x > 0
     # For x = 0 the second term is absent: log(b + x - 1) is never evaluated at b - 1 <= 0 there.
@@ -106,9 +120,11 @@ def fit_bgnbd(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray, weigh
     """
     x, t_x, big_t, w = _unique_rows(np.asarray(frequency), np.asarray(recency), np.asarray(age), weights)
     total = float(w.sum())
+    xs, at = np.unique(x, return_inverse=True)
+    distinct = (xs, at.ravel())
 
     def objective(log_params: np.ndarray) -> np.ndarray:
-        return cast(np.ndarray, -anp.sum(w * log_likelihood(anp.exp(log_params), x, t_x, big_t)) / total)
+        return cast(np.ndarray, -anp.sum(w * log_likelihood(anp.exp(log_params), x, t_x, big_t, distinct)) / total)
 
     value_grad = value_and_grad(objective)
 
