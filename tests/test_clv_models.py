@@ -141,6 +141,15 @@ def test_simulated_customers_give_back_their_parameters():
     assert fit.params == pytest.approx(truth, rel=0.10)
 
 
+def test_the_warm_start_of_big_fits_reaches_the_same_optimum(monkeypatch):
+    x, t_x, big_t = simulate_bgnbd(5_000, (0.6, 4.0, 0.8, 2.5), seed=2)
+    cold = fit_bgnbd(x, t_x, big_t)
+    monkeypatch.setattr(bgnbd, "WARM_START_ROWS", 1_000)  # a million customers' path, on 5,000
+    warm = fit_bgnbd(x, t_x, big_t)
+    assert warm.converged and warm.params == pytest.approx(cold.params, rel=1e-5)
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, rel=1e-12)
+
+
 def test_gamma_gamma_recovers_simulated_spend_parameters():
     rng = np.random.default_rng(3)
     p, q, v = 6.0, 4.0, 15.0
