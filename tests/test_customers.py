@@ -170,3 +170,25 @@ def test_customers_page_drilled_into_from_a_url(run_page):
     assert [t["name"] for t in tracking["data"]] == ["Actual", "BG/NBD"]
     assert [t["type"] for t in conditional["data"]] == ["bar", "scatter"]
     assert risk["data"][0]["x"] == ["pro"]
+
+
+def test_model_clv_per_channel_beside_the_survival_clv(sample):
+    from analytics.clv_models.channels import channel_model_clv, clv_comparison
+    from analytics.value import ValueSettings
+    model = channel_model_clv(sample, Filters(), ValueSettings())
+    assert model["note"].is_null().all()
+    # Every channel's customers are counted once; buyers are those with a positive purchase.
+    sizes = sample.run("customer_ids").join(sample.run("customer_dimensions"), on="customer_key").join(
+        sample.run("customer_groups"), on="combo").group_by("channel").len().sort("channel")
+    assert model.select("channel", "customers").rows() == sizes.rows()
+    assert (model["buyers"] <= model["customers"]).all()
+    # Value grows with the horizon; undiscounted value is higher still.
+    assert (model["model_clv_12"] < model["model_clv_24"]).all() and (model["model_clv_24"] < model["model_clv_36"]).all()
+    undiscounted = channel_model_clv(sample, Filters(), ValueSettings(discount_rate=0.0))
+    assert (undiscounted["model_clv_36"] > model["model_clv_36"]).all()
+    channels = pl.DataFrame({"channel": ["ads", "free"], "customers": [10, 5], "cac": [50.0, 0.0],
+                             "clv_24": [200.0, 100.0], "ltv_cac": [4.0, None]})
+    both = clv_comparison(channels, pl.DataFrame({"channel": ["ads"], "model_clv_24": [150.0], "note": [None]},
+                                                 schema_overrides={"note": pl.String}), 24)
+    # LTV:CAC on the model: 150 / 50 = 3; no CAC (organic) and no model row give nulls.
+    assert both.select("channel", "model_clv", "model_ltv_cac").rows() == [("ads", 150.0, 3.0), ("free", None, None)]
