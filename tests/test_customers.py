@@ -183,7 +183,8 @@ def test_model_clv_per_channel_beside_the_survival_clv(sample):
     assert model.select("channel", "customers").rows() == sizes.rows()
     assert (model["buyers"] <= model["customers"]).all()
     # Value grows with the horizon; undiscounted value is higher still.
-    assert (model["model_clv_12"] < model["model_clv_24"]).all() and (model["model_clv_24"] < model["model_clv_36"]).all()
+    assert (model["model_clv_12"] < model["model_clv_24"]).all()
+    assert (model["model_clv_24"] < model["model_clv_36"]).all()
     undiscounted = channel_model_clv(sample, Filters(), ValueSettings(discount_rate=0.0))
     assert (undiscounted["model_clv_36"] > model["model_clv_36"]).all()
     channels = pl.DataFrame({"channel": ["ads", "free"], "customers": [10, 5], "cac": [50.0, 0.0],
