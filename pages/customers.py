@@ -38,7 +38,9 @@ sort_by = controls[4].selectbox("Sort by", list(customers_page.SORTS), key="sort
 settings = ClvSettings(margin=round(margin, 4), discount_rate=round(discount, 4), calibration_end=calibration_end,
                        at_risk_below=round(at_risk_below, 4))
 try:
-    result = shell.compute(customer_list, filters, settings)
+    # Not through st.cache_data: the list is a row per customer (a million rows pickled per filter choice); the
+    # fits and the scores behind it are memoised in the data source, so only filtering and sorting run here.
+    result = customer_list(source, filters, settings)
 except DataUnavailable as exc:
     shell.show_unavailable(exc)
 
@@ -60,7 +62,7 @@ else:
                          nulls_last=True)
     customers_page.tiles(listed, settings.at_risk_below)
     customers_page.customer_table(listed)
-    shell.download_csv(listed, "customer_list.csv", label=f"Download the {listed.height:,} customers listed (CSV)")
+    customers_page.download_list(listed)
     st.caption(customers_page.fit_caption(result.fit))
 
     st.subheader("Value at risk by group")

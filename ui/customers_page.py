@@ -105,6 +105,13 @@ def customer_table(listed: pl.DataFrame) -> None:
                    "chosen above).")
 
 
+def download_list(listed: pl.DataFrame) -> None:
+    """The CSV of exactly the list shown (every row, in its order), written only when the button is clicked."""
+    st.download_button(f"Download the {listed.height:,} customers listed (CSV)", lambda: listed.write_csv().encode(),
+                       file_name="customer_list.csv", mime="text/csv", key="download-customer_list.csv",
+                       icon=":material/download:")
+
+
 def fit_caption(fit: ClvFit) -> str:
     """Parameters, customers and the spend-frequency correlation of the fit in force."""
     if fit.bgnbd is None:
