@@ -81,13 +81,17 @@ shell.chart(value_charts.survival_projection(report.projection, order), key="val
 shell.table(report.projection, "clv_projection.csv")
 
 st.subheader("Survival-based CLV beside the purchase model (BG/NBD + Gamma-Gamma)")
-model = shell.compute(channel_model_clv, filters, settings)
-comparison = clv_comparison(channels, model, settings.horizon)
-shell.chart(clv_charts.model_vs_survival(comparison, settings.horizon), key="clv_model_vs_survival")
-st.caption(f"Model CLV ({horizon} months): the channel's buyer share × margin × (first purchase + expected repeat "
-           "purchases × expected spend), discounted as above; BG/NBD fitted on each channel's customers. The two "
-           "agree when customers buy at a steady pace; the model knows nothing of spend growing with tenure.")
-shell.table(comparison, f"clv_model_vs_survival_{horizon}.csv")
+# On demand: a BG/NBD fit per channel takes seconds at a million customers, more than the rest of the page.
+if st.toggle("Compare with the purchase model", key="model_clv", bind="query-params",
+             help="Fits BG/NBD on each channel's customers (a few seconds on large data; then cached)."):
+    model = shell.compute(channel_model_clv, filters, settings)
+    comparison = clv_comparison(channels, model, settings.horizon)
+    shell.chart(clv_charts.model_vs_survival(comparison, settings.horizon), key="clv_model_vs_survival")
+    st.caption(f"Model CLV ({horizon} months): the channel's buyer share × margin × (first purchase + expected "
+               "repeat purchases × expected spend), discounted as above; BG/NBD fitted on each channel's customers. "
+               "The two agree when customers buy at a steady pace; the model knows nothing of spend growing with "
+               "tenure.")
+    shell.table(comparison, f"clv_model_vs_survival_{horizon}.csv")
 customers_page.drill_links("The customers of each channel, with P(alive) and value at risk:", "channel",
                            [c for c in order if c])
 

@@ -193,3 +193,12 @@ def test_model_clv_per_channel_beside_the_survival_clv(sample):
                                                  schema_overrides={"note": pl.String}), 24)
     # LTV:CAC on the model: 150 / 50 = 3; no CAC (organic) and no model row give nulls.
     assert both.select("channel", "model_clv", "model_ltv_cac").rows() == [("ads", 150.0, 3.0), ("free", None, None)]
+
+
+def test_value_page_shows_the_model_clv_on_demand(run_page):
+    at = run_page("pages/value.py", ROOT / "sample_data", query_params={"model_clv": "true"}, timeout=300)
+    titles = [fig["layout"]["title"]["text"] for fig in figures(at)]
+    assert any(t.startswith("The purchase model values customers at") for t in titles)
+    comparison = next(frame.value for frame in at.dataframe if "model_ltv_cac" in frame.value.columns)
+    assert comparison["model_clv"].notna().all()
+    assert "Download clv_model_vs_survival_24.csv" in downloads(at)
