@@ -216,10 +216,43 @@ def independent_bgnbd_fit(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> 
     return np.exp(result.x)
 
 
-def test_exported_parameters_equal_an_independent_fit_on_the_cdnow_log(tmp_path):
+def cdnow_folder(folder):
     log = read_cdnow()
     firsts = log.group_by("customer_id").agg(signup_date=pl.col("transaction_date").min())
-    data = write_exports(tmp_path / "cdnow", customers=firsts, transactions=log.drop("cds"))
+    return write_exports(folder, customers=firsts, transactions=log.drop("cds"))
+
+
+def test_holdout_check_on_cdnow_counts_the_holdout_by_hand(tmp_path):
+    from analytics.clv_models.scores import ClvSettings
+    from analytics.clv_models.validation import clv_validation
+    from analytics.filters import Filters
+    from queries import DataSource
+    source = DataSource.open(cdnow_folder(tmp_path / "cdnow"))
+    check = clv_validation(source, Filters(), ClvSettings(calibration_end=date(1997, 9, 30)))
+    source.close()
+    # The same counts in plain Polars: purchase days (positive amounts) in the 39 weeks, then in the 39 after.
+    days = read_cdnow().filter(pl.col("amount") > 0).select("customer_id", "transaction_date").unique()
+    calibration = days.filter(pl.col("transaction_date") <= date(1997, 9, 30)).group_by("customer_id").agg(
+        x=pl.len() - 1)
+    holdout = days.filter(pl.col("transaction_date") > date(1997, 9, 30)).group_by("customer_id").agg(held=pl.len())
+    expected = calibration.join(holdout, on="customer_id", how="left").with_columns(
+        pl.col("held").fill_null(0), bucket=pl.when(pl.col("x") >= 7).then(pl.lit("7+")).otherwise(
+            pl.col("x").cast(pl.String))).group_by("bucket").agg(n=pl.len(), mean=pl.col("held").mean())
+    got = {r["calibration_purchases"]: (r["customers"], r["actual_holdout"]) for r in check.by_frequency.to_dicts()}
+    assert got == {r["bucket"]: (r["n"], pytest.approx(r["mean"])) for r in expected.to_dicts()}
+    # As in the paper's conditional expectations (Fader, Hardie & Lee 2005, fig. 4): customers with no repeat
+    # purchase average about 0.2 purchases in the holdout, the prediction rises with x, and it is within 0.2 of
+    # the actual mean in every bucket of 100 customers or more (0.17 at x = 1: 0.52 predicted, 0.70 actual).
+    assert got["0"][1] == pytest.approx(0.2, abs=0.05)
+    predicted = check.by_frequency["predicted_holdout"].to_list()
+    assert predicted == sorted(predicted)
+    for row in check.by_frequency.iter_rows(named=True):
+        if row["customers"] >= 100:
+            assert abs(row["predicted_holdout"] - row["actual_holdout"]) < 0.2, row
+
+
+def test_exported_parameters_equal_an_independent_fit_on_the_cdnow_log(tmp_path):
+    data = cdnow_folder(tmp_path / "cdnow")
     out = tmp_path / "out"
     subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out", str(out),
                     "--calibration-end", "1997-09-30"], cwd=ROOT, check=True, capture_output=True, timeout=600)

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from analytics.clv_models.inputs import DAYS_PER_WEEK, customer_groups, customer_ids
+from analytics.clv_models.inputs import DAYS_PER_WEEK
 from analytics.clv_models.scores import ClvFit, ClvSettings, all_scores
 from analytics.filters import Filters
 from analytics.money import money_sum
@@ -81,12 +81,10 @@ def customer_list(source: DataSource, filters: Filters, settings: ClvSettings) -
     and at_risk (P(alive) below ``settings.at_risk_below``), highest value at risk first."""
     end = calibration_end_for(source, filters, settings)
     fit, scores = all_scores(source, end, settings)
-    scores = scores.join(customer_groups(source), on="combo", how="left")
     scores = in_dimensions(scores, filters)
     if filters.start:
         scores = scores.filter(pl.col("signup_date") >= filters.start)
-    ids = customer_ids(source).select("customer_key", "customer_id")
-    listed = scores.join(ids, on="customer_key", how="left").with_columns(
+    listed = scores.with_columns(
         recency_weeks=pl.col("recency_days") / DAYS_PER_WEEK, t_weeks=pl.col("age_days") / DAYS_PER_WEEK,
         at_risk=pl.col("p_alive") < settings.at_risk_below,
     )

@@ -46,7 +46,13 @@ from analytics.clv_models.gamma_gamma import (
     fit_gamma_gamma,
     spend_frequency_correlation,
 )
-from analytics.clv_models.inputs import DAYS_PER_WEEK, calibration_inputs, margin_rate
+from analytics.clv_models.inputs import (
+    DAYS_PER_WEEK,
+    calibration_inputs,
+    customer_groups,
+    customer_ids,
+    margin_rate,
+)
 from queries import DataSource
 
 DAYS_PER_MONTH = 30.4375
@@ -256,12 +262,14 @@ def _fit_from_frame(frame: pl.DataFrame, calibration_end: date, rate: float) -> 
 def all_scores(source: DataSource, calibration_end: date, settings: ClvSettings) -> tuple[ClvFit, pl.DataFrame]:
     """The fit and one row per customer with a purchase up to ``calibration_end`` (every customer, before the
     filters): customer_key, combo, signup_date, first_purchase, last_purchase, frequency, recency_days,
-    age_days, mean_repeat_spend and the scores of :func:`model_scores`; no rows when the fit failed."""
+    age_days, mean_repeat_spend, segment, channel, region, customer_id and the scores of :func:`model_scores`;
+    no rows when the fit failed."""
     fit = model_fit(source, calibration_end, settings.margin)
     inputs = calibration_inputs(source, calibration_end)
     if fit.bgnbd is None:
         return fit, inputs.head(0).drop("spend", "first_purchase_spend").with_columns(
-            [pl.lit(None, pl.Float64).alias(name) for name in SCORES])
+            [pl.lit(None, pl.String).alias(name) for name in ("segment", "channel", "region", "customer_id")]
+            + [pl.lit(None, pl.Float64).alias(name) for name in SCORES])
 
     def compute() -> pl.DataFrame:
         assert fit.bgnbd is not None
@@ -269,7 +277,11 @@ def all_scores(source: DataSource, calibration_end: date, settings: ClvSettings)
                               inputs["age_days"].to_numpy(), inputs["mean_repeat_spend"], fit.bgnbd,
                               fit.gamma_gamma, fit.margin_rate, settings.discount_rate,
                               inputs["first_purchase_spend"])
-        return pl.concat([inputs.drop("spend", "first_purchase_spend"), scores], how="horizontal")
+        # The names the list shows, joined once here rather than on every filter change.
+        named = inputs.drop("spend", "first_purchase_spend").join(customer_groups(source), on="combo", how="left")
+        named = named.join(customer_ids(source).select("customer_key", "customer_id"), on="customer_key",
+                           how="left", maintain_order="left")
+        return pl.concat([named, scores], how="horizontal")
 
     key = (calibration_end, round(fit.margin_rate, 12), settings.discount_rate)
     return fit, source.memo("clv_scores", key, compute)

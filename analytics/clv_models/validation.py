@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from analytics.clv_models.bgnbd import expected_new_customer, expected_purchases
+from analytics.clv_models.bgnbd import expected_if_alive, expected_new_customer, p_alive
 from analytics.clv_models.customers import calibration_end_for
 from analytics.clv_models.inputs import (
     DAYS_PER_WEEK,
@@ -95,16 +95,26 @@ def clv_validation(source: DataSource, filters: Filters, settings: ClvSettings) 
         return Validation(end, holdout_end, is_default, fit, *empty, error=fit.error)
     params = fit.bgnbd.params
     groups = customer_groups(source)
-    inputs = in_dimensions(calibration_inputs(source, end).join(groups, on="combo", how="left"), filters)
-    if filters.start:
-        inputs = inputs.filter(pl.col("signup_date") >= filters.start)
-
     horizon = (holdout_end - end).days / DAYS_PER_WEEK
-    actual = holdout_purchases(source, end + timedelta(days=1), holdout_end)
-    checked = inputs.join(actual, on="customer_key", how="left").with_columns(
-        pl.col("holdout_purchases").fill_null(0),
-        predicted=expected_purchases(params, inputs["frequency"].to_numpy(), inputs["recency_days"].to_numpy()
-                                     / DAYS_PER_WEEK, inputs["age_days"].to_numpy() / DAYS_PER_WEEK, horizon))
+
+    def every_customer() -> pl.DataFrame:
+        # Per data version and split, for every customer: a filter change then only selects rows.
+        inputs = calibration_inputs(source, end)
+        actual = holdout_purchases(source, end + timedelta(days=1), holdout_end)
+        x, age = inputs["frequency"].to_numpy(), inputs["age_days"].to_numpy()
+        keys, inverse = np.unique(x.astype(np.int64) * (1 << 31) + age, return_inverse=True)
+        if_alive = expected_if_alive(params, (keys >> 31).astype(float), (keys & ((1 << 31) - 1)) / DAYS_PER_WEEK,
+                                     horizon)[inverse.ravel()]
+        alive = p_alive(params, x, inputs["recency_days"].to_numpy() / DAYS_PER_WEEK, age / DAYS_PER_WEEK)
+        return inputs.select("customer_key", "combo", "signup_date", "first_purchase", "frequency").join(
+            actual, on="customer_key", how="left", maintain_order="left").with_columns(
+            pl.col("holdout_purchases").fill_null(0), predicted=alive * if_alive)
+
+    checked = source.memo("clv_holdout_check", (end, holdout_end), every_customer)
+    checked = in_dimensions(checked.join(groups, on="combo", how="left"), filters)
+    firsts = checked.group_by("first_purchase").agg(customers=pl.len())  # the weekly chart: no start filter
+    if filters.start:
+        checked = checked.filter(pl.col("signup_date") >= filters.start)
     by_frequency = frequency_bucket(checked).group_by("calibration_purchases").agg(
         customers=pl.len(), actual_holdout=pl.col("holdout_purchases").mean(),
         predicted_holdout=pl.col("predicted").mean(), order=pl.col("frequency").min(),
@@ -112,8 +122,6 @@ def clv_validation(source: DataSource, filters: Filters, settings: ClvSettings) 
 
     weekly_rows = weekly_repeat_purchases(source, end, holdout_end).join(groups, on="combo", how="left")
     weekly_rows = in_dimensions(weekly_rows, filters).group_by("week").agg(pl.col("repeat_purchases").sum())
-    firsts = in_dimensions(calibration_inputs(source, end).join(groups, on="combo", how="left"), filters)
-    firsts = firsts.group_by("first_purchase").agg(customers=pl.len())
     if firsts.height == 0:
         return Validation(end, holdout_end, is_default, fit, *empty,
                           error="No customer in the filters' scope bought by the calibration end.")
