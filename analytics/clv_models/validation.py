@@ -75,9 +75,10 @@ def predicted_cumulative(first_purchases: pl.DataFrame, week_ends: list[date], p
     days = np.array([(d - date(1970, 1, 1)).days for d in first_purchases["first_purchase"].to_list()], dtype=float)
     counts = first_purchases["customers"].to_numpy().astype(float)
     ends = np.array([(d - date(1970, 1, 1)).days for d in week_ends], dtype=float)
-    elapsed = np.maximum(ends[:, None] - days[None, :], 0.0) / DAYS_PER_WEEK
-    expected = expected_new_customer(params, elapsed.ravel()).reshape(elapsed.shape)
-    return np.asarray(expected @ counts)
+    elapsed = np.maximum(ends[:, None] - days[None, :], 0.0).astype(np.int64)
+    # Whole days apart: E[X(t)] once per distinct number of days (a few thousand), not per week x first day.
+    by_day = expected_new_customer(params, np.arange(int(elapsed.max()) + 1) / DAYS_PER_WEEK)
+    return np.asarray(by_day[elapsed] @ counts)
 
 
 def clv_validation(source: DataSource, filters: Filters, settings: ClvSettings) -> Validation:
@@ -108,10 +109,10 @@ def clv_validation(source: DataSource, filters: Filters, settings: ClvSettings) 
         alive = p_alive(params, x, inputs["recency_days"].to_numpy() / DAYS_PER_WEEK, age / DAYS_PER_WEEK)
         return inputs.select("customer_key", "combo", "signup_date", "first_purchase", "frequency").join(
             actual, on="customer_key", how="left", maintain_order="left").with_columns(
-            pl.col("holdout_purchases").fill_null(0), predicted=alive * if_alive)
+            pl.col("holdout_purchases").fill_null(0), predicted=alive * if_alive).join(
+            groups, on="combo", how="left", maintain_order="left")
 
-    checked = source.memo("clv_holdout_check", (end, holdout_end), every_customer)
-    checked = in_dimensions(checked.join(groups, on="combo", how="left"), filters)
+    checked = in_dimensions(source.memo("clv_holdout_check", (end, holdout_end), every_customer), filters)
     firsts = checked.group_by("first_purchase").agg(customers=pl.len())  # the weekly chart: no start filter
     if filters.start:
         checked = checked.filter(pl.col("signup_date") >= filters.start)
