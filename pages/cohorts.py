@@ -68,7 +68,7 @@ shell.table(points.rename({"value": metric}), f"cohort_{grain}_{k}_trend.csv")
 if cohorts:
     with st.container(horizontal=True, vertical_alignment="bottom"):
         labels = [customers_page.cohort_label(c, grain) for c in reversed(cohorts)]
-        cell = st.selectbox("Customers of a cohort", labels, key="drill_cohort",
+        cell = st.selectbox("Customers of a cohort", labels, key="drill_cohort", bind="query-params",
                             help="Open the customer list of one signup cohort (with the filters in force).")
         customers_page.drill_link(f"List the customers of {cell} →", cohort=cell or labels[0])
 
