@@ -31,6 +31,7 @@ PAGES = [
     st.Page("pages/revenue_mix.py", title="Revenue mix", icon=":material/pie_chart:", url_path="revenue_mix"),
     st.Page("pages/value.py", title="Value & CAC", icon=":material/payments:", url_path="value"),
     st.Page("pages/survival.py", title="Survival", icon=":material/timelapse:", url_path="survival"),
+    st.Page("pages/customers.py", title="Customers", icon=":material/group:", url_path="customers"),
     st.Page("pages/budget.py", title="Budget what-if", icon=":material/tune:", url_path="budget"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:",
             url_path="data_health"),

@@ -6,6 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
+from analytics.clv_models.channels import channel_model_clv
+from analytics.clv_models.customers import customer_list
+from analytics.clv_models.scores import ClvSettings
+from analytics.clv_models.validation import clv_validation
 from analytics.cohorts import average_curve, cohort_retention, retention_by_group
 from analytics.executive import executive_summary
 from analytics.filters import Filters
@@ -35,6 +39,11 @@ PAGES: dict[str, list[Compute]] = {
     "revenue_mix": [revenue_mix, revenue_by_acquisition_year, revenue_movements, new_revenue_reconciliation,
                     revenue_concentration, lorenz_curve],
     "value": [lambda s, f: clv_report(s, f, ValueSettings())],
+    # The Value page's model CLV beside the survival CLV: a BG/NBD fit per channel (its own row, to see its cost).
+    "value_model_clv": [lambda s, f: channel_model_clv(s, f, ValueSettings())],
+    # The list and the holdout check, as the page computes them (the fits at the as-of date and at the default
+    # split are memoised per data version: a filter change only filters the scored customers).
+    "customers": [lambda s, f: customer_list(s, f, ClvSettings()), lambda s, f: clv_validation(s, f, ClvSettings())],
     # As the page does: the curves and the hazard model side by side.
     "survival": [lambda s, f: side_by_side(
         lambda: survival_curves(s, f, resolve_churn_definition(s, None), 90, "segment"),

@@ -14,7 +14,7 @@ from analytics.cohorts import (
     retention_trend,
 )
 from queries import DataUnavailable
-from ui import cohort_charts, shell
+from ui import cohort_charts, customers_page, shell
 from ui.format import period_label
 
 METRICS = {"active": "retention", "active-or-later": "retention_unbounded", "revenue": "revenue_retention"}
@@ -64,6 +64,13 @@ points = retention_trend(table, k, metric)
 shell.chart(cohort_charts.trend(points, k, metric, grain, min_cohort), key="cohort_trend")
 # Named after the measure (a share: shown as %), not the chart's generic "value".
 shell.table(points.rename({"value": metric}), f"cohort_{grain}_{k}_trend.csv")
+
+if cohorts:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        labels = [customers_page.cohort_label(c, grain) for c in reversed(cohorts)]
+        cell = st.selectbox("Customers of a cohort", labels, key="drill_cohort", bind="query-params",
+                            help="Open the customer list of one signup cohort (with the filters in force).")
+        customers_page.drill_link(f"List the customers of {cell} →", cohort=cell or labels[0])
 
 dimension = st.segmented_control("Break down by", DIMENSIONS, default="segment", key="by", bind="query-params")
 dimension = dimension or "segment"

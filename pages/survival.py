@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.survival import BY_LABELS, DEFAULT_CHURN_DEFINITION, SURVIVAL_BY, hazard_model, survival_curves
 from queries import DataUnavailable
-from ui import shell, survival_charts, survival_page
+from ui import customers_page, shell, survival_charts, survival_page
 from ui.format import escape_markdown
 
 shell.ensure_shell()
@@ -47,6 +47,9 @@ shell.table(survival_page.summary_for_reading(curves, label), dimensions={label:
             figures={"churned": "churned_customers"})
 shell.download_csv(curves.summary, "survival_summary.csv")
 st.caption(survival_page.SUMMARY_CAPTION)
+customers_page.drill_links(f"The customers of each {label}, with P(alive) and value at risk:",
+                           "cohort" if by == "cohort_year" else by,
+                           survival_page.drillable_groups(curves.summary, by))
 
 with st.expander("Pairwise log-rank tests"):
     shell.table(survival_page.pairwise_for_reading(curves.pairwise))

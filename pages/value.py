@@ -6,13 +6,14 @@ import polars as pl
 import streamlit as st
 
 from analytics import catalog
+from analytics.clv_models.channels import channel_model_clv, clv_comparison
 from analytics.executive import blended_value, value_context
 from analytics.money import money_total
 from analytics.scope import as_of_bound
 from analytics.survival import describe_churn
 from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataUnavailable
-from ui import shell, value_charts
+from ui import clv_charts, customers_page, shell, value_charts
 from ui.format import label, money
 
 shell.ensure_shell()
@@ -91,6 +92,21 @@ order = channels.filter(pl.col("customers") > 0).sort("customers", descending=Tr
 shell.chart(value_charts.survival_projection(report.projection, order), key="value_survival")
 shell.table(report.projection, "clv_projection.csv")
 
+st.subheader("Survival-based CLV beside the purchase model (BG/NBD + Gamma-Gamma)")
+# On demand: a BG/NBD fit per channel takes seconds at a million customers, more than the rest of the page.
+if st.toggle("Compare with the purchase model", key="model_clv", bind="query-params",
+             help="Fits BG/NBD on each channel's customers (a few seconds on large data; then cached)."):
+    model = shell.compute(channel_model_clv, filters, settings)
+    comparison = clv_comparison(channels, model, settings.horizon)
+    shell.chart(clv_charts.model_vs_survival(comparison, settings.horizon), key="clv_model_vs_survival")
+    st.caption(f"Model CLV ({horizon} months): the channel's buyer share × margin × (first purchase + expected "
+               "repeat purchases × expected spend), discounted as above; BG/NBD fitted on each channel's customers. "
+               "The two agree when customers buy at a steady pace; the model knows nothing of spend growing with "
+               "tenure.")
+    shell.table(comparison, f"clv_model_vs_survival_{horizon}.csv")
+customers_page.drill_links("The customers of each channel, with P(alive) and value at risk:", "channel",
+                           [c for c in order if c])
+
 shell.chart(value_charts.cohort_ratio(report.cohort_ratio, 12), key="cohort_ratio")
 shell.table(report.cohort_ratio, "value_to_cac_by_cohort.csv")
 shell.chart(value_charts.cac_trend(report.cac_monthly), key="cac_trend")
@@ -115,6 +131,11 @@ with st.expander("Definitions"):
   rate of the annual discount rate ({discount:.0%} → {(1 + discount) ** (1 / 12) - 1:.3%} a month).
 - **Simple CLV** = monthly margin per active customer / monthly churn rate (churn events per customer-month).
 - **LTV:CAC** = predicted CLV / CAC. **Maximum affordable CAC** = predicted CLV / target ratio ({target:g}×).
+- **Model CLV (H months)** = buyer share × margin rate × (first purchase spend / (1 + d) + E[spend per repeat
+  purchase] × Σ t=1..H (E[X(t)] − E[X(t−1)]) / (1 + d)^t): E[X(t)] the repeat purchases a BG/NBD fitted on the
+  channel's customers expects t months after a first purchase, the spend from the Customers page's Gamma-Gamma
+  fit given the first purchase's spend; buyer share = customers who bought / customers acquired. **Model
+  LTV:CAC** = model CLV / CAC.
 - **12-month value : CAC by cohort**: margin per customer over the first 12 months of the signup quarters
   that have completed them / that quarter's CAC.
 - **Survival** in the CLV follows the churn definition in the sidebar

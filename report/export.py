@@ -20,6 +20,9 @@ import polars as pl
 
 from analytics.budget import Assumptions, budget_scenarios
 from analytics.catalog import glossary
+from analytics.clv_models.customers import calibration_end_for, customer_scores
+from analytics.clv_models.scores import ClvSettings, model_fit
+from analytics.clv_models.validation import clv_validation
 from analytics.cohorts import cohort_retention
 from analytics.executive import COMPARES, Compare, executive_summary
 from analytics.filters import GRAINS, Filters
@@ -77,9 +80,15 @@ class Settings:
     compare: Compare = "previous"
     #: The currency shown on money (--currency); None = the data folder's retention.toml.
     currency: str | None = None
+    #: Predictive CLV: fit on the purchases up to this day (None = all data; the holdout check then holds out
+    #: the last 26 weeks).
+    calibration_end: date | None = None
 
     def formats(self, source: DataSource) -> Formats:
         return Formats.of(self.currency or source.currency, source.labels)
+
+    def clv_settings(self) -> ClvSettings:
+        return ClvSettings(margin=self.margin, discount_rate=self.discount_rate, calibration_end=self.calibration_end)
 
     def value_settings(self, source: DataSource) -> ValueSettings:
         return ValueSettings(margin=self.margin, discount_rate=self.discount_rate, horizon=self.horizon,
@@ -120,6 +129,11 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
         source, settings.filters, settings.value_settings(source)).channels.drop("is_small"),
     "value_curve.csv": lambda source, settings: clv_report(
         source, settings.filters, settings.value_settings(source)).curves,
+    "clv_model.csv": lambda source, settings: model_fit(
+        source, calibration_end_for(source, settings.filters, settings.clv_settings()), settings.margin).table(),
+    "customer_scores.csv": lambda source, settings: customer_scores(source, settings.filters, settings.clv_settings()),
+    "clv_validation.csv": lambda source, settings: clv_validation(
+        source, settings.filters, settings.clv_settings()).weekly,
 }
 
 
@@ -150,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--currency", type=currency_code, default=None,
                         help="currency shown on money in overview_kpis.csv and the board pack, e.g. EUR (default: "
                         "currency in the data folder's retention.toml)")
+    parser.add_argument("--calibration-end", type=date.fromisoformat, default=None,
+                        help="predictive CLV (clv_model, customer_scores, clv_validation): fit on purchases up to "
+                        "this day and check the predictions after it (default: fit on all data, hold out the "
+                        "last 26 weeks for the check)")
     parser.add_argument("--board-pack", action="store_true",
                         help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
     parser.add_argument("--base-url", default="http://localhost:8501",
@@ -189,6 +207,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     survival_by=args.survival_by, margin=args.margin, calibration_months=args.calibration_months,
                     discount_rate=args.discount_rate, horizon=args.horizon, target_ratio=args.target_ratio,
                     base_url=args.base_url, compare=args.compare, currency=args.currency,
+                    calibration_end=args.calibration_end,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
                                                    beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
 

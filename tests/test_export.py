@@ -134,3 +134,17 @@ def test_export_with_the_board_pack_never_imports_streamlit(tmp_path: Path):
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert "STATUS 0 STREAMLIT False" in result.stdout, result.stdout + result.stderr
     assert (out / "board_pack.html").is_file()
+
+
+def test_clv_tables_on_too_little_data_and_a_bad_calibration_end(tmp_path: Path):
+    data = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    out = tmp_path / "out"
+    result = run_export("--data", str(data), "--out", str(out), "--calibration-end", "2024-02-15")
+    assert result.returncode == 0, result.stderr
+    # Three customers cannot be fitted: the tables have their header and no rows, the rest is written.
+    assert pl.read_csv(out / "clv_model.csv").columns == ["model", "parameter", "value"]
+    assert pl.read_csv(out / "clv_model.csv").height == 0
+    scores = pl.read_csv(out / "customer_scores.csv")
+    assert scores.height == 0 and scores.columns[:4] == ["customer_id", "segment", "channel", "region"]
+    bad = run_export("--data", str(data), "--out", str(tmp_path / "o"), "--calibration-end", "June")
+    assert bad.returncode == 2 and "--calibration-end" in bad.stderr and "Traceback" not in bad.stderr

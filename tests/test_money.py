@@ -71,5 +71,5 @@ def test_export_is_byte_identical_whatever_the_row_and_file_order(tmp_path: Path
         assert failures == []
         outputs.append({path.name: path.read_bytes() for path in written})
     first, second = outputs
-    assert sorted(first) == sorted(second) and len(first) == 17
+    assert sorted(first) == sorted(second) and len(first) == 20
     assert [name for name in first if first[name] != second[name]] == []

@@ -157,3 +157,12 @@ def definitions(as_of: date, inactivity_days: int) -> str:
 - All fits run on counts of customers per duration, outcome and group (frequency weights), which give the same
   numbers as one row per customer.
 """
+
+
+def drillable_groups(summary: pl.DataFrame, by: str) -> list[str]:
+    """The groups of the summary a customer list can be opened for: a real segment / channel / region / signup
+    year, not a pooled 'other (...)' or 'before YEAR' group."""
+    groups = [str(g) for g in summary["group"].to_list()]
+    if by == "cohort_year":
+        return [g for g in groups if g.isdigit()]
+    return [g for g in groups if not g.startswith("other (")]
