@@ -91,6 +91,10 @@ def test_filters_live_in_the_url_and_survive_page_switches(page: Page, browser: 
     fresh = other.new_page()
     fresh.goto(shared_url)
     wait_idle(fresh)
+    # The tiles of a first visit may still be arriving when the first run's state reads "not running" (the run
+    # that attaches the shell reruns): wait for all nine before comparing them.
+    expect(fresh.locator("[data-testid=stMetricValue]")).to_have_count(9, timeout=30_000)
+    wait_idle(fresh)
     assert chart_title(fresh) == quarterly_title
     assert fresh.locator("[data-testid=stMetricValue]").all_text_contents() == kpi_values
     expect(fresh.locator("[data-testid=stSidebar]").get_by_role("radio", name="quarter")).to_be_checked()
