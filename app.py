@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import shell, theme  # noqa: F401  (importing theme registers the Plotly template)
+from ui import shell, sign_in, theme  # noqa: F401  (importing theme registers the Plotly template)
 
 st.set_page_config(page_title="Retention analytics", page_icon=":material/insights:", layout="wide")
 
@@ -23,7 +23,12 @@ PAGES = [
             url_path="data_health"),
 ]
 
-navigation = st.navigation(PAGES)
+# Sign-in (off unless .streamlit/secrets.toml has [auth]) comes before the data is opened or anything is drawn;
+# the page list stays hidden from a visitor who may not see the figures.
+may_see_figures = sign_in.allowed()
+navigation = st.navigation(PAGES, position="sidebar" if may_see_figures else "hidden")
+if not sign_in.gate():
+    st.stop()
 shell.sidebar_filters()
 shell.data_footer()
 navigation.run()

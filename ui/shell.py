@@ -25,6 +25,7 @@ from analytics.filters import GRAINS, Filters
 from analytics.overview import date_bounds, filter_options
 from analytics.parallel import side_by_side
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
+from ui import sign_in
 from ui.format import escape_markdown
 
 T = TypeVar("T")
@@ -176,6 +177,9 @@ def ensure_shell() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    # The shell has already shown the sign-in screen when this visitor may not see figures; never go on without it.
+    if not sign_in.allowed():
+        st.stop()
 
 
 def churn_controls() -> tuple[str, int]:
