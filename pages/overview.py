@@ -7,6 +7,7 @@ import streamlit as st
 from analytics.executive import executive_summary
 from analytics.overview import activity_by_period
 from queries import DataUnavailable
+from report import links
 from report.board_pack import board_pack
 from ui import kpi_format, overview_charts, shell, tiles
 from ui.format import escape_markdown, period_label
@@ -43,8 +44,7 @@ with st.container(horizontal=True):
                       "the fingerprint and a link to each view."):
         st.session_state["board_pack_ready"] = True
     if st.session_state.get("board_pack_ready"):
-        base_url = (st.context.url or "http://localhost:8501").rstrip("/")
-        base_url = base_url.rsplit("/", 1)[0] if base_url.count("/") > 2 else base_url
+        base_url = links.app_base_url(st.context.url, st.get_option("server.baseUrlPath"))
         pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url)
         st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
                            icon=":material/download:", key="download-board-pack")

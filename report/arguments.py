@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from analytics.budget import HORIZON_RANGE
+from report.links import check_base_url
 
 
 def positive_days(text: str) -> int:
@@ -41,3 +42,11 @@ def calibration_window(text: str) -> int:
     if not 1 <= value <= 120:
         raise ValueError(f"calibration months must be between 1 and 120, not {value}")
     return value
+
+
+def base_url(text: str) -> str:
+    """``--base-url``: an absolute http(s) address (report/links.py), without its trailing slash."""
+    try:
+        return check_base_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -43,7 +43,8 @@ from analytics.survival import (
 )
 from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
-from report.arguments import calibration_window, horizon_months, margin_fraction, positive_days
+from report.arguments import base_url, calibration_window, horizon_months, margin_fraction, positive_days
+from report.links import BASE_URL_ENV, LOCAL_BASE_URL, configured_base_url, is_local
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target-ratio", type=float, default=3.0, help="Value & CAC: target LTV:CAC (default 3)")
     parser.add_argument("--board-pack", action="store_true",
                         help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
-    parser.add_argument("--base-url", default="http://localhost:8501",
-                        help="where the dashboard runs, for the board pack's links to each view")
+    parser.add_argument("--base-url", type=base_url, default=None,
+                        help=f"where the dashboard is reached, for the board pack's links to each view (default: "
+                        f"the {BASE_URL_ENV} environment variable, else {LOCAL_BASE_URL}, which opens only on this "
+                        "machine)")
     for name in ("segment", "channel", "region"):
         parser.add_argument(f"--{name}", action="append", default=None,
                             help=f"keep only these {name}s (repeat the flag or separate with commas)")
@@ -155,7 +158,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     churn_definition=args.churn_definition, inactivity_days=args.inactivity_days,
                     survival_by=args.survival_by, margin=args.margin, calibration_months=args.calibration_months,
                     discount_rate=args.discount_rate, horizon=args.horizon, target_ratio=args.target_ratio,
-                    base_url=args.base_url,
+                    base_url=args.base_url or configured_base_url() or LOCAL_BASE_URL,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
                                                    beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
 
@@ -202,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.board_pack and is_local(settings.base_url):
+        print(f"warning: the board pack's links will point to {settings.base_url}, which opens only on this machine. "
+              f"Pass --base-url with the address the board uses (e.g. https://dash.example.com) or set "
+              f"{BASE_URL_ENV}.", file=sys.stderr)
     source = DataSource.open(args.data or default_data_dir())
     try:
         written, failures = export(source, settings, args.out)
