@@ -11,6 +11,7 @@ import streamlit as st
 from ui import shell, sign_in, theme  # noqa: F401  (importing theme registers the Plotly template)
 
 st.set_page_config(page_title="Retention analytics", page_icon=":material/insights:", layout="wide")
+shell.page_style()
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -31,4 +32,5 @@ if not sign_in.gate():
     st.stop()
 shell.sidebar_filters()
 shell.data_footer()
+shell.theme_watch()
 navigation.run()

@@ -31,10 +31,11 @@ for sentence in summary.sentences:
     st.markdown(f"- {escape_markdown(sentence)}")
 
 query = {key: value for key, value in st.query_params.to_dict().items()}
-for row in range(0, len(summary.kpis), 4):
-    columns = st.columns(4)
-    for kpi, column in zip(summary.kpis[row:row + 4], columns, strict=False):
-        tiles.kpi_tile(kpi, column, query)
+with st.container(key="kpi_tiles"):  # the key scopes the phone layout (two tiles per row, ui/shell.py PHONE_CSS)
+    for row in range(0, len(summary.kpis), 4):
+        columns = st.columns(4)
+        for kpi, column in zip(summary.kpis[row:row + 4], columns, strict=False):
+            tiles.kpi_tile(kpi, column, query)
 
 shell.chart(overview_charts.activity_chart(activity, filters.grain), key="activity")
 with st.container(horizontal=True):

@@ -1,6 +1,11 @@
-"""One Plotly theme for every chart: large type for projectors, a colour-blind safe palette (Okabe-Ito)."""
+"""One Plotly theme for every chart: large type for projectors, a colour-blind safe palette (Okabe-Ito), in a light
+and a dark variant, and a compact layout for phones (:func:`for_display`)."""
 
 from __future__ import annotations
+
+import copy
+import textwrap
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -21,14 +26,34 @@ _template.layout = go.Layout(
     plot_bgcolor="#FFFFFF",
     margin=dict(l=70, r=30, t=80, b=60),
     hoverlabel=dict(font_size=15),
-    # Legend on the right: a horizontal legend above the plot wraps into the title when groups are many.
-    legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02, font=dict(size=15)),
+    # Legend below the plot, at the bottom of the figure (container coordinates: the plot makes room for it). On the
+    # right it took a third of a phone's width and sat over a right-hand axis title; above, it wrapped into the title.
+    legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0.0,
+                font=dict(size=15)),
     xaxis=dict(showgrid=False, linecolor="#9AA5B1", ticks="outside", title=dict(font=dict(size=16)),
                tickfont=dict(size=14), automargin=True),
     yaxis=dict(gridcolor="#E4E7EB", zerolinecolor="#9AA5B1", title=dict(font=dict(size=16)),
                tickfont=dict(size=14), automargin=True),
 )
 pio.templates[TEMPLATE_NAME] = _template
+
+# The dark variant: the same palette and sizes on Streamlit's dark background; black ink (the palette's last colour,
+# reference lines, the average curve) becomes light grey so it stays visible.
+DARK_TEMPLATE_NAME = "retention_dark"
+#: Streamlit 1.67's dark theme: background and text (read from the app in Chromium), so a chart is no panel.
+DARK_BACKGROUND = "#171614"
+DARK_TEXT = "#EDEBE8"
+#: Colours the figure builders use as "ink" (black lines, dark text, the grey of incomplete cells) -> their
+#: dark-theme counterparts.
+DARK_INK = {"#000000": "#E4E7EB", "#1f2933": "#E4E7EB", "#d9d9d9": "#45423D"}
+_dark = copy.deepcopy(_template)
+_dark.layout.update(
+    font_color=DARK_TEXT, paper_bgcolor=DARK_BACKGROUND, plot_bgcolor=DARK_BACKGROUND,
+    colorway=[DARK_INK.get(c.lower(), c) for c in PALETTE],
+    xaxis=dict(linecolor="#6B6761", gridcolor="#34312D", zerolinecolor="#6B6761"),
+    yaxis=dict(linecolor="#6B6761", gridcolor="#34312D", zerolinecolor="#6B6761"),
+)
+pio.templates[DARK_TEMPLATE_NAME] = _dark
 
 
 #: Plotly does not wrap titles: a longer one is cut at the figure's edge on a 1280-pixel-wide screen.
@@ -51,3 +76,87 @@ def apply(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     if wrapped != title:
         fig.update_layout(margin_t=110)  # room for the second line above the plot
     return fig
+
+
+#: Height of Plotly's toolbar above a chart, in pixels.
+TOOLBAR_PIXELS = 32
+#: Phones: characters per title line at the compact title size on a 390-pixel-wide screen.
+COMPACT_TITLE_CHARS = 34
+
+
+def _swap_ink(value: Any) -> Any:
+    """``value`` (figure JSON) with every ink colour replaced by its dark-theme counterpart."""
+    if isinstance(value, dict):
+        return {k: _swap_ink(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_swap_ink(v) for v in value]
+    if isinstance(value, str):
+        return DARK_INK.get(value.lower(), value)
+    return value
+
+
+def compact_title(title: str, width: int = COMPACT_TITLE_CHARS) -> str:
+    """``title`` re-wrapped into lines of at most ``width`` characters (words are never split)."""
+    return "<br>".join(textwrap.wrap(title.replace("<br>", " "), width, break_long_words=False)) or title
+
+
+def for_display(fig: go.Figure, dark: bool = False, compact: bool = False) -> go.Figure:
+    """A copy of a themed figure for the screen that shows it: the dark template (ink colours swapped) when the app
+    is in its dark theme; on a phone (``compact``), smaller type, slim margins and the title wrapped to the width.
+    The figure builders stay width- and theme-free; the shell calls this just before drawing."""
+    if not (dark or compact):
+        return fig
+    spec = fig.to_plotly_json()
+    layout = spec.setdefault("layout", {})
+    if dark:
+        spec["data"] = _swap_ink(spec.get("data", []))
+        for key in ("shapes", "annotations"):
+            if key in layout:
+                layout[key] = _swap_ink(layout[key])
+        layout["template"] = pio.templates[DARK_TEMPLATE_NAME]
+    out = go.Figure(spec)
+    if compact:
+        title = out.layout.title.text or ""
+        lines = compact_title(title).count("<br>") + 1 if title else 0
+        # The title starts below the chart's toolbar (about 30 pixels), which otherwise covers its first line.
+        out.update_layout(
+            font_size=12, hoverlabel_font_size=12, legend_font_size=12,
+            title=dict(text=compact_title(title), font_size=15, yref="container", y=1.0, yanchor="top",
+                       pad=dict(t=TOOLBAR_PIXELS)),
+            margin=dict(l=10, r=10, t=TOOLBAR_PIXELS + 20 * lines + 16, b=10))
+        out.update_xaxes(title_font_size=12, tickfont_size=11)
+        out.update_yaxes(title_font_size=12, tickfont_size=11)
+        for annotation in out.layout.annotations:
+            if annotation.text and len(annotation.text) > COMPACT_NOTE_CHARS and "<br>" not in annotation.text:
+                annotation.text = compact_title(annotation.text, COMPACT_NOTE_CHARS)
+        for trace in out.data:
+            if getattr(trace, "mode", None) == "text" and trace.x is not None and len(trace.x) > 1:
+                _thin_text_row(trace)
+    return out
+
+
+#: Phones: characters per line of a note drawn on a chart.
+COMPACT_NOTE_CHARS = 40
+#: Phones: a row of numbers drawn as text (the survival chart's customers at risk) keeps labels at least this share
+#: of the x range apart, so that they do not print over each other on a 390-pixel screen.
+COMPACT_TEXT_SPACING = 0.14
+
+
+def _thin_text_row(trace: Any) -> None:
+    xs = list(trace.x)
+    try:
+        numbers = [float(x) for x in xs]
+    except (TypeError, ValueError):
+        return
+    span = (max(numbers) - min(numbers)) or 1.0
+    keep, last = [], None
+    for i, x in enumerate(numbers):
+        if last is None or x - last >= COMPACT_TEXT_SPACING * span or i == len(numbers) - 1:
+            if keep and i == len(numbers) - 1 and last is not None and x - last < COMPACT_TEXT_SPACING * span:
+                keep.pop()   # the last label (the end of the follow-up) wins over its crowded neighbour
+            keep.append(i)
+            last = x
+    for name in ("x", "y", "text", "customdata"):
+        values = getattr(trace, name, None)
+        if values is not None and not isinstance(values, str) and len(values) == len(xs):
+            setattr(trace, name, [values[i] for i in keep])
