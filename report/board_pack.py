@@ -26,8 +26,9 @@ from analytics.revenue_mix import revenue_mix
 from analytics.survival import ChurnDefinition, survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
+from report import print_layout
 from ui import budget_charts, cohort_charts, overview_charts, revenue_mix_charts, survival_charts, value_charts
-from ui.kpi_format import format_change, format_value
+from ui.kpi_format import format_value
 
 
 @dataclass(frozen=True)
@@ -137,35 +138,29 @@ def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, so
 
     tiles = "".join(
         f'<div class="tile"><div class="label">{e(k.label)}</div><div class="value">{e(format_value(k, k.value))}</div>'
-        f'<div class="change">{e(format_change(k) or "")}</div></div>' for k in summary.kpis)
+        f'{print_layout.change_html(k)}</div>' for k in summary.kpis)
     sentences = "".join(f"<li>{e(s)}</li>" for s in summary.sentences)
     figures = []
     for i, part in enumerate(parts):
         extra = (churn_query if part.path in ("survival", "value", "budget") else {}) | (part.query or {})
-        div = pio.to_html(part.figure, include_plotlyjs=(i == 0), full_html=False, default_width="100%",
-                          config={"displaylogo": False, "responsive": True})
+        div = pio.to_html(print_layout.for_print(part.figure), include_plotlyjs=(i == 0), full_html=False,
+                          default_width="100%", config={"displaylogo": False, "responsive": True})
         figures.append(f'<section><h2>{e(part.title)}</h2><p class="note">{e(part.note)} '
                        f'<a href="{e(link(part.path, extra))}">Open this view in the dashboard</a></p>{div}</section>')
+    footer = f"Retention board pack · as of {summary.as_of} · data fingerprint {source.fingerprint}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Retention board pack, as of {e(str(summary.as_of))}</title>
-<style>
-body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; color: #1F2933; margin: 32px auto;
-       max-width: 1200px; padding: 0 24px; }}
-h1 {{ font-size: 34px; margin-bottom: 4px; }} h2 {{ font-size: 24px; margin-top: 40px; }}
-.meta, .note {{ color: #52606D; font-size: 15px; }}
-.tiles {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 20px 0; }}
-.tile {{ border: 1px solid #D9DEE3; border-radius: 8px; padding: 12px 16px; }}
-.tile .label {{ font-size: 14px; color: #52606D; }} .tile .value {{ font-size: 30px; font-weight: 600; }}
-.tile .change {{ font-size: 14px; color: #52606D; min-height: 18px; }}
-li {{ font-size: 18px; margin: 6px 0; }}
-</style></head><body>
+<style>{print_layout.stylesheet(footer)}</style></head><body>
+<div class="cover">
 <h1>Retention board pack</h1>
 <p class="meta">As of <b>{e(str(summary.as_of))}</b> · data fingerprint <code>{e(source.fingerprint)}</code> ·
 filters: {e(filters.describe())} · made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))} ·
 <a href="{e(link(""))}">open the overview</a></p>
 <ul>{sentences}</ul>
 <div class="tiles">{tiles}</div>
+</div>
 {"".join(figures)}
+{print_layout.PRINT_SCRIPT}
 </body></html>
 """
 
