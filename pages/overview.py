@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.executive import executive_summary
 from analytics.overview import activity_by_period
 from queries import DataUnavailable
-from report import links
+from report import links, pdf
 from report.board_pack import board_pack
 from ui import kpi_format, overview_charts, shell, tiles
 from ui.format import escape_markdown, period_label
@@ -47,8 +47,23 @@ with st.container(horizontal=True):
     if st.session_state.get("board_pack_ready"):
         base_url = links.app_base_url(st.context.url, st.get_option("server.baseUrlPath"))
         pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url)
+        pack_key = (source.fingerprint, filters, churn_definition, inactivity_days, base_url)
         st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
                            icon=":material/download:", key="download-board-pack")
+        if pdf.find_chromium() is None:
+            st.caption("PDF: this server has no Chromium to print with; open the HTML file and print it (A4 "
+                       "landscape is preset).")
+        elif st.button("Make the PDF", icon=":material/picture_as_pdf:", key="make-board-pack-pdf",
+                       help="The same pack as A4 landscape pages, printed by Chromium on the server (a few seconds)."):
+            try:
+                st.session_state["board_pack_pdf"] = (pack_key, pdf.pdf_bytes(pack))
+            except pdf.PdfUnavailable as exc:
+                st.error(f"The PDF could not be made: {exc}")
+        made = st.session_state.get("board_pack_pdf")
+        if made and made[0] == pack_key:  # a PDF made for other filters is never offered for these
+            st.download_button("Download board_pack.pdf", made[1],
+                               file_name="board_pack.pdf", mime="application/pdf", icon=":material/download:",
+                               key="download-board-pack-pdf")
 shell.table(kpi_format.kpi_table(summary), "overview_kpis.csv")
 with st.expander("Definitions"):
     st.markdown(f"""

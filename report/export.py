@@ -45,6 +45,7 @@ from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
 from report.arguments import base_url, calibration_window, horizon_months, margin_fraction, positive_days
 from report.links import BASE_URL_ENV, LOCAL_BASE_URL, configured_base_url, is_local
+from report.pdf import PdfUnavailable, print_to_pdf
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target-ratio", type=float, default=3.0, help="Value & CAC: target LTV:CAC (default 3)")
     parser.add_argument("--board-pack", action="store_true",
                         help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also write board_pack.pdf (A4 landscape, printed by the system's Chromium; implies "
+                        "--board-pack)")
     parser.add_argument("--base-url", type=base_url, default=None,
                         help=f"where the dashboard is reached, for the board pack's links to each view (default: "
                         f"the {BASE_URL_ENV} environment variable, else {LOCAL_BASE_URL}, which opens only on this "
@@ -205,20 +209,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    args.board_pack = args.board_pack or args.pdf
     if args.board_pack and is_local(settings.base_url):
         print(f"warning: the board pack's links will point to {settings.base_url}, which opens only on this machine. "
               f"Pass --base-url with the address the board uses (e.g. https://dash.example.com) or set "
               f"{BASE_URL_ENV}.", file=sys.stderr)
     source = DataSource.open(args.data or default_data_dir())
+    pdf_problem = ""
     try:
         written, failures = export(source, settings, args.out)
         errors = [p.message for p in source.problems if p.level == "error"]
         if args.board_pack and not (errors or failures):
-            written.append(write_board_pack(source, settings, args.out.resolve()))
+            pack = write_board_pack(source, settings, args.out.resolve())
+            written.append(pack)
+            if args.pdf:
+                try:
+                    written.append(print_to_pdf(pack, pack.with_suffix(".pdf")))
+                except PdfUnavailable as exc:
+                    pdf_problem = str(exc)
     finally:
         source.close()
     for path in written:
         print(f"wrote {path}")
+    if pdf_problem:
+        print(f"error: board_pack.pdf was not written: {pdf_problem}", file=sys.stderr)
+        return 3
     if errors or failures:
         print(f"\nThe data folder {source.data_dir} has problems:", file=sys.stderr)
         for message in dict.fromkeys(errors + [f.split(": ", 1)[1] for f in failures]):

@@ -71,3 +71,11 @@ def print_to_pdf(html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
                              f"{detail[0]})")
     tmp.replace(pdf_path)
     return pdf_path
+
+
+def pdf_bytes(html_text: str, timeout: float = 180) -> bytes:
+    """``html_text`` printed to PDF (see :func:`print_to_pdf`), through a private temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="retention-pack-") as folder:
+        page = Path(folder) / "board_pack.html"
+        page.write_text(html_text, encoding="utf-8")
+        return print_to_pdf(page, Path(folder) / "board_pack.pdf", timeout).read_bytes()
