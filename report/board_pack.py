@@ -125,6 +125,18 @@ def _budget_section(source: DataSource, filters: Filters, churn: ChurnDefinition
                    "the Budget page.", inputs.query())
 
 
+def churn_sentence(churn_query: dict[str, str]) -> str:
+    """The churn definition behind the survival, value and budget figures, in words (the pack's cover).
+
+    >>> churn_sentence({"churn": "inactivity", "inactivity_days": "60"})
+    'Churn: a customer has churned after 60 days without a purchase (on their last purchase day).'
+    """
+    if churn_query.get("churn") == "inactivity":
+        days = churn_query.get("inactivity_days", "90")
+        return f"Churn: a customer has churned after {days} days without a purchase (on their last purchase day)."
+    return "Churn: a customer has churned on their churn_date (an explicit cancellation)."
+
+
 def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, source: DataSource, base_url: str,
            churn_query: dict[str, str]) -> str:
     """The HTML text of the pack. Every data value is escaped: it shows as text, never as markup."""
@@ -156,6 +168,7 @@ def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, so
 <p class="meta">As of <b>{e(str(summary.as_of))}</b> · data fingerprint <code>{e(source.fingerprint)}</code> ·
 filters: {e(filters.describe())} · made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))} ·
 <a href="{e(link(""))}">open the overview</a></p>
+<p class="meta">{e(churn_sentence(churn_query))}</p>
 <ul>{sentences}</ul>
 <div class="tiles">{tiles}</div>
 </div>

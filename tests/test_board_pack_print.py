@@ -79,6 +79,8 @@ def test_the_pdf_has_the_cover_and_one_a4_landscape_page_per_section(pack: Path)
     as_of = re.search(r"As of <b>([\d-]+)</b>", html).group(1)
     titles = re.findall(r"<h2>([^<]+)</h2>", html)
     assert len(titles) == SECTIONS
+    # The cover says which churn definition the survival, value and budget figures use (the sample's: explicit).
+    assert "Churn: a customer has churned on their churn_date" in reader.pages[0].extract_text()
     for number, page in enumerate(reader.pages, start=1):
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width), round(height)) == (842, 595)                 # A4 landscape, in points
@@ -145,3 +147,11 @@ def test_without_chromium_the_pdf_option_says_what_to_do(tmp_path: Path):
     assert result.returncode == 3 and "Traceback" not in result.stderr
     assert "board_pack.pdf was not written" in result.stderr and "apt-get install chromium" in result.stderr
     assert (out / "board_pack.html").is_file() and not (out / "board_pack.pdf").exists()
+
+
+def test_the_cover_names_the_churn_definition():
+    from report.board_pack import churn_sentence
+
+    assert churn_sentence({"churn": "explicit"}) == \
+        "Churn: a customer has churned on their churn_date (an explicit cancellation)."
+    assert "after 60 days without a purchase" in churn_sentence({"churn": "inactivity", "inactivity_days": "60"})
