@@ -31,11 +31,11 @@ for sentence in summary.sentences:
     st.markdown(f"- {escape_markdown(sentence)}")
 
 query = {key: value for key, value in st.query_params.to_dict().items()}
-with st.container(key="kpi_tiles"):  # the key scopes the phone layout (two tiles per row, ui/shell.py PHONE_CSS)
-    for row in range(0, len(summary.kpis), 4):
-        columns = st.columns(4)
-        for kpi, column in zip(summary.kpis[row:row + 4], columns, strict=False):
-            tiles.kpi_tile(kpi, column, query)
+# Four tiles a row on a wide screen, two on a phone: Streamlit's grid drops a column before a tile would be narrower
+# than 150 pixels (columns stacked them one per screen there).
+tile_grid = st.grid(4, min_column_width=150, key="kpi_tiles")
+for kpi in summary.kpis:
+    tiles.kpi_tile(kpi, tile_grid, query)
 
 shell.chart(overview_charts.activity_chart(activity, filters.grain), key="activity")
 with st.container(horizontal=True):

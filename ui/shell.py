@@ -177,15 +177,11 @@ def chart(fig: go.Figure, key: str, phone_width: int | None = None) -> None:
         st.plotly_chart(fig, key=key, theme=None, config=config)
 
 
-#: Phones (up to 640 pixels wide, where Streamlit stacks columns): the KPI tiles two per row rather than one per
-#: screen, and sideways scrolling for charts drawn wider than the screen. Scoped to our keyed containers.
+#: Phones (up to 640 pixels wide): tile text sized for a half-width tile (the Overview's grid puts two per row), tile
+#: labels wrapped rather than cut, smaller page titles. Scoped to our keyed containers.
 PHONE_CSS = """
 <style>
 @media (max-width: 640px) {
-  .st-key-kpi_tiles [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; gap: 0.5rem !important; }
-  .st-key-kpi_tiles [data-testid="stColumn"] {
-    flex: 1 1 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important;
-    min-width: calc(50% - 0.25rem) !important; }
   .st-key-kpi_tiles [data-testid="stMetricValue"] { font-size: 1.6rem; }
   .st-key-kpi_tiles [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
   .st-key-kpi_tiles [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
