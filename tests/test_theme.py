@@ -63,7 +63,8 @@ def test_phones_get_wrapped_titles_below_the_toolbar_and_smaller_type():
     assert " ".join(lines) == title and all(len(line) <= COMPACT_TITLE_CHARS for line in lines) and len(lines) == 3
     phone = for_display(apply(go.Figure(), title), compact=True)
     assert phone.layout.title.text == compact_title(title) and phone.layout.title.pad.t == TOOLBAR_PIXELS
-    assert phone.layout.margin.t >= TOOLBAR_PIXELS + 3 * 20 and phone.layout.font.size < 16
+    assert phone.layout.margin.t >= TOOLBAR_PIXELS + 3 * 20
+    assert phone.layout.template.layout.font.size == 12 < apply(go.Figure(), title).layout.template.layout.font.size
 
 
 def test_phones_thin_rows_of_numbers_that_would_print_over_each_other():

@@ -100,39 +100,52 @@ def compact_title(title: str, width: int = COMPACT_TITLE_CHARS) -> str:
     return "<br>".join(textwrap.wrap(title.replace("<br>", " "), width, break_long_words=False)) or title
 
 
+def _compact(template: go.layout.Template) -> go.layout.Template:
+    """``template`` with a phone's type sizes (every axis, the legend, hover labels)."""
+    small = copy.deepcopy(template)
+    small.layout.update(font_size=12, title_font_size=15, hoverlabel_font_size=12, legend_font_size=12,
+                        xaxis=dict(title_font_size=12, tickfont_size=11),
+                        yaxis=dict(title_font_size=12, tickfont_size=11))
+    return small
+
+
+#: (dark, compact) -> the template of that display.
+_DISPLAY_TEMPLATES = {(False, False): _template, (True, False): _dark, (False, True): _compact(_template),
+                      (True, True): _compact(_dark)}
+
+
 def for_display(fig: go.Figure, dark: bool = False, compact: bool = False) -> go.Figure:
     """A copy of a themed figure for the screen that shows it: the dark template (ink colours swapped) when the app
-    is in its dark theme; on a phone (``compact``), smaller type, slim margins and the title wrapped to the width.
-    The figure builders stay width- and theme-free; the shell calls this just before drawing."""
+    is in its dark theme; on a phone (``compact``), smaller type, slim margins, the title wrapped to the width below
+    the toolbar, long notes wrapped and crowded rows of numbers thinned. The figure builders stay width- and
+    theme-free; the shell calls this just before drawing. Edits the figure's JSON and builds the figure once: about
+    the cost of Streamlit's own serialisation of the figure (bench/board_pack.py)."""
     if not (dark or compact):
         return fig
     spec = fig.to_plotly_json()
     layout = spec.setdefault("layout", {})
+    data = spec.get("data", [])
     if dark:
-        spec["data"] = _swap_ink(spec.get("data", []))
+        data = spec["data"] = _swap_ink(data)
         for key in ("shapes", "annotations"):
             if key in layout:
                 layout[key] = _swap_ink(layout[key])
-        layout["template"] = pio.templates[DARK_TEMPLATE_NAME]
-    out = go.Figure(spec)
+    layout["template"] = _DISPLAY_TEMPLATES[(dark, compact)]
     if compact:
-        title = out.layout.title.text or ""
+        title = layout.get("title", {}).get("text") or ""
         lines = compact_title(title).count("<br>") + 1 if title else 0
-        # The title starts below the chart's toolbar (about 30 pixels), which otherwise covers its first line.
-        out.update_layout(
-            font_size=12, hoverlabel_font_size=12, legend_font_size=12,
-            title=dict(text=compact_title(title), font_size=15, yref="container", y=1.0, yanchor="top",
-                       pad=dict(t=TOOLBAR_PIXELS)),
-            margin=dict(l=10, r=10, t=TOOLBAR_PIXELS + 20 * lines + 16, b=10))
-        out.update_xaxes(title_font_size=12, tickfont_size=11)
-        out.update_yaxes(title_font_size=12, tickfont_size=11)
-        for annotation in out.layout.annotations:
-            if annotation.text and len(annotation.text) > COMPACT_NOTE_CHARS and "<br>" not in annotation.text:
-                annotation.text = compact_title(annotation.text, COMPACT_NOTE_CHARS)
-        for trace in out.data:
-            if getattr(trace, "mode", None) == "text" and trace.x is not None and len(trace.x) > 1:
+        # The title starts below the chart's toolbar, which otherwise covers its first line.
+        layout["title"] = {**layout.get("title", {}), "text": compact_title(title), "font": {"size": 15},
+                           "yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": TOOLBAR_PIXELS}}
+        layout["margin"] = {"l": 10, "r": 10, "t": TOOLBAR_PIXELS + 20 * lines + 16, "b": 10}
+        for annotation in layout.get("annotations", []):
+            text = annotation.get("text") or ""
+            if len(text) > COMPACT_NOTE_CHARS and "<br>" not in text:
+                annotation["text"] = compact_title(text, COMPACT_NOTE_CHARS)
+        for trace in data:
+            if trace.get("mode") == "text":
                 _thin_text_row(trace)
-    return out
+    return go.Figure(spec)
 
 
 #: Phones: characters per line of a note drawn on a chart.
@@ -142,14 +155,17 @@ COMPACT_NOTE_CHARS = 40
 COMPACT_TEXT_SPACING = 0.14
 
 
-def _thin_text_row(trace: Any) -> None:
-    xs = list(trace.x)
+def _thin_text_row(trace: dict[str, Any]) -> None:
+    xs = trace.get("x")
+    if xs is None or isinstance(xs, str) or len(xs) < 2:
+        return
     try:
         numbers = [float(x) for x in xs]
     except (TypeError, ValueError):
         return
     span = (max(numbers) - min(numbers)) or 1.0
-    keep, last = [], None
+    keep: list[int] = []
+    last: float | None = None
     for i, x in enumerate(numbers):
         if last is None or x - last >= COMPACT_TEXT_SPACING * span or i == len(numbers) - 1:
             if keep and i == len(numbers) - 1 and last is not None and x - last < COMPACT_TEXT_SPACING * span:
@@ -157,6 +173,6 @@ def _thin_text_row(trace: Any) -> None:
             keep.append(i)
             last = x
     for name in ("x", "y", "text", "customdata"):
-        values = getattr(trace, name, None)
+        values = trace.get(name)
         if values is not None and not isinstance(values, str) and len(values) == len(xs):
-            setattr(trace, name, [values[i] for i in keep])
+            trace[name] = [values[i] for i in keep]
