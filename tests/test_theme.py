@@ -78,3 +78,6 @@ def test_phones_thin_rows_of_numbers_that_would_print_over_each_other():
     assert list(thinned.x) == [0, 365, 730, 1095, 1460] and list(thinned.text) == ["n0", "n365", "n730", "n1095",
                                                                                    "n1460"]
     assert list(for_display(fig, dark=True).data[0].x) == days        # on a desktop screen every label stays
+    # The day labels under it likewise; 14% of 0-1200 is 168 days, and the axis's end wins over a crowded 1095.
+    fig.update_xaxes(tickvals=[0, 30, 90, 180, 365, 730, 1095, 1200])
+    assert list(for_display(fig, compact=True).layout.xaxis.tickvals) == [0, 180, 365, 730, 1200]

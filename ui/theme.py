@@ -142,9 +142,14 @@ def for_display(fig: go.Figure, dark: bool = False, compact: bool = False) -> go
             text = annotation.get("text") or ""
             if len(text) > COMPACT_NOTE_CHARS and "<br>" not in text:
                 annotation["text"] = compact_title(text, COMPACT_NOTE_CHARS)
+                annotation["font"] = {**annotation.get("font", {}), "size": 10}   # two short lines in its place
+        for key, axis in layout.items():
+            if key.startswith("xaxis") and isinstance(axis, dict) and axis.get("tickvals") is not None:
+                axis["tickvals"] = [axis["tickvals"][i] for i in _spaced(axis["tickvals"])]
         for trace in data:
             if trace.get("mode") == "text":
                 _thin_text_row(trace)
+                trace["cliponaxis"] = False   # a number centred on the axis's first day is not cut in half
     return go.Figure(spec)
 
 
@@ -155,23 +160,30 @@ COMPACT_NOTE_CHARS = 40
 COMPACT_TEXT_SPACING = 0.14
 
 
+def _spaced(values: Any) -> list[int]:
+    """Indices of ``values`` (numbers along an axis) at least :data:`COMPACT_TEXT_SPACING` of their range apart,
+    the first and the last always kept (the last wins over a crowded neighbour); all of them when not numbers."""
+    try:
+        numbers = [float(x) for x in values]
+    except (TypeError, ValueError):
+        return list(range(len(values)))
+    if len(numbers) < 2:
+        return list(range(len(numbers)))
+    gap = COMPACT_TEXT_SPACING * ((max(numbers) - min(numbers)) or 1.0)
+    keep: list[int] = []
+    for i, x in enumerate(numbers):
+        if not keep or x - numbers[keep[-1]] >= gap:
+            keep.append(i)
+        elif i == len(numbers) - 1 and len(keep) > 1:
+            keep[-1] = i   # the end of the axis wins over its crowded neighbour
+    return keep
+
+
 def _thin_text_row(trace: dict[str, Any]) -> None:
     xs = trace.get("x")
     if xs is None or isinstance(xs, str) or len(xs) < 2:
         return
-    try:
-        numbers = [float(x) for x in xs]
-    except (TypeError, ValueError):
-        return
-    span = (max(numbers) - min(numbers)) or 1.0
-    keep: list[int] = []
-    last: float | None = None
-    for i, x in enumerate(numbers):
-        if last is None or x - last >= COMPACT_TEXT_SPACING * span or i == len(numbers) - 1:
-            if keep and i == len(numbers) - 1 and last is not None and x - last < COMPACT_TEXT_SPACING * span:
-                keep.pop()   # the last label (the end of the follow-up) wins over its crowded neighbour
-            keep.append(i)
-            last = x
+    keep = _spaced(xs)
     for name in ("x", "y", "text", "customdata"):
         values = trace.get(name)
         if values is not None and not isinstance(values, str) and len(values) == len(xs):
