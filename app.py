@@ -21,9 +21,10 @@ import pyarrow  # noqa: F401
 import scipy.optimize  # noqa: F401
 import streamlit as st
 
-from ui import shell, theme  # noqa: F401  (importing theme registers the Plotly template)
+from ui import shell, sign_in, theme  # noqa: F401  (importing theme registers the Plotly template)
 
 st.set_page_config(page_title="Retention analytics", page_icon=":material/insights:", layout="wide")
+shell.page_style()
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -38,14 +39,20 @@ PAGES = [
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
 ]
 
+# Sign-in (off unless .streamlit/secrets.toml has [auth]) comes before the data is opened or anything is drawn;
+# the page list stays hidden from a visitor who may not see the figures.
+may_see_figures = sign_in.allowed()
 incoming_url = shell.url_snapshot()
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES, position="sidebar" if may_see_figures else "hidden")
+if not sign_in.gate():
+    st.stop()
 url_notice = st.empty()
 completed = False
 try:
     with shell.in_shell():
         shell.sidebar_filters()
         shell.data_footer()
+        shell.theme_watch()
         navigation.run()
     completed = True
 finally:

@@ -44,7 +44,8 @@ min_cohort = int(controls[2].number_input("Small cohort below", min_value=1, val
 
 st.caption(f"Filters in force: {filters.describe()} · {cohort_charts.METRIC_LABELS[metric]}")
 average = average_curve(table)
-shell.chart(cohort_charts.heatmap(table, metric, grain, min_cohort, average, k), key="cohort_heatmap")
+shell.chart(cohort_charts.heatmap(table, metric, grain, min_cohort, average, k), key="cohort_heatmap",
+            phone_width=cohort_charts.heatmap_phone_width(table))
 st.caption("Grey cells with “…” are periods not complete at the as-of date: shown, but left out of every "
            "average. ◦ marks cohorts smaller than the threshold above.")
 shell.table(table, "cohort_retention.csv")

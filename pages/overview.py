@@ -8,6 +8,7 @@ from analytics.executive import COMPARE_LABELS, COMPARES, executive_summary, hea
 from analytics.overview import activity_by_period
 from analytics.survival import describe_churn
 from queries import DataUnavailable
+from report import links, pdf
 from report.board_pack import board_pack
 from ui import kpi_format, overview_charts, shell, tiles
 from ui.format import escape_markdown, period_label
@@ -37,10 +38,11 @@ st.caption(f"Last complete {filters.grain}: **{period}** · compared with {COMPA
 for sentence in headline_sentences(summary, fmt, filters):
     st.markdown(f"- {escape_markdown(sentence)}")
 
-for row in range(0, len(summary.kpis), 3):
-    columns = st.columns(3)
-    for kpi, column in zip(summary.kpis[row:row + 3], columns, strict=False):
-        tiles.kpi_tile(kpi, column, summary, filters)
+# Four tiles a row on a wide screen, two on a phone: Streamlit's grid drops a column before a tile would be narrower
+# than 150 pixels (columns stacked them one per screen there).
+tile_grid = st.grid(4, min_column_width=150, key="kpi_tiles")
+for kpi in summary.kpis:
+    tiles.kpi_tile(kpi, tile_grid, summary, filters)
 
 shell.chart(overview_charts.activity_chart(activity, filters.grain, {"filters": filters.describe()}),
             key="activity")
@@ -51,11 +53,25 @@ with st.container(horizontal=True):
                       "the fingerprint and a link to each view."):
         st.session_state["board_pack_ready"] = True
     if st.session_state.get("board_pack_ready"):
-        base_url = (st.context.url or "http://localhost:8501").rstrip("/")
-        base_url = base_url.rsplit("/", 1)[0] if base_url.count("/") > 2 else base_url
+        base_url = links.app_base_url(st.context.url, st.get_option("server.baseUrlPath"))
         pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url, None, compare, fmt)
+        pack_key = (source.fingerprint, filters, churn_definition, inactivity_days, base_url, compare, fmt)
         st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
                            icon=":material/download:", key="download-board-pack")
+        if pdf.find_chromium() is None:
+            st.caption("PDF: this server has no Chromium to print with; open the HTML file and print it (A4 "
+                       "landscape is preset).")
+        elif st.button("Make the PDF", icon=":material/picture_as_pdf:", key="make-board-pack-pdf",
+                       help="The same pack as A4 landscape pages, printed by Chromium on the server (a few seconds)."):
+            try:
+                st.session_state["board_pack_pdf"] = (pack_key, pdf.pdf_bytes(pack))
+            except pdf.PdfUnavailable as exc:
+                st.error(f"The PDF could not be made: {exc}")
+        made = st.session_state.get("board_pack_pdf")
+        if made and made[0] == pack_key:  # a PDF made for other filters is never offered for these
+            st.download_button("Download board_pack.pdf", made[1],
+                               file_name="board_pack.pdf", mime="application/pdf", icon=":material/download:",
+                               key="download-board-pack-pdf")
 st.dataframe(kpi_format.kpi_table_for_reading(summary, fmt), hide_index=True, width="stretch")
 shell.download_csv(kpi_format.kpi_table(summary, fmt), "overview_kpis.csv")
 with st.expander("Definitions"):

@@ -8,6 +8,7 @@ from datetime import date
 
 from analytics.budget import HORIZON_RANGE
 from queries.as_of import parse_as_of
+from report.links import check_base_url
 
 
 def positive_days(text: str) -> int:
@@ -61,5 +62,13 @@ def as_of_date(text: str) -> date:
     """``--as-of``: a date written YYYY-MM-DD. ``as_of_date("2024-06-30") == date(2024, 6, 30)``."""
     try:
         return parse_as_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def base_url(text: str) -> str:
+    """``--base-url``: an absolute http(s) address (report/links.py), without its trailing slash."""
+    try:
+        return check_base_url(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

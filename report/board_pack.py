@@ -28,6 +28,7 @@ from analytics.revenue_mix import revenue_mix
 from analytics.survival import ChurnDefinition, describe_churn, survival_curves
 from analytics.value import ValueSettings, clv_report
 from queries import DataSource, DataUnavailable
+from report import print_layout
 from ui import budget_charts, cohort_charts, overview_charts, revenue_mix_charts, survival_charts, value_charts
 
 
@@ -126,6 +127,18 @@ def _budget_section(source: DataSource, filters: Filters, churn: ChurnDefinition
                    "the Budget page.", inputs.query())
 
 
+def churn_sentence(churn_query: dict[str, str]) -> str:
+    """The churn definition behind the survival, value and budget figures, in words (the pack's cover).
+
+    >>> churn_sentence({"churn": "inactivity", "inactivity_days": "60"})
+    'Churn: a customer has churned after 60 days without a purchase (on their last purchase day).'
+    """
+    if churn_query.get("churn") == "inactivity":
+        days = churn_query.get("inactivity_days", "90")
+        return f"Churn: a customer has churned after {days} days without a purchase (on their last purchase day)."
+    return "Churn: a customer has churned on their churn_date (an explicit cancellation)."
+
+
 def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, source: DataSource, base_url: str,
            churn_query: dict[str, str], formats: Formats | None = None) -> str:
     """The HTML text of the pack. Every data value is escaped: it shows as text, never as markup."""
@@ -143,10 +156,8 @@ def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, so
     def tile(k: Kpi) -> str:
         value = catalog.show(k.key, k.value, surface="board pack tile", context=summary.context(k.key, filters),
                              formats=fmt)
-        change = fmt.change(k.unit, k.value, k.previous)
         return (f'<div class="tile" title="{e(k.figure.definition)}"><div class="label">{e(k.label)}</div>'
-                f'<div class="value">{e(value)}</div>'
-                f'<div class="change">{e(f"{change} vs {against}" if change else "")}</div></div>')
+                f'<div class="value">{e(value)}</div>{print_layout.change_html(k, fmt, against)}</div>')
 
     tiles = "".join(tile(k) for k in summary.kpis)
     sentences = "".join(f"<li>{e(s)}</li>" for s in headline_sentences(summary, fmt, filters, "board pack sentence"))
@@ -154,34 +165,28 @@ def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, so
     figures = []
     for i, part in enumerate(parts):
         extra = (churn_query if part.path in ("survival", "value", "budget") else {}) | (part.query or {})
-        div = pio.to_html(part.figure, include_plotlyjs=(i == 0), full_html=False, default_width="100%",
-                          config={"displaylogo": False, "responsive": True})
+        div = pio.to_html(print_layout.for_print(part.figure), include_plotlyjs=(i == 0), full_html=False,
+                          default_width="100%", config={"displaylogo": False, "responsive": True})
         figures.append(f'<section><h2>{e(part.title)}</h2><p class="note">{e(part.note)} '
                        f'<a href="{e(link(part.path, extra))}">Open this view in the dashboard</a></p>{div}</section>')
+    footer = f"Retention board pack · as of {summary.as_of} · data fingerprint {source.fingerprint}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Retention board pack, as of {e(str(summary.as_of))}</title>
-<style>
-body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; color: #1F2933; margin: 32px auto;
-       max-width: 1200px; padding: 0 24px; }}
-h1 {{ font-size: 34px; margin-bottom: 4px; }} h2 {{ font-size: 24px; margin-top: 40px; }}
-.meta, .note {{ color: #52606D; font-size: 15px; }}
-.tiles {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; margin: 20px 0; }}
-.definitions li {{ font-size: 15px; }}
-.tile {{ border: 1px solid #D9DEE3; border-radius: 8px; padding: 12px 16px; }}
-.tile .label {{ font-size: 14px; color: #52606D; }} .tile .value {{ font-size: 30px; font-weight: 600; }}
-.tile .change {{ font-size: 14px; color: #52606D; min-height: 18px; }}
-li {{ font-size: 18px; margin: 6px 0; }}
-</style></head><body>
+<style>{print_layout.stylesheet(footer)}</style></head><body>
+<div class="cover">
 <h1>Retention board pack</h1>
 <p class="meta">As of <b>{e(str(summary.as_of))}</b> · data fingerprint <code>{e(source.fingerprint)}</code> ·
 filters: {e(filters.describe())} · churn: {e(describe_churn(summary.churn_definition, summary.inactivity_days))} ·
 {e("money in " + fmt.currency + " · " if fmt.currency else "")}made {e(datetime.now().strftime("%Y-%m-%d %H:%M"))} ·
 <a href="{e(link(""))}">open the overview</a></p>
+<p class="meta">{e(churn_sentence(churn_query))}</p>
 <ul>{sentences}</ul>
 <div class="tiles">{tiles}</div>
+</div>
 {"".join(figures)}
 <section><h2>Definitions</h2><ul class="definitions">{definitions}</ul>
 <p class="note">Every figure's definition: <a href="{e(link("glossary"))}">the Glossary</a>.</p></section>
+{print_layout.PRINT_SCRIPT}
 </body></html>
 """
 

@@ -51,12 +51,15 @@ from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
 from report.arguments import (
     as_of_date,
+    base_url,
     calibration_window,
     currency_code,
     horizon_months,
     margin_fraction,
     positive_days,
 )
+from report.links import BASE_URL_ENV, LOCAL_BASE_URL, configured_base_url, is_local
+from report.pdf import PdfUnavailable, print_to_pdf
 
 
 @dataclass(frozen=True)
@@ -170,8 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "last 26 weeks for the check)")
     parser.add_argument("--board-pack", action="store_true",
                         help="also write board_pack.html: KPIs, headlines and every page's main chart, offline")
-    parser.add_argument("--base-url", default="http://localhost:8501",
-                        help="where the dashboard runs, for the board pack's links to each view")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also write board_pack.pdf (A4 landscape, printed by the system's Chromium; implies "
+                        "--board-pack)")
+    parser.add_argument("--base-url", type=base_url, default=None,
+                        help=f"where the dashboard is reached, for the board pack's links to each view (default: "
+                        f"the {BASE_URL_ENV} environment variable, else {LOCAL_BASE_URL}, which opens only on this "
+                        "machine)")
     for name in ("segment", "channel", "region"):
         parser.add_argument(f"--{name}", action="append", default=None,
                             help=f"keep only these {name}s (repeat the flag or separate with commas)")
@@ -206,8 +214,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     churn_definition=args.churn_definition, inactivity_days=args.inactivity_days,
                     survival_by=args.survival_by, margin=args.margin, calibration_months=args.calibration_months,
                     discount_rate=args.discount_rate, horizon=args.horizon, target_ratio=args.target_ratio,
-                    base_url=args.base_url, compare=args.compare, currency=args.currency,
-                    calibration_end=args.calibration_end,
+                    base_url=args.base_url or configured_base_url() or LOCAL_BASE_URL,
+                    compare=args.compare, currency=args.currency, calibration_end=args.calibration_end,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
                                                    beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
 
@@ -261,13 +269,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    args.board_pack = args.board_pack or args.pdf
+    if args.board_pack and is_local(settings.base_url):
+        print(f"warning: the board pack's links will point to {settings.base_url}, which opens only on this machine. "
+              f"Pass --base-url with the address the board uses (e.g. https://dash.example.com) or set "
+              f"{BASE_URL_ENV}.", file=sys.stderr)
     source = DataSource.open(args.data or default_data_dir(), as_of=args.as_of)
+    pdf_problem = ""
     try:
         written, failures = export(source, settings, args.out)
         errors = [p.message for p in source.problems if p.level == "error"]
         excluded = data_health(source).excluded if not errors else []
         if args.board_pack and not (errors or failures):
-            written.append(write_board_pack(source, settings, args.out.resolve()))
+            pack = write_board_pack(source, settings, args.out.resolve())
+            written.append(pack)
+            if args.pdf:
+                try:
+                    written.append(print_to_pdf(pack, pack.with_suffix(".pdf")))
+                except PdfUnavailable as exc:
+                    pdf_problem = str(exc)
     finally:
         source.close()
     for path in written:
@@ -277,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               "every table (data_health.csv lists them):", file=sys.stderr)
         for finding in excluded:
             print(f"- {finding.message}", file=sys.stderr)
+    if pdf_problem:
+        print(f"error: board_pack.pdf was not written: {pdf_problem}", file=sys.stderr)
+        return 3
     if errors or failures:
         print(f"\nThe data folder {source.data_dir} has problems:", file=sys.stderr)
         for message in dict.fromkeys(errors + [f.split(": ", 1)[1] for f in failures]):

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,13 +28,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(data_dir: Path | None = None, timeout: float = 90.0, log_path: Path | None = None,
-                env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` headless; yield its base URL once /_stcore/health answers. ``log_path``: where
-    the server's output goes (else artifacts/ when it exists); ``env``: variables added to the environment."""
+                options: Sequence[str] = (), env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` headless; yield its base URL once /_stcore/health answers.
+
+    ``log_path``: where the server's output goes (else artifacts/ when it exists); ``options``: more
+    ``--section.option=value`` flags (e.g. ``--secrets.files=...``); ``env``: more variables."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
            "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-           "--server.fileWatcherType=none"]
+           "--server.fileWatcherType=none", *options]
     if data_dir is not None:
         cmd += ["--", "--data", str(data_dir)]
     artifacts = ROOT / "artifacts"
@@ -42,7 +44,8 @@ def running_app(data_dir: Path | None = None, timeout: float = 90.0, log_path: P
         log = open(log_path, "w")
     else:
         log = open(artifacts / f"streamlit-{port}.log", "w") if artifacts.is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ | (env or {}))
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env=os.environ.copy() | dict(env or {}))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -74,6 +74,13 @@ def heatmap(table: pl.DataFrame, metric: str, grain: str, min_cohort: int, avera
     return theme.apply(fig, title, height=max(460, 22 * len(order) + 160))
 
 
+def heatmap_phone_width(table: pl.DataFrame) -> int:
+    """Width in pixels of the heatmap on a phone, where it scrolls sideways: 30 pixels per period column (a cell
+    stays readable) beside the cohort labels and the colour bar, and never narrower than a phone's screen."""
+    periods = int(table["period_index"].max() or 0) + 1 if table.height else 1
+    return max(390, 150 + 30 * periods)
+
+
 def curves(table: pl.DataFrame, average: pl.DataFrame, cohorts: list, metric: str, grain: str) -> go.Figure:
     """Selected cohorts (complete cells) as thin lines, the size-weighted average as a thick black line."""
     fig = go.Figure()

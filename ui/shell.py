@@ -31,6 +31,7 @@ from analytics.parallel import side_by_side
 from analytics.survival import ChurnDefinition
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
 from queries.as_of import parse_as_of, today
+from ui import sign_in, theme
 from ui.format import escape_markdown
 
 T = TypeVar("T")
@@ -279,10 +280,93 @@ def download_csv(frame: pl.DataFrame, file_name: str, label: str | None = None) 
                        mime="text/csv", key=f"download-{file_name}", icon=":material/download:")
 
 
-def chart(fig: go.Figure, key: str) -> None:
-    """Draw a figure with the project theme (not Streamlit's) and the PNG camera button in the toolbar."""
-    st.plotly_chart(fig, key=key, theme=None, config={
-        "displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}})
+def is_dark() -> bool:
+    """Whether the browser shows Streamlit's dark theme (menu: Settings > Dark, or System on a dark OS). Sent by the
+    browser with every run; :func:`theme_watch` reloads the page when the user switches theme without a rerun."""
+    return st.context.theme.type == "dark"
+
+
+def is_phone() -> bool:
+    """Whether the browser is a phone, from its User-Agent ("Mobi", as MDN recommends): the server cannot know the
+    screen width, and a phone's is about 360-430 pixels. Charts then use :func:`ui.theme.for_display`'s compact
+    layout; the page layout itself follows the width through CSS (:data:`PHONE_CSS`)."""
+    return "Mobi" in (st.context.headers.get("User-Agent") or "")
+
+
+#: On a phone, the chart toolbar keeps only the PNG camera: zoom and pan buttons covered the title and are of little
+#: use on a touch screen (pinch and drag still work).
+PHONE_TOOLBAR_REMOVED = ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+                         "resetScale2d"]
+
+
+def chart(fig: go.Figure, key: str, phone_width: int | None = None) -> None:
+    """Draw a figure with the project theme (not Streamlit's; dark when the app is dark, compact on a phone) and the
+    PNG camera button in the toolbar. ``phone_width``: on a narrow screen (up to 640 pixels), draw the chart at
+    least this many pixels wide and let it scroll sideways (the cohort heatmap: readable cells, not a sliver)."""
+    phone = is_phone()
+    fig = theme.for_display(fig, dark=is_dark(), compact=phone)
+    config: dict[str, Any] = {"displaylogo": False,
+                              "toImageButtonOptions": {"format": "png", "scale": 2, "filename": key}}
+    if phone:
+        config["modeBarButtonsToRemove"] = PHONE_TOOLBAR_REMOVED
+    if phone_width is None:
+        st.plotly_chart(fig, key=key, theme=None, config=config)
+        return
+    box = f"{key}_scroll"
+    # The width is our own integer: no user text reaches the style.
+    st.html(f"<style>@media (max-width: 640px) {{ .st-key-{box} {{ overflow-x: auto; }} "
+            f".st-key-{box} > div {{ min-width: {int(phone_width)}px; }} }}</style>")
+    with st.container(key=box):
+        st.plotly_chart(fig, key=key, theme=None, config=config)
+
+
+#: Phones (up to 640 pixels wide): tile text sized for a half-width tile (the Overview's grid puts two per row), tile
+#: labels wrapped rather than cut, smaller page titles. Scoped to our keyed containers.
+PHONE_CSS = """
+<style>
+@media (max-width: 640px) {
+  .st-key-kpi_tiles [data-testid="stMetricValue"] { font-size: 1.6rem; }
+  .st-key-kpi_tiles [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
+  .st-key-kpi_tiles [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+    text-overflow: clip !important; }
+  h1 { font-size: 1.8rem !important; }
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """The app's own CSS (phones); no space taken on the page."""
+    st.html(PHONE_CSS)
+
+
+#: sessionStorage key: the theme the page was last reloaded for (one reload per switch, never a loop).
+THEME_RELOAD_KEY = "retention-theme-reload"
+
+
+def theme_watch() -> None:
+    """Reload the page when the user switches Streamlit's theme in its menu. Streamlit sends the active theme with
+    each run but does not rerun on a switch (streamlit/streamlit#11920), so the charts would keep the old theme's
+    colours until the next interaction; a reload reruns with the new one (the view is in the URL, the theme choice
+    in the browser's storage). The theme is read from the app's background, as Streamlit infers it."""
+    rendered = "dark" if is_dark() else "light"
+    with st.sidebar:
+        st.html(f"""<script>(() => {{
+  window.__retentionRendered = {rendered!r};
+  if (window.__retentionThemeWatch) return;
+  const key = {THEME_RELOAD_KEY!r};
+  window.__retentionThemeWatch = setInterval(() => {{
+    const app = document.querySelector("[data-testid=stApp]");
+    const rgb = app && getComputedStyle(app).backgroundColor.match(/\\d+/g);
+    if (!rgb || app.dataset.testScriptState === "running") return;
+    const [r, g, b] = rgb.map(Number);
+    const shown = 0.299 * r + 0.587 * g + 0.114 * b < 128 ? "dark" : "light";
+    if (shown === window.__retentionRendered) {{ sessionStorage.removeItem(key); return; }}
+    if (sessionStorage.getItem(key) === shown) return;
+    sessionStorage.setItem(key, shown);
+    location.reload();
+  }}, 700);
+}})();</script>""", unsafe_allow_javascript=True)
 
 
 #: On-screen headers of columns that the catalog's names do not say alone.
@@ -416,6 +500,9 @@ def ensure_shell() -> None:
     if not getattr(_shell_run, "active", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    # The shell has already shown the sign-in screen when this visitor may not see figures; never go on without it.
+    if not sign_in.allowed():
+        st.stop()
 
 
 #: Whether the script run on this thread is the shell's (app.py sets it around navigation.run()).
