@@ -248,6 +248,35 @@ R = [
     Figure("marketing_spend", "Marketing spend", "money", "Acquisition spend (marketing_spend, else the "
            "customers' acquisition_cost).", None, "value", "analytics.value.cac_by_channel_month: cost",
            ("spend", "cost", "acquisition_cost", "budget")),
+    # ------------------------------------------------------------------- customers (predictive CLV)
+    Figure("p_alive", "P(alive)", "percent", "BG/NBD probability that the customer is still a customer at the "
+           "calibration end, given their repeat purchases, recency and age.", True, "customers",
+           "analytics.clv_models.scores.model_scores: p_alive", ("p_alive",)),
+    Figure("expected_purchases_90d", "Expected purchases, next 90 days", "number", "BG/NBD expected days with a "
+           "purchase in the 90 days after the calibration end.", True, "customers",
+           "analytics.clv_models.scores.model_scores: expected_purchases_90d", ("expected_purchases_90d",)),
+    Figure("expected_spend", "Expected spend per purchase", "money", "Gamma-Gamma mean spend per purchase day, "
+           "between the customer's own repeat spend and the population mean.", True, "customers",
+           "analytics.clv_models.scores.model_scores: expected_spend", ("expected_spend",)),
+    Figure("predicted_value_12m", "Predicted value, 12 months", "money", "Expected purchases × expected spend × "
+           "margin rate over the 12 months after the calibration end, discounted monthly as on Value & CAC.", True,
+           "customers", "analytics.clv_models.scores.model_scores: predicted_value_12m", ("predicted_value_12m",)),
+    Figure("value_if_active_12m", "Value if still active, 12 months", "money", "Predicted 12-month value if the "
+           "customer is still a customer at the calibration end (P(alive) = 1).", True, "customers",
+           "analytics.clv_models.scores.model_scores: value_if_active_12m", ("value_if_active_12m",)),
+    Figure("value_at_risk", "Value at risk", "money", "Value if still active − predicted value = value if still "
+           "active × (1 − P(alive)); summed over the customers at risk on the page.", False, "customers",
+           "analytics.clv_models.scores.model_scores: value_at_risk", ("value_at_risk",)),
+    Figure("at_risk_customers", "Customers at risk", "count", "Customers whose P(alive) is below the threshold "
+           "(default 50%).", False, "customers", "analytics.clv_models.customers.risk_by_group: at_risk",
+           ("at_risk_customers",)),
+    Figure("model_clv", "Model CLV", "money", "Buyer share × margin rate × (first purchase spend, discounted + "
+           "expected spend per repeat purchase × discounted BG/NBD repeat purchases over H months): the purchase "
+           "model's value of an acquired customer of the channel.", True, "value",
+           "analytics.clv_models.channels.channel_model_clv: model_clv_12/24/36",
+           ("model_clv", "model_clv_12", "model_clv_24", "model_clv_36")),
+    Figure("model_ltv_cac", "Model LTV:CAC", "ratio", "A channel's model CLV at the horizon / its CAC.", True,
+           "value", "analytics.clv_models.channels.clv_comparison: model_ltv_cac", ("model_ltv_cac",)),
 ]
 register(*R)
 
@@ -255,7 +284,7 @@ register(*R)
 # ------------------------------------------------------------------------------------------ glossary
 def glossary() -> pl.DataFrame:
     """``glossary.csv`` and the Glossary page: one row per figure (name, unit, definition, page, key), by page."""
-    order = {"": 0, "cohorts": 1, "revenue_mix": 2, "value": 3, "survival": 4, "budget": 5}
+    order = {"": 0, "cohorts": 1, "revenue_mix": 2, "value": 3, "survival": 4, "customers": 5, "budget": 6}
     rows = sorted(FIGURES.values(), key=lambda f: (order.get(f.page, 9), f.name.lower()))
     return pl.DataFrame({"name": [f.name for f in rows], "unit": [f.unit for f in rows],
                          "definition": [f.definition for f in rows], "page": [f.page or "overview" for f in rows],

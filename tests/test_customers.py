@@ -160,8 +160,8 @@ def test_customers_page_drilled_into_from_a_url(run_page):
     at = run_page("pages/customers.py", ROOT / "sample_data", query_params={"cohort": "2024-03", "segment": "pro"},
                   timeout=300)
     listed = at.dataframe[0].value
-    assert set(listed["segment"]) == {"pro"}
-    signups = listed["signup"].dt.date
+    assert set(listed["Segment"]) == {"Pro"}  # the display name of the code pro (analytics/formats.py)
+    signups = listed["Signup"].dt.date
     assert signups.min() >= date(2024, 3, 1) and signups.max() <= date(2024, 3, 31)
     labels = downloads(at)
     assert f"Download the {len(listed):,} customers listed (CSV)" in labels
@@ -169,7 +169,7 @@ def test_customers_page_drilled_into_from_a_url(run_page):
     risk, tracking, conditional = figures(at)
     assert [t["name"] for t in tracking["data"]] == ["Actual", "BG/NBD"]
     assert [t["type"] for t in conditional["data"]] == ["bar", "scatter"]
-    assert risk["data"][0]["x"] == ["pro"]
+    assert risk["data"][0]["x"] == ["Pro"]
 
 
 def test_model_clv_per_channel_beside_the_survival_clv(sample):

@@ -7,8 +7,9 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from analytics.formats import current
 from ui import theme
-from ui.format import money, plotly_text
+from ui.format import label, money, plotly_text
 
 
 def tracking(weekly: pl.DataFrame, calibration_end: date) -> go.Figure:
@@ -70,17 +71,18 @@ def value_at_risk(groups: pl.DataFrame, dimension: str) -> go.Figure:
     rows = groups.filter(pl.col("value_at_risk") > 0)
     if rows.height == 0:
         return theme.apply(fig, f"No value at risk in any {dimension}")
-    names = [plotly_text(v) for v in rows[dimension].to_list()]
-    fig.add_bar(x=names, y=rows["value_at_risk"].to_list(), marker_color=theme.NEW_COLOR, name="value at risk",
+    names = [plotly_text(label(dimension, v)) for v in rows[dimension].to_list()]
+    fig.add_bar(x=names, y=rows["value_at_risk"].to_list(), marker_color=theme.NEW_COLOR, name="Value at risk",
                 customdata=list(zip(rows["at_risk_customers"].to_list(), rows["customers"].to_list(), strict=True)),
                 text=[money(v) for v in rows["value_at_risk"].to_list()], textposition="outside",
                 hovertemplate="%{x}: %{y:,.0f} at risk<br>%{customdata[0]:,} of %{customdata[1]:,} customers at "
                               "risk<extra></extra>")
     fig.update_xaxes(title_text=dimension.capitalize())
-    fig.update_yaxes(title_text="Value at risk, next 12 months", tickformat=",.0f", rangemode="tozero")
+    fig.update_yaxes(title_text=current().with_currency("Value at risk, next 12 months"), tickformat=",.0f",
+                     rangemode="tozero")
     top = rows.row(0, named=True)
     share = top["value_at_risk"] / float(rows["value_at_risk"].sum())
-    return theme.apply(fig, f"{plotly_text(top[dimension])} holds {share:.0%} of the value at risk: "
+    return theme.apply(fig, f"{plotly_text(label(dimension, top[dimension]))} holds {share:.0%} of the value at risk: "
                             f"{money(top['value_at_risk'])} from {top['at_risk_customers']:,} customers")
 
 
@@ -88,7 +90,7 @@ def model_vs_survival(comparison: pl.DataFrame, horizon: int) -> go.Figure:
     """Survival-based and model CLV per channel, side by side."""
     fig = go.Figure()
     rows = comparison.filter(pl.col("customers") > 0).sort("customers", descending=True)
-    names = [plotly_text(c) for c in rows["channel"].to_list()]
+    names = [plotly_text(label("channel", c)) for c in rows["channel"].to_list()]
     fig.add_bar(x=names, y=rows["survival_clv"].to_list(), name="Survival (Kaplan-Meier)",
                 marker_color=theme.EXISTING_COLOR, hovertemplate="%{x}: %{y:,.0f}<extra>survival</extra>")
     fig.add_bar(x=names, y=rows["model_clv"].to_list(), name="BG/NBD + Gamma-Gamma", marker_color=theme.NEW_COLOR,

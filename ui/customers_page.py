@@ -8,8 +8,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from analytics import catalog
 from analytics.clv_models.customers import CustomerList
-from analytics.clv_models.scores import METRICS, ClvFit
+from analytics.clv_models.scores import ClvFit
+from analytics.formats import current
 from ui.format import escape_markdown, money, percent
 
 #: Rows sent to the browser at most (the CSV holds the whole filtered list).
@@ -18,11 +20,14 @@ SORTS = {"value at risk": "value_at_risk", "predicted value": "predicted_value_1
          "expected purchases": "expected_purchases_90d", "last purchase": "last_purchase",
          "customer id": "customer_id"}
 #: Shown columns and their headers (the CSV keeps the column names).
-SHOWN = {"customer_id": "customer", "segment": "segment", "channel": "channel", "region": "region",
-         "p_alive": "P(alive)", "value_at_risk": "value at risk", "predicted_value_12m": "value, 12 months",
-         "value_if_active_12m": "value if still active", "expected_purchases_90d": "purchases, next 90 days",
-         "expected_spend": "spend per purchase", "frequency": "repeat purchases", "last_purchase": "last purchase",
-         "signup_date": "signup"}
+SHOWN = {"customer_id": "Customer", "segment": "Segment", "channel": "Channel", "region": "Region",
+         "p_alive": "p_alive", "value_at_risk": "value_at_risk", "predicted_value_12m": "predicted_value_12m",
+         "value_if_active_12m": "value_if_active_12m", "expected_purchases_90d": "expected_purchases_90d",
+         "expected_spend": "expected_spend", "frequency": "Repeat purchases", "last_purchase": "Last purchase",
+         "signup_date": "Signup"}
+#: The list's figures, named, formatted and defined by the metric catalog.
+LIST_FIGURES = ("p_alive", "value_at_risk", "predicted_value_12m", "value_if_active_12m", "expected_purchases_90d",
+                "expected_spend")
 
 
 def cohort_label(cohort: date, grain: str) -> str:
@@ -75,27 +80,34 @@ def tiles(listed: pl.DataFrame, at_risk_below: float) -> None:
     risky = listed.filter(pl.col("at_risk"))
     columns = st.columns(4)
     columns[0].metric("Customers listed", f"{listed.height:,}", help="After the shared filters and the list's own.")
-    columns[1].metric(METRICS["at_risk_customers"]["name"], f"{risky.height:,}",
-                      help=f"P(alive) below {at_risk_below:.0%}.")
-    columns[2].metric(METRICS["value_at_risk"]["name"], money(float(risky["value_at_risk"].sum() or 0.0)),
-                      help=METRICS["value_at_risk"]["definition"] + " Summed over the customers at risk.")
-    columns[3].metric(METRICS["predicted_value_12m"]["name"], money(float(listed["predicted_value_12m"].sum() or 0.0)),
-                      help=METRICS["predicted_value_12m"]["definition"])
+    at_risk, at_stake, predicted = (catalog.figure(k) for k in ("at_risk_customers", "value_at_risk",
+                                                                 "predicted_value_12m"))
+    columns[1].metric(at_risk.name, f"{risky.height:,}", help=f"P(alive) below {at_risk_below:.0%}.")
+    columns[2].metric(at_stake.name, money(float(risky["value_at_risk"].sum() or 0.0)),
+                      help=at_stake.definition)
+    columns[3].metric(predicted.name, money(float(listed["predicted_value_12m"].sum() or 0.0)),
+                      help=predicted.definition + " Summed over the customers listed.")
 
 
 def customer_table(listed: pl.DataFrame) -> None:
     """The first TABLE_ROWS rows of the list, ids as plain text (never markdown or HTML), and how many of how
     many are shown."""
     shown = listed.head(TABLE_ROWS).select(list(SHOWN)).rename(SHOWN)
+    fmt = current()
     config: dict[str, Any] = {
-        "customer": st.column_config.TextColumn("customer", help="customer_id, shown as text"),
-        "P(alive)": st.column_config.NumberColumn("P(alive)", format="percent"),
-        "signup": st.column_config.DateColumn("signup", format="YYYY-MM-DD"),
-        "last purchase": st.column_config.DateColumn("last purchase", format="YYYY-MM-DD"),
-        "purchases, next 90 days": st.column_config.NumberColumn(format="%.2f"),
+        "Customer": st.column_config.TextColumn("Customer", help="customer_id, shown as text"),
+        "Signup": st.column_config.DateColumn("Signup", format="YYYY-MM-DD"),
+        "Last purchase": st.column_config.DateColumn("Last purchase", format="YYYY-MM-DD"),
     }
-    for name in ("spend per purchase", "value, 12 months", "value if still active", "value at risk"):
-        config[name] = st.column_config.NumberColumn(name, format="%,.0f")
+    for key in LIST_FIGURES:
+        fig = catalog.figure(key)
+        label = fmt.with_currency(fig.name) if fig.unit == "money" else fig.name
+        number_format = {"percent": "percent", "money": "%,.0f", "number": "%.2f"}[fig.unit]
+        config[key] = st.column_config.NumberColumn(label, format=number_format, help=fig.definition)
+    shown = shown.with_columns(pl.col(column).map_elements(lambda code, dim=dim: fmt.label(dim, code),
+                                                           return_dtype=pl.String)
+                               for column, dim in (("Segment", "segment"), ("Channel", "channel"),
+                                                   ("Region", "region")))
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     if listed.height > TABLE_ROWS:
         st.caption(f"Showing the first {TABLE_ROWS:,} of {listed.height:,} customers in this order; the CSV has "
@@ -140,8 +152,8 @@ def heading(result: CustomerList, is_default_end: bool) -> str:
 
 def definitions(holdout_default: bool) -> str:
     """The page's Definitions expander (markdown)."""
-    lines = [f"- **{entry['name']}**: {escape_markdown(entry['definition'])}" for entry in METRICS.values()
-             if entry["name"] != "Model CLV"]
+    lines = [f"- **{fig.name}**: {escape_markdown(fig.definition)}" for fig in catalog.FIGURES.values()
+             if fig.page == "customers"]
     split = ("the last 26 weeks are held out and the models refitted on the purchases before them, while the list "
              "uses all the data" if holdout_default else "the models are fitted up to the calibration end chosen")
     return "\n".join([

@@ -66,36 +66,7 @@ DEFAULT_HOLDOUT_WEEKS = 26
 SCORES = ("p_alive", "expected_purchases_90d", "expected_spend", "predicted_value_12m", "value_if_active_12m",
           "value_at_risk")
 
-#: Every figure these models put on a screen, shaped like a metric catalog entry (name, unit, format,
-#: definition), to move into analytics/catalog.py when it exists.
-METRICS: dict[str, dict[str, str]] = {
-    "p_alive": {"name": "P(alive)", "unit": "probability", "format": "percent",
-                "definition": "BG/NBD probability that the customer is still a customer at the calibration end."},
-    "expected_purchases_90d": {
-        "name": "Expected purchases, next 90 days", "unit": "purchase days", "format": "decimal",
-        "definition": "BG/NBD expected days with a purchase in the 90 days after the calibration end."},
-    "expected_spend": {
-        "name": "Expected spend per purchase", "unit": "currency", "format": "money",
-        "definition": "Gamma-Gamma mean spend per purchase day, between the customer's own repeat spend and the "
-                      "population mean."},
-    "predicted_value_12m": {
-        "name": "Predicted value, 12 months", "unit": "currency", "format": "money",
-        "definition": "Expected purchases x expected spend x margin rate over the 12 months after the calibration "
-                      "end, discounted monthly as on the Value page."},
-    "value_if_active_12m": {
-        "name": "Value if still active, 12 months", "unit": "currency", "format": "money",
-        "definition": "Predicted 12-month value assuming the customer is still a customer at the calibration end."},
-    "value_at_risk": {
-        "name": "Value at risk", "unit": "currency", "format": "money",
-        "definition": "Value if still active - predicted value = value if still active x (1 - P(alive))."},
-    "at_risk_customers": {
-        "name": "Customers at risk", "unit": "customers", "format": "integer",
-        "definition": "Customers whose P(alive) is below the threshold (default 50%)."},
-    "model_clv": {
-        "name": "Model CLV", "unit": "currency", "format": "money",
-        "definition": "BG/NBD + Gamma-Gamma margin of a new customer of the channel over the horizon, per "
-                      "acquired customer, discounted as the survival-based CLV."},
-}
+#: The figures these models put on a screen are in the metric catalog (analytics/catalog.py, "customers").
 
 
 @dataclass(frozen=True)
