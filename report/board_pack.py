@@ -132,11 +132,16 @@ def churn_sentence(churn_query: dict[str, str]) -> str:
 
     >>> churn_sentence({"churn": "inactivity", "inactivity_days": "60"})
     'Churn: a customer has churned after 60 days without a purchase (on their last purchase day).'
+    >>> churn_sentence({"churn": "combined", "inactivity_days": "90"})[:80]
+    'Churn: a customer has churned on their churn_date where one is recorded, else af'
     """
+    days = churn_query.get("inactivity_days", "90")
     if churn_query.get("churn") == "inactivity":
-        days = churn_query.get("inactivity_days", "90")
         return f"Churn: a customer has churned after {days} days without a purchase (on their last purchase day)."
-    return "Churn: a customer has churned on their churn_date (an explicit cancellation)."
+    if churn_query.get("churn") == "explicit":
+        return "Churn: a customer has churned on their churn_date (an explicit cancellation) only."
+    return (f"Churn: a customer has churned on their churn_date where one is recorded, else after {days} days "
+            "without a purchase (on their last purchase day).")
 
 
 def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, source: DataSource, base_url: str,
@@ -167,7 +172,7 @@ def render(summary: ExecutiveSummary, parts: list[Section], filters: Filters, so
         extra = (churn_query if part.path in ("survival", "value", "budget") else {}) | (part.query or {})
         div = pio.to_html(print_layout.for_print(part.figure), include_plotlyjs=(i == 0), full_html=False,
                           default_width="100%", config={"displaylogo": False, "responsive": True})
-        figures.append(f'<section><h2>{e(part.title)}</h2><p class="note">{e(part.note)} '
+        figures.append(f'<section class="chart"><h2>{e(part.title)}</h2><p class="note">{e(part.note)} '
                        f'<a href="{e(link(part.path, extra))}">Open this view in the dashboard</a></p>{div}</section>')
     footer = f"Retention board pack · as of {summary.as_of} · data fingerprint {source.fingerprint}"
     return f"""<!doctype html>
@@ -184,7 +189,7 @@ filters: {e(filters.describe())} · churn: {e(describe_churn(summary.churn_defin
 <div class="tiles">{tiles}</div>
 </div>
 {"".join(figures)}
-<section><h2>Definitions</h2><ul class="definitions">{definitions}</ul>
+<section class="definitions"><h2>Definitions</h2><ul class="definitions">{definitions}</ul>
 <p class="note">Every figure's definition: <a href="{e(link("glossary"))}">the Glossary</a>.</p></section>
 {print_layout.PRINT_SCRIPT}
 </body></html>

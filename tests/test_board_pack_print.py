@@ -32,10 +32,13 @@ from ui import theme
 
 #: The bundled sample's pack: the cover, then five pages' charts and the budget split.
 SECTIONS = 6
+#: The cover, one page per chart section, and the definitions of the figures on the cover (issue #16).
+PAGES = 1 + SECTIONS + 1
 
 
-def kpi(value: float, previous: float, higher_is_better: bool = True) -> Kpi:
-    return Kpi("k", "K", value, previous, "count", "cohorts", "help", higher_is_better=higher_is_better)
+def kpi(value: float, previous: float | None, higher_is_better: bool = True) -> Kpi:
+    """A tile of a count whose rise is good news (active customers), or of months whose fall is (payback month)."""
+    return Kpi("active_customers" if higher_is_better else "payback_month", value, previous)
 
 
 def test_changes_carry_an_arrow_and_say_good_or_bad_like_the_tiles():
@@ -46,7 +49,9 @@ def test_changes_carry_an_arrow_and_say_good_or_bad_like_the_tiles():
     assert 'class="change good"' in change_html(kpi(4, 5, higher_is_better=False)) and "↓" in \
         change_html(kpi(4, 5, higher_is_better=False))
     assert change_html(kpi(6636.2, 6636)) == '<div class="change flat">no change</div>'   # rounds to 0: no arrow
-    assert change_html(Kpi("k", "K", 1.0, None, "count", "cohorts", "help")) == '<div class="change"></div>'
+    # The board pack says what the change is against, as the tiles do.
+    assert change_html(kpi(6636, 6680), against="November 2025").endswith("-44 vs November 2025</div>")
+    assert change_html(kpi(1.0, None)) == '<div class="change"></div>'
 
 
 def test_print_figures_wrap_long_titles_and_fit_the_page():
@@ -73,19 +78,19 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_pdf_has_the_cover_and_one_a4_landscape_page_per_section(pack: Path):
     reader = PdfReader(pack / "board_pack.pdf")
-    assert len(reader.pages) == 1 + SECTIONS
+    assert len(reader.pages) == PAGES
     html = (pack / "board_pack.html").read_text()
     fingerprint = re.search(r"data fingerprint <code>(\w+)</code>", html).group(1)
     as_of = re.search(r"As of <b>([\d-]+)</b>", html).group(1)
     titles = re.findall(r"<h2>([^<]+)</h2>", html)
-    assert len(titles) == SECTIONS
-    # The cover says which churn definition the survival, value and budget figures use (the sample's: explicit).
+    assert len(titles) == SECTIONS + 1 and titles[-1] == "Definitions"
+    # The cover says which churn definition the survival, value and budget figures use (the default: combined).
     assert "Churn: a customer has churned on their churn_date" in reader.pages[0].extract_text()
     for number, page in enumerate(reader.pages, start=1):
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width), round(height)) == (842, 595)                 # A4 landscape, in points
         text = page.extract_text()
-        assert f"Page {number} of {1 + SECTIONS}" in text
+        assert f"Page {number} of {PAGES}" in text
         assert f"as of {as_of}" in text and f"data fingerprint {fingerprint}" in text
         if number > 1:                                                      # each section starts its own page
             assert titles[number - 2] in text
@@ -110,7 +115,7 @@ def test_printed_from_a_wide_screen_no_chart_overflows_its_page(pack: Path, brow
     page.emulate_media(media="print")
     page.wait_for_function(f"Array.from(document.querySelectorAll('.js-plotly-plot')).every("
                            f"p => p.getBoundingClientRect().width <= {PRINTABLE_WIDTH})")
-    sections = page.eval_on_selector_all("section", """sections => sections.map(s => {
+    sections = page.eval_on_selector_all("section.chart", """sections => sections.map(s => {
         const box = e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
         const plot = s.querySelector('.js-plotly-plot');
         return {section: box(s), chart: box(plot), svg: box(plot.querySelector('.main-svg')),
@@ -133,7 +138,7 @@ def test_printed_from_a_wide_screen_no_chart_overflows_its_page(pack: Path, brow
     page.screenshot(path=str(SCREENSHOTS / "board_pack_print.png"), full_page=True)
     printed = pack / "printed_by_a_user.pdf"
     page.pdf(path=str(printed), prefer_css_page_size=True, print_background=True)
-    assert len(PdfReader(printed).pages) == 1 + SECTIONS
+    assert len(PdfReader(printed).pages) == PAGES
     context.close()
 
 
@@ -153,5 +158,8 @@ def test_the_cover_names_the_churn_definition():
     from report.board_pack import churn_sentence
 
     assert churn_sentence({"churn": "explicit"}) == \
-        "Churn: a customer has churned on their churn_date (an explicit cancellation)."
+        "Churn: a customer has churned on their churn_date (an explicit cancellation) only."
     assert "after 60 days without a purchase" in churn_sentence({"churn": "inactivity", "inactivity_days": "60"})
+    # The default, combined: the churn date where there is one, else inactivity (issue #16).
+    combined = churn_sentence({"churn": "combined", "inactivity_days": "90"})
+    assert "churn_date where one is recorded, else after 90 days without a purchase" in combined
