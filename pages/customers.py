@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import catalog
 from analytics.clv_models.customers import customer_list, narrow, risk_by_group
 from analytics.clv_models.scores import ClvSettings
 from analytics.clv_models.validation import clv_validation
@@ -60,7 +61,11 @@ else:
     column = customers_page.SORTS[sort_by or "value at risk"]
     listed = listed.sort([column, "customer_id"], descending=[column not in ("customer_id", "p_alive"), False],
                          nulls_last=True)
-    customers_page.tiles(listed, settings.at_risk_below)
+    own = {"cohort": cohort or None, "p_alive_below": below if below < 1 else None, "value_above": value_above or None}
+    context = catalog.context_of(scores_as_of=result.calibration_end, filters=filters.describe(),
+                                 margin=settings.margin, discount_rate=settings.discount_rate,
+                                 list_filters=own if any(own.values()) else None)
+    customers_page.tiles(listed, settings.at_risk_below, context)
     customers_page.customer_table(listed)
     customers_page.download_list(listed)
     st.caption(customers_page.fit_caption(result.fit))

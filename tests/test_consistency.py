@@ -17,6 +17,7 @@ import pytest
 from analytics import catalog
 from analytics.executive import executive_summary
 from analytics.filters import Filters
+from analytics.money import money_total
 from analytics.survival import SURVIVAL_BY, survival_curves
 from queries import DataSource
 from report.board_pack import board_pack
@@ -24,8 +25,8 @@ from report.export import Settings, export
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "sample_data"
-PAGES = [None, "pages/cohorts.py", "pages/revenue_mix.py", "pages/value.py", "pages/survival.py", "pages/budget.py",
-         "pages/data_health.py", "pages/glossary.py"]
+PAGES = [None, "pages/cohorts.py", "pages/revenue_mix.py", "pages/value.py", "pages/survival.py",
+         "pages/customers.py", "pages/budget.py", "pages/data_health.py", "pages/glossary.py"]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,12 @@ def test_every_figure_has_one_value_on_every_surface(sample, run_page, tmp_path:
         where = catalog.context_of(period=last["period"], grain="month", filters=filters.describe())
         for key in ("active_customers", "revenue"):
             catalog.note(key, last[key], surface="activity_by_period.csv", context=where)
+        # The Customers page's list total against customer_scores.csv (every scored customer, no list filter).
+        scores = pl.read_csv(tmp_path / "customer_scores.csv")
+        scored = catalog.context_of(scores_as_of=sample.as_of, filters=filters.describe(), margin=0.7,
+                                    discount_rate=0.1)
+        catalog.note("predicted_value_12m", money_total(scores["predicted_value_12m"]), surface="customer_scores.csv",
+                     context=scored)
 
     assert ledger.disagreements() == []
     surfaces: dict[str, set[str]] = {}
@@ -69,6 +76,7 @@ def test_every_figure_has_one_value_on_every_surface(sample, run_page, tmp_path:
     assert {"overview tile", "overview sentence", "revenue mix tile"} <= surfaces["existing_share"]
     assert {"overview tile", "value tile", "board pack tile"} <= surfaces["ltv_cac_blended"]
     assert {"revenue mix tile", "revenue mix reconciliation"} <= surfaces["new_customer_revenue"]
+    assert {"customers tile", "customer_scores.csv"} <= surfaces["predicted_value_12m"]
     # The customer base is one number on the Overview, the Budget page, the board pack and the export (the Budget
     # page once said 16,928 "active customers now", the explicit definition's base, beside the Overview's 6,636).
     assert {e.value for e in ledger.entries if e.key == "customer_base"} == {9269.0}

@@ -12,7 +12,8 @@ from analytics import catalog
 from analytics.clv_models.customers import CustomerList
 from analytics.clv_models.scores import ClvFit
 from analytics.formats import current
-from ui.format import escape_markdown, money, percent
+from analytics.money import money_total
+from ui.format import escape_markdown, percent
 
 #: Rows sent to the browser at most (the CSV holds the whole filtered list).
 TABLE_ROWS = 1_000
@@ -75,17 +76,23 @@ def drill_links(title: str, parameter: str, values: list[str]) -> None:
             drill_link(str(value), **{parameter: str(value)})
 
 
-def tiles(listed: pl.DataFrame, at_risk_below: float) -> None:
-    """Customers listed, at risk, their value at risk, and the predicted value of the list."""
+def tiles(listed: pl.DataFrame, at_risk_below: float, context: catalog.Context = ()) -> None:
+    """Customers listed, at risk, their value at risk, and the predicted value of the list (``context``: what
+    the figures are for, noted in the catalog's ledger: the scores' date, the filters, the list's own filters)."""
     risky = listed.filter(pl.col("at_risk"))
     columns = st.columns(4)
     columns[0].metric("Customers listed", f"{listed.height:,}", help="After the shared filters and the list's own.")
     at_risk, at_stake, predicted = (catalog.figure(k) for k in ("at_risk_customers", "value_at_risk",
                                                                  "predicted_value_12m"))
-    columns[1].metric(at_risk.name, f"{risky.height:,}", help=f"P(alive) below {at_risk_below:.0%}.")
-    columns[2].metric(at_stake.name, money(float(risky["value_at_risk"].sum() or 0.0)),
+    columns[1].metric(at_risk.name, catalog.show("at_risk_customers", risky.height, surface="customers tile",
+                                                 context=context + (("at_risk_below", str(at_risk_below)),)),
+                      help=f"P(alive) below {at_risk_below:.0%}.")
+    columns[2].metric(at_stake.name, catalog.show("value_at_risk", money_total(risky["value_at_risk"]),
+                                                  surface="customers tile",
+                                                  context=context + (("at_risk_below", str(at_risk_below)),)),
                       help=at_stake.definition)
-    columns[3].metric(predicted.name, money(float(listed["predicted_value_12m"].sum() or 0.0)),
+    columns[3].metric(predicted.name, catalog.show("predicted_value_12m", money_total(listed["predicted_value_12m"]),
+                                                   surface="customers tile", context=context),
                       help=predicted.definition + " Summed over the customers listed.")
 
 
