@@ -9,7 +9,7 @@ from analytics import catalog
 from analytics.executive import ExecutiveSummary, Kpi
 from analytics.filters import Filters
 from analytics.formats import NO_CHANGE, current
-from ui import overview_charts
+from ui import overview_charts, shell, theme
 
 PAGE_FILES = {"cohorts": "pages/cohorts.py", "revenue_mix": "pages/revenue_mix.py", "survival": "pages/survival.py",
               "value": "pages/value.py", "budget": "pages/budget.py"}
@@ -31,7 +31,9 @@ def kpi_tile(kpi: Kpi, column, summary: ExecutiveSummary, filters: Filters) -> N
                   help=kpi.figure.definition)
         points = [y for y in kpi.trend["y"].to_list() if y is not None]
         if len(points) >= 2:
-            st.plotly_chart(overview_charts.sparkline(kpi), key=f"spark-{kpi.key}", theme=None,
+            # In the active theme like every chart (a white panel on the dark page otherwise).
+            spark = theme.for_display(overview_charts.sparkline(kpi), dark=shell.is_dark())
+            st.plotly_chart(spark, key=f"spark-{kpi.key}", theme=None,
                             config={"displayModeBar": False, "staticPlot": False})
         if kpi.page in PAGE_FILES:
             # No query_params: the shell's URL-bound widgets carry the filters to the next page by themselves;
