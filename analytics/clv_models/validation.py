@@ -113,7 +113,9 @@ def clv_validation(source: DataSource, filters: Filters, settings: ClvSettings) 
             groups, on="combo", how="left", maintain_order="left")
 
     checked = in_dimensions(source.memo("clv_holdout_check", (end, holdout_end), every_customer), filters)
-    firsts = checked.group_by("first_purchase").agg(customers=pl.len())  # the weekly chart: no start filter
+    # The weekly chart: no start filter. Sorted, so that the prediction sums in one order whatever the order of the
+    # export's rows (clv_validation.csv is byte-identical run to run: tests/test_money.py).
+    firsts = checked.group_by("first_purchase").agg(customers=pl.len()).sort("first_purchase")
     if filters.start:
         checked = checked.filter(pl.col("signup_date") >= filters.start)
     by_frequency = frequency_bucket(checked).group_by("calibration_purchases").agg(
