@@ -103,6 +103,20 @@ R = [
            "analytics.overview.activity_by_period: new_customers", ("new_customers",)),
     Figure("transactions", "Transactions", "count", "Rows of the transactions export in the period, refunds "
            "included.", None, "", "analytics.overview.activity_by_period: transactions", ("transactions",)),
+    # -------------------------------------------------------------------------------------- lifecycle
+    Figure("lifecycle_new", "New buyers", "count",
+           "Active customers whose first purchase ever is in the period (not the same as New customers, who signed "
+           "up in it: a customer may first buy periods after signing up, or never).", True, "",
+           "analytics.lifecycle.lifecycle: new"),
+    Figure("lifecycle_returning", "Returning customers", "count",
+           "Customers active in the period and in the previous one.", True, "",
+           "analytics.lifecycle.lifecycle: returning"),
+    Figure("lifecycle_resurrected", "Resurrected customers", "count",
+           "Customers active in the period, not in the previous one, who had bought before it.", True, "",
+           "analytics.lifecycle.lifecycle: resurrected"),
+    Figure("lifecycle_dormant", "Dormant customers", "count",
+           "Customers active in the previous period and not in this one (not necessarily churned: they may buy "
+           "again).", False, "", "analytics.lifecycle.lifecycle: dormant"),
     # -------------------------------------------------------------------------------------- revenue
     Figure("revenue", "Revenue", "money", "Net revenue in the period: the sum of amount, refunds deducted.",
            True, "revenue_mix", "analytics.overview.activity_by_period: revenue", ("revenue",)),

@@ -28,6 +28,8 @@ from analytics.executive import COMPARES, Compare, executive_summary
 from analytics.filters import GRAINS, Filters
 from analytics.formats import Formats, using
 from analytics.health import data_coverage, data_health
+from analytics.lifecycle import export_table as lifecycle_table
+from analytics.lifecycle import lifecycle
 from analytics.overview import activity_by_period
 from analytics.revenue_mix import (
     lorenz_curve,
@@ -113,6 +115,7 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
         settings.value_settings(source), settings.compare).table(settings.formats(source)),
     "glossary.csv": lambda source, settings: glossary().select("name", "unit", "definition"),
     "cohort_retention.csv": lambda source, settings: cohort_retention(source, settings.filters),
+    "lifecycle.csv": lambda source, settings: lifecycle_table(lifecycle(source, settings.filters)),
     "revenue_mix.csv": lambda source, settings: revenue_mix(source, settings.filters),
     "revenue_by_acquisition_year.csv": lambda source, settings: revenue_by_acquisition_year(source, settings.filters),
     "revenue_movements.csv": lambda source, settings: revenue_movements(
