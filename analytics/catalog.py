@@ -262,6 +262,22 @@ R = [
     Figure("marketing_spend", "Marketing spend", "money", "Acquisition spend (marketing_spend, else the "
            "customers' acquisition_cost).", None, "value", "analytics.value.cac_by_channel_month: cost",
            ("spend", "cost", "acquisition_cost", "budget")),
+    # -------------------------------------------------------------------------------------- retention process
+    Figure("touch_coverage", "Touchpoint coverage", "percent",
+           "Share of new customers whose window has ended who received the touchpoint within its window after "
+           "signup ([process] in retention.toml; default 30 days).", True, "retention_process",
+           "analytics.retention_process.touchpoint_coverage: coverage", ("coverage",)),
+    Figure("touch_hazard_ratio", "Hazard ratio, touched by the landmark", "ratio",
+           "Among customers still customers at the touchpoint's window (the landmark): how fast those touched by "
+           "then churn after it relative to those not touched, segment, channel and region equal (Cox). An "
+           "association, not proof of cause.", False, "retention_process",
+           "analytics.retention_process.touchpoint_effects: hazard_ratio"),
+    Figure("offer_acceptance", "Offer acceptance rate", "percent",
+           "Offers to existing customers (touchpoint offer with an outcome) accepted / offers made.", True,
+           "retention_process", "analytics.retention_process.offer_conversion: rate (existing)"),
+    Figure("lead_conversion", "Lead conversion rate", "percent",
+           "Leads that became customers (customer_id set) / leads created in the period.", True,
+           "retention_process", "analytics.retention_process.offer_conversion: rate (leads)"),
 ]
 register(*R)
 

@@ -51,6 +51,7 @@ from typing import Literal
 import polars as pl
 
 from queries import DataSource
+from queries.contract import EXPORTS
 from queries.validation import MONEY_LIMIT
 
 Level = Literal["error", "warning", "info"]
@@ -360,7 +361,7 @@ def data_coverage(source: DataSource) -> pl.DataFrame:
             row.update({k: stats[k] for k in ("rows", "distinct_keys", "first_date", "last_date")})
             row["status"] = "ok"
         else:
-            row["status"] = "error" if files or export != "marketing_spend" else "absent (optional)"
+            row["status"] = "error" if files or EXPORTS[export].required else "absent (optional)"
         rows.append(row)
     schema = {"export": pl.String, "status": pl.String, "files": pl.Int64, "rows": pl.Int64,
               "distinct_keys": pl.Int64, "first_date": pl.Date, "last_date": pl.Date}
