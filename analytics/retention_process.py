@@ -74,6 +74,15 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float 
     return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
 
 
+def has_export(source: DataSource, name: str) -> bool:
+    """False when the optional export is absent (its tables are then empty); raises DataUnavailable (with the
+    problems) when it is there but unusable; True when it can be used."""
+    if not source.files.get(name):
+        return False
+    source.require(name)
+    return True
+
+
 def process_windows(source: DataSource) -> dict[str, int]:
     """Touchpoint -> window in days for every touchpoint with coverage: the ``[process]`` table of
     ``retention.toml``, plus every other planned touchpoint of the export with the default window."""
@@ -97,7 +106,9 @@ def _windows_params(windows: dict[str, int]) -> dict[str, object]:
 def touchpoint_coverage(source: DataSource, filters: Filters) -> pl.DataFrame:
     """``touchpoint_coverage.csv``: touchpoint, cohort (first day of the signup period), new_customers, covered,
     coverage (fraction), window_days, one row per touchpoint x cohort (the window's start applies to cohorts)."""
-    source.require("customers", "transactions", "touchpoints")
+    source.require("customers", "transactions")
+    if not has_export(source, "touchpoints"):
+        return _empty_coverage()
     as_of = as_of_bound(source, filters)
     windows = process_windows(source)
     if as_of is None or not windows:
@@ -162,9 +173,9 @@ def landmark_rows(source: DataSource, filters: Filters, churn_definition: ChurnD
                   inactivity_days: int) -> pl.DataFrame:
     """The aggregated landmark rows: touchpoint, touched, segment, channel, region, duration (days from the
     landmark), churned, customers; the shared filters applied (``start``: signed up on or after it)."""
-    source.require("customers", "transactions", "touchpoints")
+    source.require("customers", "transactions")
     as_of = as_of_bound(source, filters)
-    windows = process_windows(source)
+    windows = process_windows(source) if has_export(source, "touchpoints") else {}
     if as_of is None or not windows:
         return pl.DataFrame(schema={"touchpoint": pl.String, "touched": pl.Boolean, "segment": pl.String,
                                     "channel": pl.String, "region": pl.String, "duration": pl.Int32,
@@ -251,10 +262,10 @@ def _offer_cells(source: DataSource, filters: Filters) -> tuple[pl.DataFrame, pl
     params = {"grain": filters.grain, "start": filters.start, "end": filters.end}
     offers = pl.DataFrame(schema={"period": pl.Date, "channel": pl.String, "offers": pl.Int64, "accepted": pl.Int64})
     leads = offers.clone()
-    if source.has("touchpoints"):
+    if has_export(source, "touchpoints"):
         cells = _with_groups(source, source.run("offer_outcomes", params), filters)
         offers = cells.group_by("period", "channel").agg(pl.col("offers", "accepted").sum())
-    if source.has("leads"):
+    if has_export(source, "leads"):
         cells = source.run("lead_conversions", params)
         if filters.channel:
             cells = cells.filter(pl.col("channel").is_in(list(filters.channel)))

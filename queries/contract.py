@@ -37,6 +37,8 @@ class ColumnSpec:
     description: str
     # SQL literal used when an optional column is absent. A constant from this file, never user text.
     missing_default: str = "null"
+    #: Text only: a blank or null value stays null (an offer without an outcome has none), instead of 'unknown'.
+    keep_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,9 @@ TOUCHPOINTS = ExportSpec(
         ColumnSpec("customer_id", "id", True, "The customer touched; matches customers.customer_id."),
         ColumnSpec("touch_date", "date", True, "Date of the touch."),
         ColumnSpec("touchpoint", "text", True, "What happened, free text: welcome_call, handoff_package, "
-                   "onboarding, check_in, support_ticket, offer, ..."),
-        ColumnSpec("outcome", "text", False, "Result where it has one, e.g. accepted / declined for an offer."),
+                   "onboarding, check_in, support_ticket, offer, ...", keep_null=True),
+        ColumnSpec("outcome", "text", False, "Result where it has one, e.g. accepted / declined for an offer.",
+                   keep_null=True),
         ColumnSpec("cost", "number", False, "Cost of the touch in the data's currency."),
     ),
 )

@@ -539,6 +539,8 @@ def _normalise(col: ColumnSpec, ident: str, duckdb_type: str, timezone: str = DE
         return f"cast({ident} as date)" if base != "VARCHAR" else f"cast(cast({ident} as timestamp) as date)"
     if col.kind == "number":
         return f"cast({ident} as double)"
+    if col.keep_null:
+        return f"nullif(trim(cast({ident} as varchar)), '')"
     # Dimensions: a blank or missing label is its own group, named like a missing column.
     return f"coalesce(nullif(trim(cast({ident} as varchar)), ''), 'unknown')"
 
