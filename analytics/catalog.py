@@ -275,6 +275,10 @@ R = [
     Figure("offer_acceptance", "Offer acceptance rate", "percent",
            "Offers to existing customers (touchpoint offer with an outcome) accepted / offers made.", True,
            "retention_process", "analytics.retention_process.offer_conversion: rate (existing)"),
+    Figure("process_cost_per_customer_month", "Retention process cost per retained customer-month", "money",
+           "Cost of every touch (touchpoints.cost) over the last 12 complete months / the customer base at each of "
+           "their month ends, summed (customer-months retained).", False, "retention_process",
+           "analytics.retention_process.process_cost: cost_per_customer_month", ("cost_per_customer_month",)),
     Figure("lead_conversion", "Lead conversion rate", "percent",
            "Leads that became customers (customer_id set) / leads created in the period.", True,
            "retention_process", "analytics.retention_process.offer_conversion: rate (leads)"),

@@ -35,11 +35,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
+from analytics.budget import CalibrationSettings, calibrate
+from analytics.customer_base import customer_base_by_month
 from analytics.filters import Filters
 from analytics.periods import period_start
 from analytics.scalars import as_float
@@ -128,7 +131,6 @@ def coverage_overall(coverage: pl.DataFrame) -> pl.DataFrame:
     """One row per touchpoint: window_days, new_customers, covered, coverage (over every cohort shown), with its
     Wilson 95% interval, lowest coverage first.
 
-    >>> from datetime import date
     >>> t = pl.DataFrame({"touchpoint": ["a", "a"], "cohort": [date(2024, 1, 1), date(2024, 2, 1)],
     ...                   "new_customers": [10, 10], "covered": [1, 3], "coverage": [0.1, 0.3], "window_days": [7, 7]})
     >>> coverage_overall(t)["coverage"].to_list()
@@ -319,3 +321,43 @@ def export_effects(effects: TouchEffects) -> pl.DataFrame:
     return effects.table.drop("logrank_p_value")
 
 
+
+
+@dataclass(frozen=True)
+class ProcessCost:
+    """Cost of the retention process per retained customer-month, beside the margin a customer-month brings."""
+
+    window_start: date | None
+    window_end: date | None
+    cost: float  # touch cost in the window (valid costs only)
+    customer_months: int  # the customer base at each month end of the window, summed
+    cost_per_customer_month: float | None
+    margin_per_customer_month: float | None  # the budget calibration's gross margin per customer in the base a month
+    by_touchpoint: pl.DataFrame  # touchpoint, touches, cost, cost_per_customer_month
+
+
+def process_cost(source: DataSource, filters: Filters, churn_definition: ChurnDefinition, inactivity_days: int,
+                 margin: float = 0.7, months: int = 12) -> ProcessCost | None:
+    """Touch cost over the last ``months`` complete months / customer-months retained in them (the customer base at
+    each month end, under the churn definition in force), and the gross margin per customer in the base a month
+    over the same months (the budget calibration's figure). None without touchpoints or without any cost."""
+    source.require("customers", "transactions")
+    if not has_export(source, "touchpoints") or source.column_map.get("touchpoints", {}).get("cost") is None:
+        return None
+    base = customer_base_by_month(source, filters, churn_definition, inactivity_days, months)
+    if base.height == 0:
+        return None
+    start, end = base["month_end"].min(), base["month_end"].max()
+    assert isinstance(start, date) and isinstance(end, date)
+    start = start.replace(day=1)
+    cells = _with_groups(source, source.run("touch_costs", {"start": start, "end": end}), filters)
+    per = (cells.group_by("touchpoint").agg(pl.col("cost").sum(), pl.col("touches").sum()).sort("cost",
+                                                                                               descending=True))
+    customer_months = int(base["customer_base"].sum())
+    total = float(per["cost"].sum()) if per.height else 0.0
+    per = per.with_columns(cost_per_customer_month=pl.col("cost") / customer_months if customer_months else None)
+    calibration = calibrate(source, filters, CalibrationSettings(
+        margin=margin, calibration_months=months, churn_definition=churn_definition, inactivity_days=inactivity_days))
+    return ProcessCost(start, end, total, customer_months, total / customer_months if customer_months else None,
+                       calibration.margin_per_active or None, per.select("touchpoint", "touches", "cost",
+                                                                         "cost_per_customer_month"))

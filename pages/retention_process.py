@@ -6,12 +6,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics import catalog
 from analytics.retention_process import (
     coverage_overall,
     export_coverage,
     export_effects,
     offer_conversion,
     offer_conversion_by_channel,
+    process_cost,
     touch_delays,
     touchpoint_coverage,
     touchpoint_effects,
@@ -82,4 +84,19 @@ else:
     shell.table(by_channel, "offer_conversion_by_channel.csv", figures=dict.fromkeys(
         ("ci_lower", "ci_upper"), "offer_acceptance"))  # units (percent); "rate" reads as a percent already
     shell.download_csv(rates, "offer_conversion.csv")
+st.header("What the process costs")
+cost = shell.compute(process_cost, filters, churn_definition, inactivity_days) if source.has("touchpoints") else None
+if cost is None:
+    st.caption("Needs touchpoints with a `cost` column.")
+else:
+    scope = catalog.context_of(window_end=cost.window_end, filters=filters.describe(), churn=churn_definition)
+    tiles = st.columns(2)
+    tiles[0].metric(catalog.name("process_cost_per_customer_month"), catalog.show(
+        "process_cost_per_customer_month", cost.cost_per_customer_month, surface="process page", context=scope))
+    tiles[1].metric(catalog.name("margin_per_customer"), catalog.show(
+        "margin_per_customer", cost.margin_per_customer_month, surface="process page", context=scope))
+    st.caption(f"{cost.window_start} to {cost.window_end}: touch costs of {cost.cost:,.0f} over "
+               f"{cost.customer_months:,} customer-months retained; margin at 70% of amount where the export has no "
+               "gross_margin (the Budget page's calibration, same months).")
+    shell.table(cost.by_touchpoint, "touchpoint_costs.csv")
 process_page.definitions(filters.grain)

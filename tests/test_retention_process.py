@@ -186,3 +186,18 @@ def test_retention_process_page_says_what_the_missing_exports_would_show(tmp_pat
     at = run_page("pages/retention_process.py", folder)
     text = " ".join(i.value for i in at.info)
     assert "No `touchpoints` export" in text and "`touch_date`" in text
+
+
+def test_process_cost_per_retained_customer_month_on_the_sample(sample):
+    from analytics.customer_base import customer_base_by_month
+    from analytics.retention_process import process_cost
+    cost = process_cost(sample, Filters(), "combined", 90)
+    assert cost is not None and (cost.window_start, cost.window_end) == (d("2025-01-01"), d("2025-12-31"))
+    # Independently: the raw export's costs in 2025 (every sample touch is of a known customer with a valid cost).
+    raw = pl.read_parquet(ROOT / "sample_data" / "touchpoints.parquet").filter(
+        pl.col("touch_date").is_between(d("2025-01-01"), d("2025-12-31")))
+    assert cost.cost == pytest.approx(raw["cost"].sum())
+    months = int(customer_base_by_month(sample, Filters(), "combined", 90, 12)["customer_base"].sum())
+    assert cost.customer_months == months
+    assert cost.cost_per_customer_month == pytest.approx(raw["cost"].sum() / months)
+    assert cost.by_touchpoint["cost"].sum() == pytest.approx(cost.cost)
