@@ -333,7 +333,7 @@ class ProcessCost:
     customer_months: int  # the customer base at each month end of the window, summed
     cost_per_customer_month: float | None
     margin_per_customer_month: float | None  # the budget calibration's gross margin per customer in the base a month
-    by_touchpoint: pl.DataFrame  # touchpoint, touches, cost, cost_per_customer_month
+    by_touchpoint: pl.DataFrame  # touchpoint, touches, touch_cost, cost_per_customer_month
 
 
 def process_cost(source: DataSource, filters: Filters, churn_definition: ChurnDefinition, inactivity_days: int,
@@ -359,5 +359,6 @@ def process_cost(source: DataSource, filters: Filters, churn_definition: ChurnDe
     calibration = calibrate(source, filters, CalibrationSettings(
         margin=margin, calibration_months=months, churn_definition=churn_definition, inactivity_days=inactivity_days))
     return ProcessCost(start, end, total, customer_months, total / customer_months if customer_months else None,
-                       calibration.margin_per_active or None, per.select("touchpoint", "touches", "cost",
-                                                                         "cost_per_customer_month"))
+                       calibration.margin_per_active or None,
+                       per.select("touchpoint", "touches", pl.col("cost").alias("touch_cost"),
+                                  "cost_per_customer_month"))

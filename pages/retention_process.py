@@ -49,8 +49,8 @@ else:
     names = overall["touchpoint"].to_list()  # lowest coverage first: the default is the weakest step
     windows = dict(zip(coverage["touchpoint"], coverage["window_days"], strict=True))
     if names:
+        # Raw names, not display labels: the URL keeps the value as shown, and the export's name is the stable one.
         picked = st.selectbox("Touchpoint", names, key="touchpoint", bind="query-params",
-                              format_func=process_charts.touch_label,
                               help="The touchpoint of the time-to-touch chart and the landmark analysis below.")
         picked = picked or names[0]
         delays = shell.compute(touch_delays, filters)

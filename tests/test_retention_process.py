@@ -200,4 +200,4 @@ def test_process_cost_per_retained_customer_month_on_the_sample(sample):
     months = int(customer_base_by_month(sample, Filters(), "combined", 90, 12)["customer_base"].sum())
     assert cost.customer_months == months
     assert cost.cost_per_customer_month == pytest.approx(raw["cost"].sum() / months)
-    assert cost.by_touchpoint["cost"].sum() == pytest.approx(cost.cost)
+    assert cost.by_touchpoint["touch_cost"].sum() == pytest.approx(cost.cost)

@@ -43,9 +43,9 @@ def lifecycle_chart(frame: pl.DataFrame, grain: str, context: dict[str, str] | N
         for state, (key, _) in STATES.items():
             catalog.note(key, last[state], surface=surface, context=scope)
         gained, lost = last["new"] + last["resurrected"], last["dormant"]
-        verdict = "more than" if gained > lost else ("fewer than" if gained < lost else "as many as")
-        title = (f"{period_label(last['period'], grain)}: {gained:,} customers arrived or came back, {verdict} the "
-                 f"{lost:,} who went dormant")
+        verdict = "grew" if gained > lost else ("shrank" if gained < lost else "held")
+        title = (f"{period_label(last['period'], grain)}: {gained:,} arrived or came back, {lost:,} went dormant: "
+                 f"the buying base {verdict}")
     else:
         title = "Customer lifecycle (no complete period yet)"
     fig.update_layout(barmode="relative")

@@ -98,13 +98,9 @@ def landmark_chart(curves: pl.DataFrame, effect: dict[str, object]) -> go.Figure
         catalog.note("touch_hazard_ratio", ratio, surface="process landmark",
                      context=catalog.context_of(touchpoint=name))
         low, high = float(effect["ci_lower"]), float(effect["ci_upper"])  # type: ignore[arg-type]
-        reached = f"Customers who got the {touch_label(name)} by day {effect['landmark_days']}"
-        if low <= 1 <= high:
-            title = (f"{reached} churned no differently from the others, as far as the data can tell: hazard "
-                     f"ratio {ratio:.2f} (95% CI {low:.2f}–{high:.2f})")
-        else:
-            direction = "more slowly" if ratio < 1 else "faster"
-            title = f"{reached} churned {direction} after it: hazard ratio {ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
+        reached = f"With the {touch_label(name)} by day {effect['landmark_days']}, customers churned"
+        verdict = "no differently" if low <= 1 <= high else ("more slowly" if ratio < 1 else "faster")
+        title = f"{reached} {verdict}: hazard ratio {ratio:.2f} (95% CI {low:.2f}–{high:.2f})"
     else:
         title = f"Too few customers on one side to compare the {touch_label(name)}"
     fig.update_xaxes(title_text=f"Days after the landmark (day {effect['landmark_days']} after signup)")
