@@ -201,3 +201,22 @@ def test_process_cost_per_retained_customer_month_on_the_sample(sample):
     assert cost.customer_months == months
     assert cost.cost_per_customer_month == pytest.approx(raw["cost"].sum() / months)
     assert cost.by_touchpoint["touch_cost"].sum() == pytest.approx(cost.cost)
+
+
+def test_the_exports_have_the_issue_s_columns_on_the_sample(sample):
+    from report.export import TABLES, Settings
+    settings = Settings(filters=Filters())
+    expected = {
+        "lifecycle.csv": ["period", "new", "returning", "resurrected", "dormant", "is_complete"],
+        "touchpoint_coverage.csv": ["touchpoint", "cohort", "new_customers", "covered", "coverage"],
+        "touchpoint_effect.csv": ["touchpoint", "landmark_days", "customers_with", "customers_without",
+                                  "survival_365_with", "survival_365_without", "hazard_ratio", "ci_lower",
+                                  "ci_upper", "p_value"],
+        "offer_conversion.csv": ["audience", "period", "offers", "accepted", "rate", "ci_lower", "ci_upper"],
+    }
+    for name, columns in expected.items():
+        table = TABLES[name](sample, settings)
+        assert table.columns == columns, name
+        assert table.height > 0, name
+    audiences = set(TABLES["offer_conversion.csv"](sample, settings)["audience"].to_list())
+    assert audiences == {"existing", "leads"}
