@@ -34,6 +34,8 @@ PAGES = [
     st.Page("pages/survival.py", title="Survival", icon=":material/timelapse:", url_path="survival"),
     st.Page("pages/customers.py", title="Customers", icon=":material/group:", url_path="customers"),
     st.Page("pages/budget.py", title="Budget what-if", icon=":material/tune:", url_path="budget"),
+    st.Page("pages/retention_process.py", title="Retention process", icon=":material/checklist:",
+            url_path="retention_process"),
     st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:",
             url_path="data_health"),
     st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),

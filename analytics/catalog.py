@@ -103,6 +103,20 @@ R = [
            "analytics.overview.activity_by_period: new_customers", ("new_customers",)),
     Figure("transactions", "Transactions", "count", "Rows of the transactions export in the period, refunds "
            "included.", None, "", "analytics.overview.activity_by_period: transactions", ("transactions",)),
+    # -------------------------------------------------------------------------------------- lifecycle
+    Figure("lifecycle_new", "New buyers", "count",
+           "Active customers whose first purchase ever is in the period (not the same as New customers, who signed "
+           "up in it: a customer may first buy periods after signing up, or never).", True, "",
+           "analytics.lifecycle.lifecycle: new"),
+    Figure("lifecycle_returning", "Returning customers", "count",
+           "Customers active in the period and in the previous one.", True, "",
+           "analytics.lifecycle.lifecycle: returning"),
+    Figure("lifecycle_resurrected", "Resurrected customers", "count",
+           "Customers active in the period, not in the previous one, who had bought before it.", True, "",
+           "analytics.lifecycle.lifecycle: resurrected"),
+    Figure("lifecycle_dormant", "Dormant customers", "count",
+           "Customers active in the previous period and not in this one (not necessarily churned: they may buy "
+           "again).", False, "", "analytics.lifecycle.lifecycle: dormant"),
     # -------------------------------------------------------------------------------------- revenue
     Figure("revenue", "Revenue", "money", "Net revenue in the period: the sum of amount, refunds deducted.",
            True, "revenue_mix", "analytics.overview.activity_by_period: revenue", ("revenue",)),
@@ -277,6 +291,26 @@ R = [
            ("model_clv", "model_clv_12", "model_clv_24", "model_clv_36")),
     Figure("model_ltv_cac", "Model LTV:CAC", "ratio", "A channel's model CLV at the horizon / its CAC.", True,
            "value", "analytics.clv_models.channels.clv_comparison: model_ltv_cac", ("model_ltv_cac",)),
+    # -------------------------------------------------------------------------------------- retention process
+    Figure("touch_coverage", "Touchpoint coverage", "percent",
+           "Share of new customers whose window has ended who received the touchpoint within its window after "
+           "signup ([process] in retention.toml; default 30 days).", True, "retention_process",
+           "analytics.retention_process.touchpoint_coverage: coverage", ("coverage",)),
+    Figure("touch_hazard_ratio", "Hazard ratio, touched by the landmark", "ratio",
+           "Among customers still customers at the touchpoint's window (the landmark): how fast those touched by "
+           "then churn after it relative to those not touched, segment, channel and region equal (Cox). An "
+           "association, not proof of cause.", False, "retention_process",
+           "analytics.retention_process.touchpoint_effects: hazard_ratio"),
+    Figure("offer_acceptance", "Offer acceptance rate", "percent",
+           "Offers to existing customers (touchpoint offer with an outcome) accepted / offers made.", True,
+           "retention_process", "analytics.retention_process.offer_conversion: rate (existing)"),
+    Figure("process_cost_per_customer_month", "Retention process cost per retained customer-month", "money",
+           "Cost of every touch (touchpoints.cost) over the last 12 complete months / the customer base at each of "
+           "their month ends, summed (customer-months retained).", False, "retention_process",
+           "analytics.retention_process.process_cost: cost_per_customer_month", ("cost_per_customer_month",)),
+    Figure("lead_conversion", "Lead conversion rate", "percent",
+           "Leads that became customers (customer_id set) / leads created in the period.", True,
+           "retention_process", "analytics.retention_process.offer_conversion: rate (leads)"),
 ]
 register(*R)
 
@@ -284,7 +318,8 @@ register(*R)
 # ------------------------------------------------------------------------------------------ glossary
 def glossary() -> pl.DataFrame:
     """``glossary.csv`` and the Glossary page: one row per figure (name, unit, definition, page, key), by page."""
-    order = {"": 0, "cohorts": 1, "revenue_mix": 2, "value": 3, "survival": 4, "customers": 5, "budget": 6}
+    order = {"": 0, "cohorts": 1, "revenue_mix": 2, "value": 3, "survival": 4, "customers": 5, "retention_process": 6,
+             "budget": 7}
     rows = sorted(FIGURES.values(), key=lambda f: (order.get(f.page, 9), f.name.lower()))
     return pl.DataFrame({"name": [f.name for f in rows], "unit": [f.unit for f in rows],
                          "definition": [f.definition for f in rows], "page": [f.page or "overview" for f in rows],

@@ -51,6 +51,7 @@ from typing import Literal
 import polars as pl
 
 from queries import DataSource
+from queries.contract import EXPORTS
 from queries.validation import MONEY_LIMIT
 
 Level = Literal["error", "warning", "info"]
@@ -172,6 +173,35 @@ def data_health(source: DataSource, today: date | None = None) -> HealthReport:
     return HealthReport(source.data_dir, source.fingerprint, source.as_of, data_coverage(source), findings)
 
 
+def _process_findings(source: DataSource, has_c: bool) -> list[Finding]:
+    """The checks of the optional touchpoints and leads exports (the Retention process page reads them)."""
+    findings: list[Finding] = []
+    if source.has("touchpoints"):
+        if has_c:
+            findings.append(_check(
+                source, "health_touch_unknown_customers", "unknown customer", "touchpoints", "warning",
+                "touches belong to a customer_id that is not in customers",
+                "They count in no figure of the Retention process page. Export the missing customers, or check "
+                "that both exports use the same ids."))
+            findings.append(_check(
+                source, "health_touch_before_signup", "before signup", "touchpoints", "warning",
+                "touches are dated before their customer's signup_date",
+                "They count neither for coverage nor as offers to existing customers. Check touch_date and "
+                "signup_date."))
+        findings.append(_check(
+            source, "health_invalid_touch_costs", "invalid cost", "touchpoints", "error",
+            "touches have a cost that is not a finite, non-negative amount below 1e12 (NaN, infinite, negative or "
+            "absurd)", "These costs are ignored (the touches count, without a cost). Fix them in the export.",
+            {"limit": MONEY_LIMIT}))
+    if source.has("leads") and has_c:
+        findings.append(_check(
+            source, "health_lead_unknown_customers", "unknown customer", "leads", "warning",
+            "leads name a customer_id that is not in customers",
+            "They still count as converted. Export the missing customers, or check that both exports use the "
+            "same ids."))
+    return findings
+
+
 def _export_findings(source: DataSource, id_order: Future[pl.DataFrame] | None) -> list[Finding]:
     """The checks of data_health, in the order the page shows them (``id_order``: its id-order pass, running)."""
     findings: list[Finding] = []
@@ -228,6 +258,7 @@ def _export_findings(source: DataSource, id_order: Future[pl.DataFrame] | None) 
             "infinite, negative or absurd)",
             "These rows are left out of every figure (spend, CAC, the budget model). Fix them in the export.",
             {"limit": MONEY_LIMIT}))
+    findings += _process_findings(source, has_c)
     if has_c and source.as_of:
         findings.append(_check(
             source, "health_customers_after_as_of", "dates after as-of", "customers", "warning",
@@ -360,7 +391,7 @@ def data_coverage(source: DataSource) -> pl.DataFrame:
             row.update({k: stats[k] for k in ("rows", "distinct_keys", "first_date", "last_date")})
             row["status"] = "ok"
         else:
-            row["status"] = "error" if files or export != "marketing_spend" else "absent (optional)"
+            row["status"] = "error" if files or EXPORTS[export].required else "absent (optional)"
         rows.append(row)
     schema = {"export": pl.String, "status": pl.String, "files": pl.Int64, "rows": pl.Int64,
               "distinct_keys": pl.Int64, "first_date": pl.Date, "last_date": pl.Date}

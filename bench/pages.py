@@ -14,8 +14,16 @@ from analytics.cohorts import average_curve, cohort_retention, retention_by_grou
 from analytics.executive import executive_summary
 from analytics.filters import Filters
 from analytics.health import data_health
+from analytics.lifecycle import lifecycle
 from analytics.overview import activity_by_period, filter_options
 from analytics.parallel import side_by_side
+from analytics.retention_process import (
+    offer_conversion,
+    offer_conversion_by_channel,
+    touch_delays,
+    touchpoint_coverage,
+    touchpoint_effects,
+)
 from analytics.revenue_mix import (
     lorenz_curve,
     new_revenue_reconciliation,
@@ -31,7 +39,7 @@ from queries import DataSource
 Compute = Callable[[DataSource, Filters], Any]
 
 PAGES: dict[str, list[Compute]] = {
-    "overview": [activity_by_period],
+    "overview": [activity_by_period, lifecycle],
     "cohorts": [
         lambda s, f: average_curve(cohort_retention(s, f)),
         lambda s, f: retention_by_group(s, f, "segment"),
@@ -51,6 +59,10 @@ PAGES: dict[str, list[Compute]] = {
     "budget": [lambda s, f: budget_report(calibrate(s, f, CalibrationSettings()), Assumptions())],
     "overview_kpis": [executive_summary],
     "data_health": [lambda s, f: data_health(s)],
+    # The Retention process page: coverage, time to touch, the landmark fits (one Cox fit per touchpoint), offers.
+    "retention_process": [touchpoint_coverage, touch_delays,
+                          lambda s, f: touchpoint_effects(s, f, resolve_churn_definition(s, None), 90),
+                          offer_conversion, offer_conversion_by_channel],
 }
 #: The two tables the pandas reference also computes, in one fresh process (open + compute), like for like.
 REFERENCE: list[Compute] = [cohort_retention, revenue_mix]

@@ -18,7 +18,8 @@ st.caption("Every figure on every page, defined once in the metric catalog (anal
                                                                "code) to retention.toml in the data folder."))
 table = glossary()
 PAGE_NAMES = {"overview": "Overview", "cohorts": "Cohorts", "revenue_mix": "Revenue mix", "value": "Value & CAC",
-              "survival": "Survival", "customers": "Customers", "budget": "Budget what-if"}
+              "survival": "Survival", "customers": "Customers", "retention_process": "Retention process",
+              "budget": "Budget what-if"}
 search = st.text_input("Find a figure", key="glossary_search", placeholder="e.g. churn, CAC, base",
                        help="Filters names and definitions.")
 shown = table

@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.executive import COMPARE_LABELS, COMPARES, executive_summary, headline_sentences
+from analytics.lifecycle import export_table, lifecycle
 from analytics.overview import activity_by_period
 from analytics.survival import describe_churn
 from queries import DataUnavailable
 from report import links, pdf
 from report.board_pack import board_pack
-from ui import kpi_format, overview_charts, shell, tiles
+from ui import kpi_format, lifecycle_charts, overview_charts, shell, tiles
 from ui.format import escape_markdown, period_label
 
 shell.ensure_shell()
@@ -88,3 +89,21 @@ with st.expander("Definitions"):
 """)
     st.page_link("pages/glossary.py", label="Every figure's definition: the Glossary", icon=":material/menu_book:")
 shell.table(activity, "activity_by_period.csv")
+
+st.subheader("Customer lifecycle")
+states = shell.compute(lifecycle, filters)
+shell.chart(lifecycle_charts.lifecycle_chart(states, filters.grain, {"filters": filters.describe()}),
+            key="lifecycle")
+with st.expander("Lifecycle definitions"):
+    st.markdown(f"""
+- **Active**: at least one transaction with a positive amount in the {filters.grain} (a refund alone is not activity).
+- **New buyers**: active, and this is the customer's first purchase {filters.grain} ever. Not the same as *New
+  customers* (signed up in the {filters.grain}): a customer can first buy later than they sign up, or never.
+- **Returning**: active in this {filters.grain} and the previous one. **Resurrected**: active now, not in the
+  previous {filters.grain}, but bought before. **Dormant** (below zero): active in the previous {filters.grain},
+  not in this one; not necessarily churned.
+- New + returning + resurrected = active customers of the {filters.grain}; returning + dormant = active customers
+  of the previous one. "New" means new ever: the window's start selects the {filters.grain}s shown, not the
+  history looked at. In a hatched (incomplete) {filters.grain} some dormant customers may still buy.
+""")
+shell.table(export_table(states), "lifecycle.csv", figures=lifecycle_charts.TABLE_FIGURES)

@@ -6,6 +6,8 @@ the tests all read it from here.
 - ``customers`` (required): one row per customer.
 - ``transactions`` (required): one row per payment or refund.
 - ``marketing_spend`` (optional): one row per month and channel.
+- ``touchpoints`` (optional): one row per touch of the retention process (a welcome call, a package, an offer).
+- ``leads`` (optional): one row per sales lead (a prospect), with the customer it became, if any.
 
 Column kinds:
 
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ColumnKind = Literal["id", "date", "number", "text"]
-ExportName = Literal["customers", "transactions", "marketing_spend"]
+ExportName = Literal["customers", "transactions", "marketing_spend", "touchpoints", "leads"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class ColumnSpec:
     description: str
     # SQL literal used when an optional column is absent. A constant from this file, never user text.
     missing_default: str = "null"
+    #: Text only: a blank or null value stays null (an offer without an outcome has none), instead of 'unknown'.
+    keep_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,35 @@ MARKETING_SPEND = ExportSpec(
     ),
 )
 
-EXPORTS: dict[str, ExportSpec] = {spec.name: spec for spec in (CUSTOMERS, TRANSACTIONS, MARKETING_SPEND)}
+TOUCHPOINTS = ExportSpec(
+    name="touchpoints",
+    required=False,
+    description="One row per touch of the retention process: a call, a package, a check-in, an offer.",
+    columns=(
+        ColumnSpec("customer_id", "id", True, "The customer touched; matches customers.customer_id."),
+        ColumnSpec("touch_date", "date", True, "Date of the touch."),
+        ColumnSpec("touchpoint", "text", True, "What happened, free text: welcome_call, handoff_package, "
+                   "onboarding, check_in, support_ticket, offer, ...", keep_null=True),
+        ColumnSpec("outcome", "text", False, "Result where it has one, e.g. accepted / declined for an offer.",
+                   keep_null=True),
+        ColumnSpec("cost", "number", False, "Cost of the touch in the data's currency."),
+    ),
+)
+
+LEADS = ExportSpec(
+    name="leads",
+    required=False,
+    description="One row per sales lead (a prospect who is not yet a customer when it is created).",
+    columns=(
+        ColumnSpec("lead_id", "id", True, "Unique lead key."),
+        ColumnSpec("created_date", "date", True, "Date the lead was created."),
+        ColumnSpec("channel", "text", False, "Channel the lead came from.", "'unknown'"),
+        ColumnSpec("customer_id", "id", False, "The customer the lead became; empty = not (yet) converted."),
+    ),
+)
+
+EXPORTS: dict[str, ExportSpec] = {
+    spec.name: spec for spec in (CUSTOMERS, TRANSACTIONS, MARKETING_SPEND, TOUCHPOINTS, LEADS)}
 
 #: Name of the optional file in the data folder that maps contract columns to the export's own names.
 MAPPING_FILE = "retention.toml"

@@ -349,7 +349,7 @@ class _Opening:
         checked = set(facts.get("pages_ok", []))
 
         registered: set[str] = set()
-        for spec_name in ("transactions", "customers", "marketing_spend"):
+        for spec_name in ("transactions", "customers", "marketing_spend", "touchpoints", "leads"):
             spec = EXPORTS[spec_name]
             if spec_name == "customers":
                 self._settle_scope(facts, facts_key)

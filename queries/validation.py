@@ -428,6 +428,8 @@ def finish_export(con: duckdb.DuckDBPyConnection, spec: ExportSpec, scope: Scope
       ``scope.amount_bound`` (a null amount stays: the null-key check counts it); a gross_margin that is not
       finite or not below MONEY_LIMIT becomes null (the margin % setting applies);
     - marketing_spend: rows whose spend is not finite, negative or not below MONEY_LIMIT;
+    - touchpoints / leads: rows dated after ``scope.as_of``; a touch's cost that is not finite, negative or not
+      below MONEY_LIMIT becomes null;
     - customers: an acquisition_cost that is not finite, negative or not below MONEY_LIMIT becomes null; when the
       as-of date was asked for, customers who signed up after it are left out; then one row per customer_id
       (:func:`_create_deduplicated`).
@@ -446,6 +448,14 @@ def finish_export(con: duckdb.DuckDBPyConnection, spec: ExportSpec, scope: Scope
     elif name == "marketing_spend":
         spend = ColumnExpression("spend")
         rows = rows.filter(spend.isnull() | _valid_money(spend, allow_negative=False))
+    elif name in ("touchpoints", "leads"):
+        # Touches and leads dated after the as-of date are not yet history; a cost that is not a finite,
+        # non-negative amount below MONEY_LIMIT becomes null (the Data health page counts both).
+        day = ColumnExpression("touch_date" if name == "touchpoints" else "created_date")
+        if scope.as_of is not None:
+            rows = rows.filter(day.isnull() | (day <= ConstantExpression(scope.as_of)))
+        if name == "touchpoints":
+            rows = rows.project(*_sanitised(spec, "cost", allow_negative=False))
     if spec.unique_key is None:
         rows.create_view(name)
         return
@@ -529,6 +539,8 @@ def _normalise(col: ColumnSpec, ident: str, duckdb_type: str, timezone: str = DE
         return f"cast({ident} as date)" if base != "VARCHAR" else f"cast(cast({ident} as timestamp) as date)"
     if col.kind == "number":
         return f"cast({ident} as double)"
+    if col.keep_null:
+        return f"nullif(trim(cast({ident} as varchar)), '')"
     # Dimensions: a blank or missing label is its own group, named like a missing column.
     return f"coalesce(nullif(trim(cast({ident} as varchar)), ''), 'unknown')"
 

@@ -28,7 +28,16 @@ from analytics.executive import COMPARES, Compare, executive_summary
 from analytics.filters import GRAINS, Filters
 from analytics.formats import Formats, using
 from analytics.health import data_coverage, data_health
+from analytics.lifecycle import export_table as lifecycle_table
+from analytics.lifecycle import lifecycle
 from analytics.overview import activity_by_period
+from analytics.retention_process import (
+    export_coverage,
+    export_effects,
+    offer_conversion,
+    touchpoint_coverage,
+    touchpoint_effects,
+)
 from analytics.revenue_mix import (
     lorenz_curve,
     revenue_by_acquisition_year,
@@ -113,6 +122,7 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
         settings.value_settings(source), settings.compare).table(settings.formats(source)),
     "glossary.csv": lambda source, settings: glossary().select("name", "unit", "definition"),
     "cohort_retention.csv": lambda source, settings: cohort_retention(source, settings.filters),
+    "lifecycle.csv": lambda source, settings: lifecycle_table(lifecycle(source, settings.filters)),
     "revenue_mix.csv": lambda source, settings: revenue_mix(source, settings.filters),
     "revenue_by_acquisition_year.csv": lambda source, settings: revenue_by_acquisition_year(source, settings.filters),
     "revenue_movements.csv": lambda source, settings: revenue_movements(
@@ -128,6 +138,11 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
     "budget_scenarios.csv": lambda source, settings: budget_scenarios(
         source, settings.filters, settings.budget_assumptions, settings.margin, settings.calibration_months,
         settings.churn_definition, settings.inactivity_days),
+    "touchpoint_coverage.csv": lambda source, settings: export_coverage(touchpoint_coverage(source, settings.filters)),
+    "touchpoint_effect.csv": lambda source, settings: export_effects(touchpoint_effects(
+        source, settings.filters, resolve_churn_definition(source, settings.churn_definition),
+        settings.inactivity_days)),
+    "offer_conversion.csv": lambda source, settings: offer_conversion(source, settings.filters),
     "clv_cac.csv": lambda source, settings: clv_report(
         source, settings.filters, settings.value_settings(source)).channels.drop("is_small"),
     "value_curve.csv": lambda source, settings: clv_report(

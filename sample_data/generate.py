@@ -5,7 +5,9 @@ Usage::
     python -m sample_data.generate --customers 20000 --seed 42 --out sample_data
     python -m sample_data.generate --customers 1000000 --seed 1 --out /tmp/big --start 2022-01-01 --end 2025-12-31
 
-Writes ``customers.parquet``, ``transactions.parquet`` and ``marketing_spend.parquet`` into ``--out``.
+Writes ``customers.parquet``, ``transactions.parquet`` and ``marketing_spend.parquet`` into ``--out``, and the
+retention process's ``touchpoints.parquet`` and ``leads.parquet`` (:mod:`sample_data.process`, drawn from their
+own seeded stream after the others, so the first three do not depend on it).
 The same ``--customers/--seed/--start/--end`` give identical data (byte-for-byte identical files with the same
 numpy and pyarrow versions).
 
@@ -83,6 +85,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from sample_data.process import retention_process
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -92,7 +96,7 @@ DEFAULT_END = date(2025, 12, 31)
 DEFAULT_CUSTOMERS = 20_000
 DEFAULT_SEED = 42
 
-EXPORTS = ("customers", "transactions", "marketing_spend")
+EXPORTS = ("customers", "transactions", "marketing_spend", "touchpoints", "leads")
 
 CHANNELS = ("paid_search", "paid_social", "organic", "referral", "partners")
 SEGMENTS = ("starter", "pro", "enterprise")
@@ -206,6 +210,13 @@ _SPILL_DTYPE = np.dtype([("customer", "<i4"), ("day", "<i4"), ("amount", "<f8")]
 #: The generated business's settings (retention.toml): amounts are in euros.
 SETTINGS_TOML = """# Display settings of the generated sample business (see README: currency and labels).
 currency = "EUR"
+
+# The retention process: each touchpoint's expected window after signup, in days (see README).
+[process]
+welcome_call = 7
+handoff_package = 14
+onboarding = 30
+check_in = 120
 """
 
 
@@ -226,7 +237,7 @@ def generate(
 
     >>> counts = generate(200, seed=1, out=Path(tempfile.mkdtemp()), progress=False)
     >>> sorted(counts)
-    ['customers', 'marketing_spend', 'transactions']
+    ['customers', 'leads', 'marketing_spend', 'touchpoints', 'transactions']
     """
     if customers < 1:
         raise ValueError(f"customers must be at least 1, got {customers}")
@@ -273,6 +284,8 @@ def _generate_into(
     spill_paths = [spill_dir / f"{b:04d}.bin" for b in range(n_buckets)]
     bucket_rows = np.zeros(n_buckets, dtype=np.int64)
     churn_day = np.full(n_customers, -1, dtype=np.int64)
+    last_buy = np.full(n_customers, -1, dtype=np.int64)  # last day with a positive amount: the process's input
+    last_day = start_day
 
     files: list[BinaryIO] = [open(p, "wb") for p in spill_paths]
     try:
@@ -288,6 +301,9 @@ def _generate_into(
                 end_day=end_day,
             )
             churn_day[lo:hi] = chunk_churn
+            paid = rows[rows["amount"] > 0]
+            np.maximum.at(last_buy, paid["customer"].astype(np.int64), paid["day"].astype(np.int64))
+            last_day = max(last_day, int(rows["day"].max())) if len(rows) else last_day
             bucket = bucket_of_month[_month_index(rows["day"].astype(np.int64), month_starts)]
             order = np.argsort(bucket, kind="stable")
             counts = np.bincount(bucket, minlength=n_buckets)
@@ -321,7 +337,14 @@ def _generate_into(
         progress,
     )
     n_spend = _write_marketing_spend(folder / "marketing_spend.parquet", spend, month_starts)
-    return {"customers": n_customers, "transactions": n_transactions, "marketing_spend": n_spend}
+    touchpoints, leads = retention_process(
+        seed, _id_strings("C", np.arange(1, n_customers + 1), customer_width), signup, _labels(CHANNELS, channel),
+        churn_day, last_buy, min(last_day, end_day))
+    for name, table in (("touchpoints", touchpoints), ("leads", leads)):
+        with _parquet_writer(folder / f"{name}.parquet", table.schema) as writer:
+            writer.write_table(table, row_group_size=ROW_GROUP_SIZE)
+    return {"customers": n_customers, "transactions": n_transactions, "marketing_spend": n_spend,
+            "touchpoints": touchpoints.num_rows, "leads": leads.num_rows}
 
 
 def _draw_customers(

@@ -32,11 +32,11 @@ def d(text: str) -> date:
 
 
 def write_exports(folder: Path, customers: Any = None, transactions: Any = None,
-                  marketing_spend: Any = None) -> Path:
+                  marketing_spend: Any = None, touchpoints: Any = None, leads: Any = None) -> Path:
     """Write the given literal tables (dicts of columns or frames) as NAME.parquet into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in (("customers", customers), ("transactions", transactions),
-                        ("marketing_spend", marketing_spend)):
+                        ("marketing_spend", marketing_spend), ("touchpoints", touchpoints), ("leads", leads)):
         if table is not None:
             frame = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
             frame.write_parquet(folder / f"{name}.parquet")

@@ -37,7 +37,8 @@ def page(browser: Browser) -> Iterator[Page]:
 #: (path, h1) of every page of the app.
 PAGES = [("/", "Overview"), ("/cohorts", "Cohort retention"), ("/revenue_mix", "Revenue mix"),
          ("/survival", "Survival"), ("/value", "Customer value vs. acquisition cost"), ("/customers", "Customers"),
-         ("/budget", "Budget"), ("/data_health", "Data health"), ("/glossary", "Glossary")]
+         ("/retention_process", "Retention process"), ("/budget", "Budget"), ("/data_health", "Data health"),
+         ("/glossary", "Glossary")]
 VIEWPORT = {"width": 1440, "height": 1000}
 
 

@@ -26,7 +26,8 @@ from tests.conftest import ROOT
 
 SAMPLE = ROOT / "sample_data"
 PAGES = [None, "pages/cohorts.py", "pages/revenue_mix.py", "pages/value.py", "pages/survival.py",
-         "pages/customers.py", "pages/budget.py", "pages/data_health.py", "pages/glossary.py"]
+         "pages/customers.py", "pages/retention_process.py", "pages/budget.py", "pages/data_health.py",
+         "pages/glossary.py"]
 
 
 @pytest.fixture(scope="module")

@@ -539,3 +539,59 @@ def test_a_table_that_fails_is_named_without_a_traceback(base, export, monkeypat
     assert run.status == 2
     assert "revenue_mix.csv could not be computed (ZeroDivisionError: division by zero)" in run.stderr
     assert (run.out / "cohort_retention.csv").is_file() and not (run.out / "revenue_mix.csv").exists()
+
+
+# ------------------------------------------------------------------------------------- the retention process
+def test_hostile_touchpoints_are_counted_and_leave_every_other_figure_alone(base, clean, tmp_path, export):
+    folder = copy_of(base, tmp_path)
+    touches = read(base, "touchpoints")
+    first = read(base, "customers").row(0, named=True)
+    hostile = pl.DataFrame({
+        "customer_id": ["NOBODY", first["customer_id"], first["customer_id"], first["customer_id"],
+                        first["customer_id"]],
+        "touch_date": [date(2023, 5, 1), date(2000, 1, 1), date(2099, 1, 1), date(2023, 5, 2), date(2023, 5, 3)],
+        "touchpoint": ["welcome_call", "welcome_call", "offer", None, "offer"],
+        "outcome": [None, None, "accepted", None, "   "],
+        "cost": [math.nan, -5.0, math.inf, 1e300, 3.0],
+    }, schema=touches.schema)
+    pl.concat([touches, hostile]).write_parquet(folder / "touchpoints.parquet")
+    run = export(folder)
+    assert run.status == 0, run.stderr
+    assert run.health_row("unknown customer", "touchpoints")["affected"] == 1
+    assert run.health_row("before signup", "touchpoints")["affected"] == 1
+    # NaN, -5 and 1e300 (inf is on the 2099 row, left out with it: after the as-of date).
+    assert run.health_row("invalid cost", "touchpoints")["affected"] == 4
+    assert_sound(run)
+    assert_same_figures(run, clean)
+    # The offer without an outcome ("   ") and the one in 2099 are not offers with an outcome.
+    assert run.table("offer_conversion.csv").equals(pl.read_csv(clean / "offer_conversion.csv",
+                                                                infer_schema_length=None))
+
+
+def test_touchpoints_without_a_required_column_are_refused_by_name(base, clean, tmp_path, export):
+    folder = copy_of(base, tmp_path)
+    read(base, "touchpoints").drop("touchpoint").write_parquet(folder / "touchpoints.parquet")
+    run = export(folder)
+    assert run.status == 2
+    assert "touchpoints" in run.stderr and "touchpoint" in run.stderr and "retention.toml" in run.stderr
+    # Everything that does not need the touchpoints is written, with the clean figures.
+    assert_same_figures(run, clean)
+    assert (run.out / "lifecycle.csv").exists()
+
+
+def test_leads_naming_unknown_customers_and_duplicate_lead_ids(base, clean, tmp_path, export):
+    folder = copy_of(base, tmp_path)
+    leads = read(base, "leads")
+    extra = pl.DataFrame({"lead_id": [leads["lead_id"][0], "LX1"], "created_date": [date(2024, 1, 1)] * 2,
+                          "channel": ["organic", None], "customer_id": [None, "NOBODY"]}, schema=leads.schema)
+    pl.concat([leads, extra]).write_parquet(folder / "leads.parquet")
+    run = export(folder)
+    assert run.status == 0, run.stderr
+    assert run.health_row("unknown customer", "leads")["affected"] == 1
+    totals = run.table("offer_conversion.csv").filter(pl.col("period").is_null() & (pl.col("audience") == "leads"))
+    clean_totals = pl.read_csv(clean / "offer_conversion.csv").filter(
+        pl.col("period").is_null() & (pl.col("audience") == "leads"))
+    # The repeated lead_id counts once; LX1 is a new, converted lead.
+    assert totals["offers"][0] == clean_totals["offers"][0] + 1
+    assert totals["accepted"][0] == clean_totals["accepted"][0] + 1
+    assert_sound(run)

@@ -370,7 +370,8 @@ def theme_watch() -> None:
 
 
 #: On-screen headers of columns that the catalog's names do not say alone.
-COLUMN_LABELS = {"clv_12": "Predicted CLV, 12 months", "clv_24": "Predicted CLV, 24 months",
+COLUMN_LABELS = {"ci_lower": "95% CI, lower", "ci_upper": "95% CI, upper",
+                 "clv_12": "Predicted CLV, 12 months", "clv_24": "Predicted CLV, 24 months",
                  "clv_36": "Predicted CLV, 36 months", "median_days": "Median time to churn",
                  "survival_30": "Still a customer after 30 days", "survival_90": "Still a customer after 90 days",
                  "survival_180": "Still a customer after 180 days", "churned": "Churned",
