@@ -190,8 +190,10 @@ def landmark_rows(source: DataSource, filters: Filters, churn_definition: ChurnD
 def _design(part: pl.DataFrame) -> pd.DataFrame:
     """touched (0/1) plus one-hot segment / channel / region (reference: each one's largest level; levels without
     a churn and dimensions with one level left out), duration, churned, customers."""
-    data = part.group_by("touched", "segment", "channel", "region", "duration", "churned").agg(
-        pl.col("customers").sum())
+    # Sorted: the fit then sums its rows in one order whatever the order of the export's rows, so
+    # touchpoint_effect.csv is byte-identical run to run (tests/test_money.py).
+    keys = ["touched", "segment", "channel", "region", "duration", "churned"]
+    data = part.group_by(keys).agg(pl.col("customers").sum()).sort(keys, nulls_last=True)
     columns: dict[str, np.ndarray] = {"touched": data["touched"].cast(pl.Int8).to_numpy().astype(float)}
     for dim in ("segment", "channel", "region"):
         sizes = (data.group_by(dim).agg(customers=pl.col("customers").sum(),
