@@ -28,9 +28,12 @@ from analytics.budget import (
     Calibration,
     CalibrationSettings,
     Scenario,
+    Target,
     best_share,
     budget_report,
     calibrate,
+    calibrate_targeted,
+    horizon_net_contribution,
     decode_scenario,
     encode_scenario,
     project,
@@ -38,7 +41,9 @@ from analytics.budget import (
     retention_effect,
     split_curve,
     survival_paths,
+    uncertainty,
 )
+from analytics.budget.calibration import _empty_calibration
 from analytics.filters import Filters
 from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d, downloads, figures, write_exports
 
@@ -144,6 +149,93 @@ def test_scenario_round_trip_and_bad_links():
                 "x|100|30|24|1.5|25|10", "|100|30|24|0.7|25|10", "x|100|30|24|0.7|25|0"):
         with pytest.raises(ValueError):
             decode_scenario(bad)
+
+
+# ------------------------------------------------------------------------------------------------ targeted retention
+def test_targeting_the_whole_base_equals_the_untargeted_model_exactly():
+    cal = tiny([0.2, 0.1, 0.05], [50, 0, 30, 0, 100], organic_new=2.0)
+    whole = Calibration(**{**cal.__dict__, "target": Target("segment", "all", cal,
+                                                           _empty_calibration(CalibrationSettings(), "none"))})
+    a = Assumptions(budget=500, retention_share=0.3, horizon_months=12, beta=0.8, r_max=0.3, b_half=60)
+    assert project(whole, a).equals(project(cal, a))
+    assert split_curve(whole, a).equals(split_curve(cal, a))
+
+
+def test_targeted_retention_by_hand_with_two_groups():
+    # Group G (targeted): 100 customers aged 0, hazard 0.5, margin 2 a month. Rest R: 100 aged 0, hazard 0.2,
+    # margin 1. Everything to retention (no new customers): budget 100, B_half = 100 / ln 2 -> exp(-1 x ln 2)
+    # = 0.5, r = 0.5 x (1 - 0.5) = 0.25. G's hazard becomes 0.5 x 0.75 = 0.375, R keeps 0.2.
+    #   month 1: G 100, R 100 -> margin 200 + 100 = 300, net 200
+    #   month 2: G 62.5, R 80 -> margin 125 + 80 = 205, net 105          total 305
+    group = tiny([0.5], [100], paid_new=0.0, margin=2.0, revenue=4.0)
+    rest = tiny([0.2], [100], paid_new=0.0, margin=1.0, revenue=2.0)
+    scope = Calibration(**{**tiny([0.35], [200]).__dict__, "target": Target("segment", "G", group, rest)})
+    a = Assumptions(budget=100, retention_share=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=100 / math.log(2))
+    table = project(scope, a)
+    assert table["customer_base"].to_list() == pytest.approx([200, 142.5])
+    assert table["gross_margin"].to_list() == pytest.approx([300, 205])
+    assert table["net_contribution"].sum() == pytest.approx(305)
+    # Revenue: G 4, R 2 a month: 600, then 62.5 x 4 + 80 x 2 = 410.
+    assert table["revenue"].to_list() == pytest.approx([600, 410])
+
+
+def test_targeted_calibration_from_the_data(make_source):
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    a = Assumptions(retention_share=0.4, horizon_months=12)
+    # Every customer came through "ads": aiming retention at that channel is aiming it at the whole base.
+    whole = calibrate_targeted(source, Filters(), SETTINGS, "channel", "ads")
+    plain = calibrate(source, Filters(), SETTINGS)
+    assert whole.target is not None and whole.target.rest.customer_base == 0
+    assert split_curve(whole, a).equals(split_curve(plain, a))
+    # pro (a-d) and starter (e-g): each calibrated on its own churn; pro had 4 of the 7 new customers.
+    pro = calibrate_targeted(source, Filters(), SETTINGS, "segment", "pro")
+    assert pro.target is not None
+    assert pro.target.group.hazard[:3].tolist() == pytest.approx([1 / 4, 1 / 3, 1 / 2])
+    assert pro.target.rest.hazard.tolist() == pytest.approx([0.0] * len(pro.target.rest.hazard))  # starter: no churn
+    assert pro.target.group.customer_base + pro.target.rest.customer_base == plain.customer_base
+    from analytics.budget import populations
+    assert [(p.paid_fraction, p.targeted) for p in populations(pro)] == [(pytest.approx(4 / 7), True),
+                                                                        (pytest.approx(3 / 7), False)]
+    # Starter never churns: aiming retention at it buys nothing, so the curve falls with every retention share.
+    starter = split_curve(calibrate_targeted(source, Filters(), SETTINGS, "segment", "starter"), a)
+    assert best_share(starter) == 0.0
+    outside = calibrate_targeted(source, Filters(segment=("pro",)), SETTINGS, "segment", "starter")
+    assert outside.problem is not None and "not in the selected scope" in outside.problem
+
+
+# ------------------------------------------------------------------------------------------------ uncertainty
+def test_uncertainty_band_is_the_curve_of_its_draws():
+    cal = tiny([0.0, 0.2], [0, 1000], paid_new=9.0, paid_spend=1.0, margin=1.0, revenue=1.0)
+    a = Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=0.1)
+    result = uncertainty(cal, a, draws=1)
+    # One draw: p10 = p50 = p90 = the split curve at the drawn assumptions (interpolated survival totals).
+    draw = result.draws.row(0, named=True)
+    curve = split_curve(cal, Assumptions(budget=1.0, horizon_months=2, beta=draw["beta"], r_max=draw["r_max"],
+                                         b_half=draw["b_half"]))
+    for column in ("net_contribution_p10", "net_contribution_p50", "net_contribution_p90"):
+        assert result.band[column].to_list() == pytest.approx(curve["net_contribution"].to_list(), rel=1e-6)
+    # The exact vectorised model equals split_curve for the chosen assumptions.
+    exact = horizon_net_contribution(cal, 1.0, 2, curve["retention_share"].to_numpy(), np.array([1.0]),
+                                     np.array([0.5]), np.array([0.1]))[0]
+    assert exact.tolist() == pytest.approx(split_curve(cal, a)["net_contribution"].to_list(), rel=1e-12)
+
+
+def test_uncertainty_says_when_the_best_split_is_a_clear_winner():
+    # The concave case above (n0 = 9): the best split is 36%, worth 200 x 0.5 x (1 - e^-3.6) - 27 x 0.36 ~ +87
+    # over 0%; plausible r_max 40-60% and B_half 0.05-0.2 keep it well above today's split: clear.
+    cal = tiny([0.0, 0.2], [0, 1000], paid_new=9.0, paid_spend=1.0, margin=1.0, revenue=1.0)
+    clear = uncertainty(cal, Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=0.1))
+    assert clear.best_share == pytest.approx(0.36) and clear.clear and clear.wins == 1.0
+    assert clear.ranges == {"beta": (0.8, 1.0), "r_max": (0.4, 0.6), "b_half": (0.05, 0.2)}
+    band = clear.band
+    assert (band["net_contribution_p10"] <= band["net_contribution_p50"]).all()
+    assert (band["net_contribution_p50"] <= band["net_contribution_p90"]).all()
+    # r_max 2%: f'(s) = 40 e^(-10 s) - 27 puts the best split at 0.1 ln(40 / 27) = 3.9% (4%), a gain of ~0.7;
+    # r_max from 0 to 12% can make 4% lose to today's split (r_max 0: it only costs customers): not clear.
+    vague = uncertainty(cal, Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.02, b_half=0.1))
+    assert vague.best_share == pytest.approx(0.04)
+    assert vague.gain_p10 < 0 < vague.gain_p90 and not vague.clear
+    assert vague.best_low <= vague.best_share <= vague.best_high
 
 
 # ------------------------------------------------------------------------------------------------ calibration
