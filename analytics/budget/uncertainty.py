@@ -73,8 +73,9 @@ def draw_assumptions(assumptions: Assumptions, draws: int = DRAWS,
     """
     assert assumptions.b_half is not None
     rng = np.random.default_rng(seed)
-    beta_range = (round(max(0.1, assumptions.beta - BETA_SPREAD), 4), round(min(1.0, assumptions.beta + BETA_SPREAD), 4))
-    r_range = (round(max(0.0, assumptions.r_max - R_MAX_SPREAD), 4), round(min(0.9, assumptions.r_max + R_MAX_SPREAD), 4))
+    beta, r_max = assumptions.beta, assumptions.r_max
+    beta_range = (round(max(0.1, beta - BETA_SPREAD), 4), round(min(1.0, beta + BETA_SPREAD), 4))
+    r_range = (round(max(0.0, r_max - R_MAX_SPREAD), 4), round(min(0.9, r_max + R_MAX_SPREAD), 4))
     b_range = (assumptions.b_half / B_HALF_FACTOR, assumptions.b_half * B_HALF_FACTOR)
     betas = rng.uniform(*beta_range, draws)
     r_maxes = rng.uniform(*r_range, draws)
