@@ -379,14 +379,20 @@ def test_page_renders_charts_downloads_and_memo(budget_data, run_page):
     assert at.title[0].value == "Budget what-if: acquisition vs retention"
     charts = figures(at)
     kinds = [[t["type"] for t in f["data"]] for f in charts]
-    assert ["bar", "scatter"] == kinds[0][:1] + kinds[0][-1:]               # hazard: bars and the used line
-    assert kinds[1] == kinds[2] == ["scatter"] * 3                          # baseline, this split, best
-    assert kinds[3] == ["scatter"] * 3                                      # curve, best, this split
-    assert kinds[4] == ["heatmap"]
-    curve = charts[3]
-    assert curve["data"][0]["x"][0] == 0 and curve["data"][0]["x"][-1] == 1 and len(curve["data"][0]["x"]) == 101
+    # First the question: the split curve with its band (p90 edge, p10 edge filled), best split, this split.
+    assert kinds[0] == ["scatter"] * 5
+    assert ["bar", "scatter"] == kinds[1][:1] + kinds[1][-1:]               # hazard: bars and the used line
+    assert kinds[2] == kinds[3] == ["scatter"] * 3                          # baseline, this split, best
+    assert kinds[4] == ["bar"] * 3                                          # scenarios: three differences
+    assert kinds[5] == ["heatmap"]
+    curve = charts[0]
+    assert curve["data"][2]["x"][0] == 0 and curve["data"][2]["x"][-1] == 1 and len(curve["data"][2]["x"]) == 101
+    assert curve["data"][1]["fill"] == "tonexty"
+    # Scenarios chart: this split and the best split as differences from today's split.
+    assert charts[4]["data"][0]["y"] == [CURRENT, BEST]
     labels = downloads(at)
     assert "Download budget_summary.csv" in labels and any("budget_scenarios.csv" in b for b in labels)
+    assert "Download budget_uncertainty.csv" in labels
     memo = at.code[0].value
     assert "model with assumptions" in memo and "20% to retention" in memo
     assert any(e.label == "Definitions and assumptions" for e in at.expander)
@@ -400,8 +406,13 @@ def test_saving_and_removing_scenarios(budget_data, run_page):
     assert at.query_params["s2"] == "Keep them|58|30|24|0.7|25|6"
     at.button(key="remove_s1").click().run()
     assert "s1" not in at.query_params and "s2" in at.query_params
-    names = [t["name"] for t in figures(at)[1]["data"]]
+    names = [t["name"] for t in figures(at)[2]["data"]]
     assert names == [BASELINE, CURRENT, BEST, "Keep them"]
+    # The same name again gets a suffix; the scenarios chart shows each saved one beside your and the best split.
+    at.text_input(key="scenario_name").input("Keep them").run()
+    at.button(key="save_scenario").click().run()
+    assert at.query_params["s1"].startswith("Keep them (2)|")
+    assert figures(at)[4]["data"][0]["y"] == [CURRENT, BEST, "Keep them (2)", "Keep them"]
 
 
 def test_page_explains_data_without_acquisition_cost(tmp_path: Path, run_page):

@@ -7,25 +7,31 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+import polars as pl
 import streamlit as st
 
 from analytics import catalog
 from analytics.budget import (
     BASELINE,
+    BEST,
     CURRENT,
     HORIZON_RANGE,
     MAX_SCENARIOS,
+    TARGET_DIMENSIONS,
     Assumptions,
     BudgetReport,
     Calibration,
     Scenario,
+    TargetDimension,
+    clean_name,
     decode_scenario,
     encode_scenario,
+    unique_name,
 )
 from analytics.filters import Filters
 from analytics.formats import current
 from analytics.survival import ChurnDefinition, describe_churn
-from ui import budget_charts
+from ui import budget_charts, shell
 from ui.format import escape_markdown, money, percent, period_label
 
 SLOTS = tuple(f"s{i}" for i in range(1, MAX_SCENARIOS + 1))
@@ -88,7 +94,113 @@ def calibration_tiles(calibration: Calibration, churn: str, context: catalog.Con
                      f"{money(calibration.revenue_per_active)} per customer in the base and month.")
 
 
+# ------------------------------------------------------------------------------------------------ the question
+def question(report: BudgetReport) -> None:
+    """The first screen: today's split beside the best split (three tiles and a small table of the differences),
+    the split curve with its uncertainty band and the verdict in words."""
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    today, best = rows[BASELINE], rows[BEST]
+    h = report.current.horizon_months
+    st.markdown(f"**Today's split** ({money(today['budget'])} a month, all on acquisition) **against the best "
+                f"split** ({percent(best['retention_share'])} of {money(best['budget'])} a month to retention), "
+                f"over {h} months:")
+    tiles = st.columns(3)
+    for column, key, label, kind in ((tiles[0], "net_contribution", f"Net contribution over {h} months", "money"),
+                                     (tiles[1], "customer_base_end", "Customer base at the end", "count"),
+                                     (tiles[2], "revenue", f"Revenue over {h} months", "money")):
+        diff = best[key] - today[key]
+        shown = money(best[key]) if kind == "money" else f"{best[key]:,.0f}"
+        delta = money(diff, signed=True) if kind == "money" else f"{diff:+,.0f}"
+        before = money(today[key]) if kind == "money" else f"{today[key]:,.0f}"
+        column.metric(f"Best split: {label.lower()}", shown, delta=_delta(diff, delta),
+                      delta_description=f"vs today's split ({before})")
+    table = comparison_table(report)
+    shown, config = shell.display_frame(table)
+    config.update({name: st.column_config.TextColumn(label) for name, label in (
+        ("figure", "Over the horizon"), ("today", "Today's split"), ("best", "Best split"),
+        ("difference", "Difference"))})
+    st.dataframe(shown, hide_index=True, column_config=config)
+    text = budget_charts.verdict(report)
+    (st.success if report.uncertainty.clear else st.info)(text, icon=":material/balance:")
+
+
+def comparison_table(report: BudgetReport) -> pl.DataFrame:
+    """Today's split, the best split and their difference, formatted: figure, today, best, difference."""
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    today, best = rows[BASELINE], rows[BEST]
+    out = []
+    for key, label, kind in (("net_contribution", "Net contribution", "money"),
+                             ("customer_base_end", "Customer base at the end", "count"),
+                             ("revenue", "Revenue", "money"), ("retention_share", "Share to retention", "percent")):
+        values = [today[key], best[key], best[key] - today[key]]
+        if kind == "money":
+            text = [money(values[0]), money(values[1]), money(values[2], signed=True)]
+        elif kind == "count":
+            text = [f"{v:,.0f}" for v in values[:2]] + [f"{values[2]:+,.0f}"]
+        else:
+            text = [percent(values[0]), percent(values[1]), f"{values[2] * 100:+.0f} pp"]
+        out.append({"figure": label, "today": text[0], "best": text[1], "difference": text[2]})
+    return pl.DataFrame(out)
+
+
+def scenario_tables(report: BudgetReport) -> None:
+    """The scenarios' inputs and results as two formatted tables (money with the currency, counts, percent),
+    narrow enough for every column to show; the CSV below keeps the raw numbers."""
+    summary = report.summary
+    inputs = pl.DataFrame({
+        "Scenario": summary["scenario"],
+        "Budget a month": [money(v) for v in summary["budget"]],
+        "To retention": [percent(v) for v in summary["retention_share"]],
+        "Horizon": [f"{v} months" for v in summary["horizon_months"]],
+        "beta": [f"{v:g}" for v in summary["beta"]],
+        "r_max": [percent(v) for v in summary["r_max"]],
+        "B_half a month": [money(v) for v in summary["b_half"]],
+    })
+    diffs = {r["scenario"]: r for r in report.differences.iter_rows(named=True)}
+    zero = {"net_contribution": 0.0, "customer_base_end": 0.0, "revenue": 0.0}
+    results = pl.DataFrame({
+        "Scenario": summary["scenario"],
+        "Net contribution": [money(v) for v in summary["net_contribution"]],
+        "vs today (net)": [money(diffs.get(n, zero)["net_contribution"], signed=True) for n in summary["scenario"]],
+        "Customer base at the end": [f"{v:,.0f}" for v in summary["customer_base_end"]],
+        "vs today (base)": [f"{diffs.get(n, zero)['customer_base_end']:+,.0f}" for n in summary["scenario"]],
+        "Revenue": [money(v) for v in summary["revenue"]],
+        "vs today (revenue)": [money(diffs.get(n, zero)["revenue"], signed=True) for n in summary["scenario"]],
+        "Existing-customer share": [percent(v, 1) for v in summary["existing_share"]],
+    })
+    st.markdown("**Inputs**")
+    st.dataframe(inputs, hide_index=True, width="stretch")
+    st.markdown("**Results over each scenario's horizon**")
+    st.dataframe(results, hide_index=True, width="stretch")
+    shell.download_csv(summary, "budget_summary.csv")
+
+
 # ------------------------------------------------------------------------------------------------ inputs
+WHOLE_BASE = "Whole customer base"
+
+
+def target_input(options: dict[str, list[str]]) -> tuple[TargetDimension, str] | None:
+    """Where retention spend goes: the whole customer base, or one segment, channel or region (bound to the
+    URL as ``target=segment:pro``)."""
+    choices = [WHOLE_BASE] + [f"{dim}:{value}" for dim in TARGET_DIMENSIONS for value in options.get(dim, [])]
+    fmt = current()
+
+    def label(choice: str) -> str:
+        if choice == WHOLE_BASE:
+            return choice
+        dim, value = choice.split(":", 1)
+        return f"{dim.capitalize()}: {fmt.label(dim, value)}"
+
+    choice = st.selectbox("Aim retention at", choices, key="target", bind="query-params", format_func=label,
+                          help="Retention spend aimed at one group: its churn reduction applies to that group's "
+                               "customers only, on the group's own churn and margin; the rest of the base keeps "
+                               "its own, without retention spend.")
+    if not choice or choice == WHOLE_BASE:
+        return None
+    dim, value = choice.split(":", 1)
+    return dim, value  # type: ignore[return-value]
+
+
 def split_inputs(calibration: Calibration) -> Assumptions:
     """The budget, its split and the response assumptions, each bound to its URL parameter (defaults from the
     calibration: the recent spend and 10% of it)."""
@@ -175,9 +287,12 @@ def headline_tiles(report: BudgetReport, horizon: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ scenarios
-def _save(slot: str, encoded: str) -> None:
+def _save(slot: str, encoded: str, taken: list[str]) -> None:
     name = (st.session_state.get("scenario_name") or "").strip() or f"Scenario {slot[1:]}"
+    # A repeated name gets a suffix: two scenarios called "Push" could not be told apart in the table or chart.
+    name = unique_name(clean_name(name) or f"Scenario {slot[1:]}", taken + [BASELINE, CURRENT, BEST])
     st.query_params[slot] = f"{name}|{encoded.split('|', 1)[1]}"
+    st.session_state["scenario_name"] = ""
 
 
 def _remove(slot: str) -> None:
@@ -200,7 +315,8 @@ def scenario_controls(saved: dict[str, Scenario], report: BudgetReport) -> None:
                            placeholder=f"Scenario {len(saved) + 1}",
                            help="Saves the inputs above as a named scenario in the URL.")
     save_row[1].button("Save as scenario", key="save_scenario", icon=":material/bookmark_add:", disabled=not free,
-                       on_click=_save, args=(free[0] if free else "s1", encode_scenario("x", report.current)),
+                       on_click=_save, args=(free[0] if free else "s1", encode_scenario("x", report.current),
+                                             [scenario.name for scenario in saved.values()]),
                        help="Up to three; remove one to save another." if not free else None)
     for slot, scenario in saved.items():
         line = st.columns([4, 2, 2])

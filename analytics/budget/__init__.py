@@ -65,14 +65,18 @@ from analytics.budget.model import (
 from analytics.budget.report import (
     BASELINE,
     BEST,
+    COMPARED,
     CURRENT,
     EXPORT_COLUMNS,
     SUMMARY_SCHEMA,
     BudgetReport,
     budget_report,
     budget_scenarios,
+    budget_uncertainty,
     scenarios_table,
     summarise,
+    uncertainty_table,
+    unique_name,
 )
 from analytics.budget.scenario_codec import clean_name, decode_scenario, encode_scenario
 from analytics.budget.uncertainty import BAND_SCHEMA, DRAWS, Uncertainty, draw_assumptions, uncertainty
@@ -92,7 +96,8 @@ __all__ = [
     "retention_effect", "sensitivity", "split_curve", "survival_paths",
     # report
     "BASELINE", "BEST", "CURRENT", "EXPORT_COLUMNS", "SUMMARY_SCHEMA", "BudgetReport", "budget_report",
-    "budget_scenarios", "scenarios_table", "summarise",
+    "budget_scenarios", "scenarios_table", "summarise", "COMPARED", "budget_uncertainty", "uncertainty_table",
+    "unique_name",
     # uncertainty
     "BAND_SCHEMA", "DRAWS", "Uncertainty", "draw_assumptions", "uncertainty",
 ]
