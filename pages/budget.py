@@ -15,6 +15,8 @@ from analytics.budget import (
 from analytics.customer_base import base_context
 from analytics.overview import filter_options
 from queries import DataUnavailable
+from report import links
+from report.board_pack import BudgetInputs, board_pack
 from ui import budget_charts, budget_page, shell
 from ui.format import money, percent
 
@@ -120,6 +122,17 @@ shell.table(report.channels, "budget_channels.csv")
 # ------------------------------------------------------------------------------------------------ memo
 st.subheader("Summary for a board memo")
 st.code(budget_charts.memo_text(calibration, report, scope), language=None, wrap_lines=True)
+if st.button("Prepare the board pack with these inputs and scenarios", icon=":material/slideshow:",
+             key="budget_board_pack", help="The Overview's board pack, with this page's split, its uncertainty band "
+                                           "and the saved scenarios compared with today's split."):
+    st.session_state["budget_board_pack_ready"] = True
+if st.session_state.get("budget_board_pack_ready"):
+    base_url = links.app_base_url(st.context.url, st.get_option("server.baseUrlPath"))
+    inputs = BudgetInputs(report.current, round(margin, 4), window, tuple(saved.values()))
+    pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url, inputs, "previous",
+                         shell.formats())
+    st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",
+                       icon=":material/download:", key="download-budget-board-pack")
 
 with st.expander("Monthly projection of every scenario"):
     shell.table(report.projections, "budget_projection.csv")

@@ -313,6 +313,27 @@ def test_export_writes_baseline_and_best(tmp_path: Path):
     assert table.group_by("scenario", maintain_order=True).len().rows() == [("baseline", 12), ("best", 12)]
     baseline = table.filter(pl.col("scenario") == "baseline")
     assert baseline["month"][0] == d("2025-01-01") and baseline["spend"].unique().to_list() == [58.0]
+    band = pl.read_csv(tmp_path / "out" / "budget_uncertainty.csv")
+    assert band.columns == ["retention_share", "net_contribution_p10", "net_contribution_p50", "net_contribution_p90"]
+    assert band.height == 101
+    assert (band["net_contribution_p10"] <= band["net_contribution_p90"]).all()
+    # Saved scenarios in the URL's form are added after the baseline and the best split (a repeated name gets a
+    # suffix); a malformed one is refused with the expected form.
+    result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                             str(tmp_path / "out3"), "--horizon-months", "12", "--margin", "0.5",
+                             "--scenario", "Push|90|50|24|0.8|30|12", "--scenario", "Push|58|0|12|0.7|25|6"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    table = pl.read_csv(tmp_path / "out3" / "budget_scenarios.csv", try_parse_dates=True)
+    assert table.group_by("scenario", maintain_order=True).len().rows() == [
+        ("baseline", 12), ("best", 12), ("Push", 24), ("Push (2)", 12)]
+    # "Push (2)" is today's split (58 a month, nothing to retention): the baseline's rows exactly.
+    assert (table.filter(pl.col("scenario") == "Push (2)").drop("scenario")
+            .equals(table.filter(pl.col("scenario") == "baseline").drop("scenario")))
+    bad = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                          str(tmp_path / "out4"), "--scenario", "Push|90|50"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "Name|budget|share %|horizon|beta|r_max %|B_half" in bad.stderr
     # No acquisition cost in the data: the header only, and the export still succeeds.
     plain = write_exports(tmp_path / "plain", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
     result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(plain), "--out",
