@@ -238,6 +238,14 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
         problem=_data_problem(filters, paid_spend, paid_new, active_months))
 
 
+def _narrowed(filters: Filters, dimension: TargetDimension, values: tuple[str, ...]) -> Filters:
+    if dimension == "segment":
+        return replace(filters, segment=values)
+    if dimension == "channel":
+        return replace(filters, channel=values)
+    return replace(filters, region=values)
+
+
 def calibrate_targeted(source: DataSource, filters: Filters, settings: CalibrationSettings,
                        dimension: TargetDimension, value: str) -> Calibration:
     """:func:`calibrate` for the scope, with retention aimed at the group ``dimension`` = ``value`` (see
@@ -262,9 +270,9 @@ def calibrate_targeted(source: DataSource, filters: Filters, settings: Calibrati
         return replace(scope, problem=f"Retention is aimed at {dimension} {value!r}, which is not in the selected "
                        f"scope (its {dimension}s: {', '.join(in_scope) or 'none'}). Pick another group, or aim "
                        "retention at the whole customer base.")
-    group = calibrate(source, replace(filters, **{dimension: (value,)}), settings)
+    group = calibrate(source, _narrowed(filters, dimension, (value,)), settings)
     others = tuple(v for v in in_scope if v != value)
-    rest = (calibrate(source, replace(filters, **{dimension: others}), settings) if others
+    rest = (calibrate(source, _narrowed(filters, dimension, others), settings) if others
             else _empty_calibration(settings, "no other group", scope.as_of))
     if group.customer_base <= 0 and group.hazard_by_age.height == 0:
         return replace(scope, problem=f"The {dimension} {value!r} has no customers up to the as-of date "
