@@ -436,6 +436,21 @@ def test_saving_and_removing_scenarios(budget_data, run_page):
     assert figures(at)[4]["data"][0]["y"] == [CURRENT, BEST, "Keep them (2)", "Keep them"]
 
 
+def test_page_aims_retention_at_a_group_from_the_url(budget_data, run_page):
+    at = run_page(PAGE, budget_data, query_params={"target": "segment: pro", "retention_share": "20"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="target").value == "segment: pro"
+    assert "aimed at segment pro" in at.code[0].value                  # the memo says which group
+    # The split curve is the targeted model's (pro's churn and margin), not the whole base's.
+    from queries import DataSource
+    source = DataSource.open(budget_data)
+    settings = CalibrationSettings(margin=0.7, churn_definition="combined")
+    targeted = split_curve(calibrate_targeted(source, Filters(), settings, "segment", "pro"), Assumptions())
+    source.close()
+    curve = figures(at)[0]
+    assert curve["data"][2]["y"] == pytest.approx(targeted["net_contribution"].to_list())
+
+
 def test_page_explains_data_without_acquisition_cost(tmp_path: Path, run_page):
     folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
     at = run_page(PAGE, folder)

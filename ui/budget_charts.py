@@ -188,7 +188,7 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
                   annotation_position="bottom right")
     fig.update_xaxes(title_text="Share of the monthly budget to retention", tickformat=".0%", range=[-0.02, 1.02])
     fig.update_yaxes(title_text=f"Net contribution over {report.current.horizon_months} months"
-                     f"{_currency_unit()}", tickformat=",.0f")
+                     f"{_currency_unit()}", tickformat="~s")
     h = report.current.horizon_months
     budget = money(report.current.budget)
     if best["retention_share"] == 0:
@@ -229,10 +229,15 @@ def scenarios_chart(report: BudgetReport) -> go.Figure:
                                           ("revenue", "money")), start=1):
         values = table[key].to_list()
         text = [_signed_money(v) if unit == "money" else f"{v:+,.0f}" for v in values]
-        fig.add_bar(y=labels, x=values, orientation="h", marker_color=colors, text=text, textposition="auto",
-                    showlegend=False, row=1, col=column,
+        fig.add_bar(y=labels, x=values, orientation="h", marker_color=colors, text=text, textposition="outside",
+                    cliponaxis=False, showlegend=False, row=1, col=column,
                     hovertemplate="%{y}: %{text}<extra>" + titles[column - 1] + "</extra>")
-        fig.update_xaxes(tickformat="~s", zeroline=True, zerolinewidth=2, row=1, col=column,
+        # Room for the labels outside the bars on both sides of zero.
+        reach = max([abs(v) for v in values] + [1.0])
+        low, high = min(values + [0.0]), max(values + [0.0])
+        fig.update_xaxes(range=[low - 0.6 * reach if low < 0 else -0.05 * reach,
+                                high + 0.6 * reach if high > 0 else 0.05 * reach],
+                         tickformat="~s", zeroline=True, zerolinewidth=2, row=1, col=column,
                          title_text=("difference" + (_currency_unit() if unit == "money" else ", customers")))
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_yaxes(showticklabels=True, row=1, col=1)

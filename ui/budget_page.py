@@ -96,8 +96,8 @@ def calibration_tiles(calibration: Calibration, churn: str, context: catalog.Con
 
 # ------------------------------------------------------------------------------------------------ the question
 def question(report: BudgetReport) -> None:
-    """The first screen: today's split beside the best split (three tiles and a small table of the differences),
-    the split curve with its uncertainty band and the verdict in words."""
+    """The first screen: today's split beside the best split (three tiles: the best split's value and its
+    difference from today's) and the verdict in words; the page draws the split curve with its band below."""
     rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
     today, best = rows[BASELINE], rows[BEST]
     h = report.current.horizon_months
@@ -114,33 +114,8 @@ def question(report: BudgetReport) -> None:
         before = money(today[key]) if kind == "money" else f"{today[key]:,.0f}"
         column.metric(f"Best split: {label.lower()}", shown, delta=_delta(diff, delta),
                       delta_description=f"vs today's split ({before})")
-    table = comparison_table(report)
-    shown, config = shell.display_frame(table)
-    config.update({name: st.column_config.TextColumn(label) for name, label in (
-        ("figure", "Over the horizon"), ("today", "Today's split"), ("best", "Best split"),
-        ("difference", "Difference"))})
-    st.dataframe(shown, hide_index=True, column_config=config)
     text = budget_charts.verdict(report)
     (st.success if report.uncertainty.clear else st.info)(text, icon=":material/balance:")
-
-
-def comparison_table(report: BudgetReport) -> pl.DataFrame:
-    """Today's split, the best split and their difference, formatted: figure, today, best, difference."""
-    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
-    today, best = rows[BASELINE], rows[BEST]
-    out = []
-    for key, label, kind in (("net_contribution", "Net contribution", "money"),
-                             ("customer_base_end", "Customer base at the end", "count"),
-                             ("revenue", "Revenue", "money"), ("retention_share", "Share to retention", "percent")):
-        values = [today[key], best[key], best[key] - today[key]]
-        if kind == "money":
-            text = [money(values[0]), money(values[1]), money(values[2], signed=True)]
-        elif kind == "count":
-            text = [f"{v:,.0f}" for v in values[:2]] + [f"{values[2]:+,.0f}"]
-        else:
-            text = [percent(values[0]), percent(values[1]), f"{values[2] * 100:+.0f} pp"]
-        out.append({"figure": label, "today": text[0], "best": text[1], "difference": text[2]})
-    return pl.DataFrame(out)
 
 
 def scenario_tables(report: BudgetReport) -> None:
@@ -181,23 +156,17 @@ WHOLE_BASE = "Whole customer base"
 
 def target_input(options: dict[str, list[str]]) -> tuple[TargetDimension, str] | None:
     """Where retention spend goes: the whole customer base, or one segment, channel or region (bound to the
-    URL as ``target=segment:pro``)."""
-    choices = [WHOLE_BASE] + [f"{dim}:{value}" for dim in TARGET_DIMENSIONS for value in options.get(dim, [])]
-    fmt = current()
-
-    def label(choice: str) -> str:
-        if choice == WHOLE_BASE:
-            return choice
-        dim, value = choice.split(":", 1)
-        return f"{dim.capitalize()}: {fmt.label(dim, value)}"
-
-    choice = st.selectbox("Aim retention at", choices, key="target", bind="query-params", format_func=label,
+    URL as ``target=segment: pro``)."""
+    # The URL holds the option as shown (Streamlit matches a bound selectbox's URL value to its shown labels), so
+    # the options are the codes, as in the sidebar filters: "segment: pro".
+    choices = [WHOLE_BASE] + [f"{dim}: {value}" for dim in TARGET_DIMENSIONS for value in options.get(dim, [])]
+    choice = st.selectbox("Aim retention at", choices, key="target", bind="query-params",
                           help="Retention spend aimed at one group: its churn reduction applies to that group's "
                                "customers only, on the group's own churn and margin; the rest of the base keeps "
                                "its own, without retention spend.")
     if not choice or choice == WHOLE_BASE:
         return None
-    dim, value = choice.split(":", 1)
+    dim, value = choice.split(": ", 1)
     return dim, value  # type: ignore[return-value]
 
 
