@@ -203,6 +203,28 @@ def test_targeted_calibration_from_the_data(make_source):
     assert outside.problem is not None and "not in the selected scope" in outside.problem
 
 
+# ------------------------------------------------------------------------------------------------ measured response
+def test_a_measured_hazard_ratio_calibrates_r_max_and_b_half():
+    from analytics.budget import MeasuredResponse, response_from_hazard_ratio
+    # A win-back call: hazard ratio 0.8 at 5 a month per customer. 200 customers aged 0 with hazard 0.5: the
+    # call for all of them costs S = 1,000 a month, and the model must then churn 0.5 x 0.8 = 40%, not 50%.
+    measured = MeasuredResponse("win-back call", 0.8, 5.0, "a literal figure for this test")
+    fitted = response_from_hazard_ratio(measured, 200)
+    assert fitted.spend == 1000.0
+    assert float(retention_effect(1000.0, fitted.r_max, fitted.b_half)) == pytest.approx(0.2, rel=1e-12)
+    assert fitted.r_max == pytest.approx(0.2 / 0.95) and fitted.b_half == pytest.approx(1000 / math.log(20))
+    assert "win-back call" in fitted.note and "a literal figure for this test" in fitted.note
+    cal = tiny([0.5], [200], paid_new=0.0)
+    table = project(cal, Assumptions(budget=1000, retention_share=1.0, horizon_months=2, r_max=fitted.r_max,
+                                     b_half=fitted.b_half))
+    assert table["customer_base"].to_list() == pytest.approx([200, 200 * (1 - 0.5 * 0.8)])
+    for bad in (1.0, 1.2, 0.0, float("nan")):
+        with pytest.raises(ValueError, match="hazard ratio"):
+            MeasuredResponse("x", bad, 5.0, "test")
+    with pytest.raises(ValueError, match="cost"):
+        MeasuredResponse("x", 0.8, 0.0, "test")
+
+
 # ------------------------------------------------------------------------------------------------ uncertainty
 def test_uncertainty_band_is_the_curve_of_its_draws():
     cal = tiny([0.0, 0.2], [0, 1000], paid_new=9.0, paid_spend=1.0, margin=1.0, revenue=1.0)

@@ -10,6 +10,7 @@ One module per job, everything public re-exported here:
   (:func:`calibrate`); its docstring defines each of them.
 - :mod:`analytics.budget.model`: the month-by-month projection (:func:`project`), the optimisation curve and
   its sensitivity; its docstring defines the model.
+- :mod:`analytics.budget.response`: a measured hazard ratio and cost as a calibration of r_max and B_half.
 - :mod:`analytics.budget.uncertainty`: the band of net contribution over plausible response assumptions.
 - :mod:`analytics.budget.report`: what the page, the board pack and the export show (:func:`budget_report`,
   :func:`budget_scenarios`).
@@ -78,6 +79,7 @@ from analytics.budget.report import (
     uncertainty_table,
     unique_name,
 )
+from analytics.budget.response import MeasuredResponse, ResponseCalibration, response_from_hazard_ratio
 from analytics.budget.scenario_codec import clean_name, decode_scenario, encode_scenario
 from analytics.budget.uncertainty import BAND_SCHEMA, DRAWS, Uncertainty, draw_assumptions, uncertainty
 
@@ -98,6 +100,8 @@ __all__ = [
     "BASELINE", "BEST", "CURRENT", "EXPORT_COLUMNS", "SUMMARY_SCHEMA", "BudgetReport", "budget_report",
     "budget_scenarios", "scenarios_table", "summarise", "COMPARED", "budget_uncertainty", "uncertainty_table",
     "unique_name",
+    # response
+    "MeasuredResponse", "ResponseCalibration", "response_from_hazard_ratio",
     # uncertainty
     "BAND_SCHEMA", "DRAWS", "Uncertainty", "draw_assumptions", "uncertainty",
 ]
