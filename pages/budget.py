@@ -121,7 +121,8 @@ shell.table(report.channels, "budget_channels.csv")
 
 # ------------------------------------------------------------------------------------------------ memo
 st.subheader("Summary for a board memo")
-st.code(budget_charts.memo_text(calibration, report, scope), language=None, wrap_lines=True)
+st.code(budget_charts.memo_text(calibration, report, scope, budget_page.measured_note(report.current)),
+        language=None, wrap_lines=True)
 if st.button("Prepare the board pack with these inputs and scenarios", icon=":material/slideshow:",
              key="budget_board_pack", help="The Overview's board pack, with this page's split, its uncertainty band "
                                            "and the saved scenarios compared with today's split."):

@@ -473,6 +473,20 @@ def test_page_aims_retention_at_a_group_from_the_url(budget_data, run_page):
     assert curve["data"][2]["y"] == pytest.approx(targeted["net_contribution"].to_list())
 
 
+def test_page_calibrates_the_response_from_a_measured_hazard_ratio(budget_data, run_page):
+    at = run_page(PAGE, budget_data)
+    at.text_input(key="measured_action").input("Win-back call")
+    at.number_input(key="measured_hr").set_value(0.8)
+    at.number_input(key="measured_cost").set_value(0.5)
+    at.text_input(key="measured_source").input("Q3 holdout test").run()
+    at.button(key="measured_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # r_max = (1 - 0.8) / 0.95 = 21% (whole percent on the slider). The base is a handful of customers: S = 0.5 x
+    # base < 1.5 a month, B_half = S / ln 20 < 0.5, shown as the input's minimum, 1 (whole units).
+    assert at.slider(key="rmax").value == 21 and at.number_input(key="bhalf").value == 1
+    assert "Win-back call" in at.code[0].value and "Q3 holdout test" in at.code[0].value
+
+
 def test_page_explains_data_without_acquisition_cost(tmp_path: Path, run_page):
     folder = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
     at = run_page(PAGE, folder)

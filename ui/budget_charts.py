@@ -297,7 +297,7 @@ def _range(report: BudgetReport, name: str, kind: str) -> str:
     return f"{low:g}–{high:g}"
 
 
-def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str:
+def memo_text(calibration: Calibration, report: BudgetReport, scope: str, response_note: str | None = None) -> str:
     """A plain-language summary for a board memo, computed from the numbers; it says what the model assumes."""
     rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
     current, baseline, best = rows[CURRENT], rows[BASELINE], rows[BEST]
@@ -371,6 +371,8 @@ def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str
         "sign-ups continue at the recent rate; amounts are not discounted, and customers still active at the end "
         f"are not valued beyond the {h} months."
     ]
+    if response_note:
+        caveats.append(response_note)
     caveats.extend(calibration.notes)
     if calibration.paid_spend > 0 and acquisition > 1.5 * calibration.paid_spend:
         caveats.append(f"The acquisition budget is {acquisition / calibration.paid_spend:.1f} times recent spend: "

@@ -21,11 +21,13 @@ from analytics.budget import (
     Assumptions,
     BudgetReport,
     Calibration,
+    MeasuredResponse,
     Scenario,
     TargetDimension,
     clean_name,
     decode_scenario,
     encode_scenario,
+    response_from_hazard_ratio,
     unique_name,
 )
 from analytics.filters import Filters
@@ -185,6 +187,7 @@ def split_inputs(calibration: Calibration) -> Assumptions:
                             bind="query-params",
                             help="Months projected; totals are summed over them (not discounted).")
     st.markdown("**Response assumptions** (not measured in the data: set them from experience or experiments)")
+    measured_response(calibration)
     row = st.columns(3)
     beta = row[0].slider(
         "beta: returns on acquisition spend", 0.1, 1.0, 0.7, 0.05, key="beta", bind="query-params",
@@ -203,6 +206,57 @@ def split_inputs(calibration: Calibration) -> Assumptions:
              f"recent spend ({money(default_b_half)}).")
     return Assumptions(budget=float(budget), retention_share=share / 100, horizon_months=int(horizon),
                        beta=round(float(beta), 2), r_max=r_max / 100, b_half=float(b_half))
+
+
+def _apply_measured(customers: float) -> None:
+    try:
+        measured = MeasuredResponse(
+            (st.session_state.get("measured_action") or "").strip() or "a retention action",
+            float(st.session_state.get("measured_hr") or 0), float(st.session_state.get("measured_cost") or 0),
+            (st.session_state.get("measured_source") or "").strip() or "entered on this page")
+        fitted = response_from_hazard_ratio(measured, customers)
+    except ValueError as exc:
+        st.session_state["measured_note"] = ("error", str(exc))
+        return
+    # The sliders take whole percent and whole currency units: the note gives the exact figures.
+    st.session_state["rmax"] = max(0, min(60, round(fitted.r_max * 100)))
+    st.session_state["bhalf"] = max(1, round(fitted.b_half))
+    st.session_state["measured_note"] = ("ok", fitted.note)
+    st.session_state["measured_applied"] = (st.session_state["rmax"], st.session_state["bhalf"], fitted.note)
+
+
+def measured_note(assumptions: Assumptions) -> str | None:
+    """The measured response's note while r_max and B_half are still the ones it set, else None."""
+    applied = st.session_state.get("measured_applied")
+    if applied and round(assumptions.r_max * 100) == applied[0] and assumptions.b_half == applied[1]:
+        return str(applied[2])
+    return None
+
+
+def measured_response(calibration: Calibration) -> None:
+    """Set r_max and B_half from a measured response (a hazard ratio and its cost, e.g. from a holdout test;
+    the touchpoints export of the retention process will offer its own), saying where the figure came from."""
+    target = calibration.target
+    customers = target.group.customer_base if target else calibration.customer_base
+    who = (f"the {customers:,.0f} customers of {target.label}" if target
+           else f"the {customers:,.0f} customers in the base")
+    with st.expander("Calibrate r_max and B_half from a measured response (a hazard ratio and its cost)"):
+        row = st.columns([2, 1, 1, 2])
+        row[0].text_input("Retention action", key="measured_action", placeholder="e.g. win-back call")
+        row[1].number_input("Hazard ratio", 0.01, 0.99, 0.8, 0.01, key="measured_hr",
+                            help="Churn hazard of customers who got the action / of comparable ones who did not "
+                                 "(a holdout test or a Cox model). 0.8 = churn 20% lower.")
+        row[2].number_input("Cost a month per customer", 0.0, None, 5.0, 0.5, key="measured_cost")
+        row[3].text_input("Where the figure came from", key="measured_source",
+                          placeholder="e.g. Q3 holdout test, 1,200 customers")
+        st.button("Use it for r_max and B_half", key="measured_apply", icon=":material/science:",
+                  on_click=_apply_measured, args=(customers,))
+        st.caption(f"The action for {who} costs S = cost × customers a month; r_max = (1 − hazard ratio) / 0.95 and "
+                   "B_half = S / ln 20, so that spending S lowers churn by exactly the measured amount "
+                   "(analytics/budget/response.py).")
+        note = st.session_state.get("measured_note")
+        if note:
+            (st.success if note[0] == "ok" else st.error)(note[1])
 
 
 def saved_scenarios() -> dict[str, Scenario]:
