@@ -386,10 +386,27 @@ def definitions(calibration: Calibration, window: int, window_text: str, churn_t
 - **Existing-customer revenue share** = revenue from customers acquired before the month / all revenue.
 - **Baseline (today's split)**: the recent spend B0, all on acquisition (the data records no retention spend).
 - **Best split**: the retention share, in 1% steps, with the highest net contribution at your budget.
+- **Retention aimed at a group** (segment, channel or region): the churn reduction applies to that group's
+  customers only (its base now and the new customers who join it, in its recent share of new paid and organic
+  customers), on the group's own churn hazard and margin per customer; the rest of the base keeps its own churn
+  and margin, without retention spend. Aimed at the whole base, this is the model above exactly.
+
+**Uncertainty**: beta, r_max and B_half are not measured. The band on the first chart is the 10th to 90th
+percentile of the net contribution over 300 seeded draws: beta ± 0.2 (within 0.1–1) and r_max ± 10 points
+(within 0–90%), the sensitivity grid's ranges, and B_half from half to twice yours (log-uniform: the scale of
+retention spend is at best known within a factor of two before a test). The **range of best splits** is the 10th
+to 90th percentile of each draw's best share. The best split's **gain** over today's split is compared draw by
+draw: it is clear when it stays above zero in at least 9 draws in 10; otherwise there is **no clear winner**
+between today's split and the best one.
+
+**Measured response**: a hazard ratio HR of a retention action at a cost c a month per customer reached,
+for the N customers retention is aimed at, sets r_max = (1 − HR) / 0.95 and B_half = S / ln 20 with S = c × N:
+spending S lowers churn by exactly 1 − HR (the curve is then nearly flat beyond S).
 
 **What the model leaves out**: the value of customers still active after the horizon (a longer horizon credits
 both the customers retained and those won), seasonality and trends in sign-ups or spending, differences between
-segments or channels in churn and value (filter to look at one), customers who come back, effects of spend that
-last beyond the month, and uncertainty (the figures are point estimates). beta, r_max and B_half are assumptions:
-the data records no retention spend, so the retention effect is not measured; test it before moving budget.
+segments or channels in churn and value unless retention is aimed at one group (filter to look at one),
+customers who come back, effects of spend that last beyond the month, and the uncertainty of the calibrated
+numbers themselves (the band covers the response assumptions only). beta, r_max and B_half are assumptions: the
+data records no retention spend, so the retention effect is not measured; test it before moving budget.
 """
