@@ -129,7 +129,7 @@ if st.button("Prepare the board pack with these inputs and scenarios", icon=":ma
     st.session_state["budget_board_pack_ready"] = True
 if st.session_state.get("budget_board_pack_ready"):
     base_url = links.app_base_url(st.context.url, st.get_option("server.baseUrlPath"))
-    inputs = BudgetInputs(report.current, round(margin, 4), window, tuple(saved.values()))
+    inputs = BudgetInputs(report.current, round(margin, 4), window, tuple(saved.values()), target)
     pack = shell.compute(board_pack, filters, churn_definition, inactivity_days, base_url, inputs, "previous",
                          shell.formats())
     st.download_button("Download board_pack.html", pack.encode(), file_name="board_pack.html", mime="text/html",

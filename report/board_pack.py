@@ -18,7 +18,16 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import catalog
-from analytics.budget import Assumptions, CalibrationSettings, Scenario, budget_report, calibrate, encode_scenario
+from analytics.budget import (
+    Assumptions,
+    CalibrationSettings,
+    Scenario,
+    TargetDimension,
+    budget_report,
+    calibrate,
+    calibrate_targeted,
+    encode_scenario,
+)
 from analytics.cohorts import average_curve, cohort_retention, default_period_index
 from analytics.executive import Compare, ExecutiveSummary, Kpi, executive_summary, headline_sentences
 from analytics.filters import Filters
@@ -51,6 +60,8 @@ class BudgetInputs:
     calibration_months: int = CalibrationSettings.calibration_months
     #: Saved scenarios (the page's s1..s3, the export's --scenario): compared in the pack.
     scenarios: tuple[Scenario, ...] = ()
+    #: Retention aimed at one group (dimension, value), as the page's "Aim retention at"; None = the whole base.
+    target: tuple[TargetDimension, str] | None = None
 
     def query(self) -> dict[str, str]:
         """The Budget page's URL parameters for these inputs (defaults left out, as the page writes them)."""
@@ -61,6 +72,8 @@ class BudgetInputs:
             query["margin"] = f"{self.margin:g}"
         if self.calibration_months != calibration.calibration_months:
             query["calibration_months"] = str(self.calibration_months)
+        if self.target:
+            query["target"] = f"{self.target[0]}: {self.target[1]}"
         for slot, scenario in enumerate(self.scenarios[:3], start=1):
             query[f"s{slot}"] = encode_scenario(scenario.name, scenario.assumptions)
         return query
@@ -119,7 +132,8 @@ def _budget_sections(source: DataSource, filters: Filters, churn: ChurnDefinitio
     settings = CalibrationSettings(margin=inputs.margin, calibration_months=inputs.calibration_months,
                                    churn_definition=churn, inactivity_days=inactivity_days)
     try:
-        calibration = calibrate(source, filters, settings)
+        calibration = (calibrate_targeted(source, filters, settings, *inputs.target) if inputs.target
+                       else calibrate(source, filters, settings))
     except DataUnavailable:
         return []
     if calibration.problem:

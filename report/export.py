@@ -18,7 +18,15 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.budget import Assumptions, Scenario, budget_scenarios, budget_uncertainty, decode_scenario
+from analytics.budget import (
+    TARGET_DIMENSIONS,
+    Assumptions,
+    Scenario,
+    TargetDimension,
+    budget_scenarios,
+    budget_uncertainty,
+    decode_scenario,
+)
 from analytics.catalog import glossary
 from analytics.clv_models.customers import calibration_end_for, customer_scores
 from analytics.clv_models.scores import ClvSettings, model_fit
@@ -103,6 +111,8 @@ class Settings:
     budget_assumptions: Assumptions = Assumptions()
     #: Saved scenarios (``--scenario``, the Budget page's s1..s3 form): in budget_scenarios.csv and the board pack.
     budget_saved: tuple[Scenario, ...] = ()
+    #: Retention aimed at one group (``--retention-target segment:pro``); None = the whole base.
+    budget_target: tuple[TargetDimension, str] | None = None
 
 
 #: file name -> how to compute it. Each page adds its tables here.
@@ -129,10 +139,10 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
         source, settings.filters, settings.churn_definition, settings.inactivity_days),
     "budget_scenarios.csv": lambda source, settings: budget_scenarios(
         source, settings.filters, settings.budget_assumptions, settings.margin, settings.calibration_months,
-        settings.churn_definition, settings.inactivity_days, settings.budget_saved),
+        settings.churn_definition, settings.inactivity_days, settings.budget_saved, settings.budget_target),
     "budget_uncertainty.csv": lambda source, settings: budget_uncertainty(
         source, settings.filters, settings.budget_assumptions, settings.margin, settings.calibration_months,
-        settings.churn_definition, settings.inactivity_days),
+        settings.churn_definition, settings.inactivity_days, settings.budget_target),
     "clv_cac.csv": lambda source, settings: clv_report(
         source, settings.filters, settings.value_settings(source)).channels.drop("is_small"),
     "value_curve.csv": lambda source, settings: clv_report(
@@ -213,7 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--scenario", type=scenario_flag, action="append", default=None,
                         help="a saved scenario, as in the Budget page's URL (s1..s3): 'Name|budget|share %%|horizon|"
                         "beta|r_max %%|B_half', e.g. 'Push|450000|30|24|0.7|25|45000'; up to 3 (repeat the flag)")
+    budget.add_argument("--retention-target", type=retention_target, default=None,
+                        help="aim retention spend at one group, as dimension:value (segment, channel or region), "
+                        "e.g. segment:pro (default: the whole customer base)")
     return parser
+
+
+def retention_target(text: str) -> tuple[TargetDimension, str]:
+    """``--retention-target``: ``segment:pro``, ``channel:referral`` or ``region:europe``."""
+    dimension, _, value = text.partition(":")
+    dimension, value = dimension.strip(), value.strip()
+    if dimension not in TARGET_DIMENSIONS or not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected dimension:value with a dimension of "
+                                         f"{', '.join(TARGET_DIMENSIONS)}, e.g. segment:pro")
+    return dimension, value  # type: ignore[return-value]
 
 
 def scenario_flag(text: str) -> Scenario:
@@ -235,7 +258,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     compare=args.compare, currency=args.currency, calibration_end=args.calibration_end,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
                                                    beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf),
-                    budget_saved=tuple(args.scenario or ())[:3])
+                    budget_saved=tuple(args.scenario or ())[:3], budget_target=args.retention_target)
 
 
 def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
@@ -274,7 +297,7 @@ def write_board_pack(source: DataSource, settings: Settings, out: Path) -> Path:
     from report.board_pack import write_board_pack as write
 
     inputs = BudgetInputs(settings.budget_assumptions, settings.margin, settings.calibration_months,
-                          settings.budget_saved)
+                          settings.budget_saved, settings.budget_target)
     return write(source, settings.filters, out, churn_definition=settings.churn_definition,
                  inactivity_days=settings.inactivity_days, base_url=settings.base_url, budget_inputs=inputs,
                  compare=settings.compare, formats=settings.formats(source))

@@ -352,6 +352,14 @@ def test_export_writes_baseline_and_best(tmp_path: Path):
     # "Push (2)" is today's split (58 a month, nothing to retention): the baseline's rows exactly.
     assert (table.filter(pl.col("scenario") == "Push (2)").drop("scenario")
             .equals(table.filter(pl.col("scenario") == "baseline").drop("scenario")))
+    # Retention aimed at the only channel, "ads", is aimed at the whole base: the same rows as without a target.
+    result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                             str(tmp_path / "out5"), "--horizon-months", "12", "--margin", "0.5",
+                             "--retention-target", "channel:ads"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in ("budget_scenarios.csv", "budget_uncertainty.csv"):
+        assert (tmp_path / "out5" / name).read_text() == (tmp_path / "out" / name).read_text(), name
     bad = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
                           str(tmp_path / "out4"), "--scenario", "Push|90|50"], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)

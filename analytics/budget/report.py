@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from analytics.budget.calibration import Calibration, calibrate
+from analytics.budget.calibration import Calibration, TargetDimension, calibrate, calibrate_targeted
 from analytics.budget.inputs import MAX_SCENARIOS, Assumptions, CalibrationSettings, Scenario
 from analytics.budget.model import PROJECTION_SCHEMA, best_share, channel_split, project, sensitivity, split_curve
 from analytics.budget.uncertainty import BAND_SCHEMA, Uncertainty, uncertainty
@@ -143,26 +143,33 @@ def uncertainty_table(calibration: Calibration, assumptions: Assumptions) -> pl.
 
 
 def _calibration(source: DataSource, filters: Filters, margin: float, calibration_months: int,
-                 churn_definition: ChurnDefinition | None, inactivity_days: int) -> Calibration:
+                 churn_definition: ChurnDefinition | None, inactivity_days: int,
+                 target: tuple[TargetDimension, str] | None) -> Calibration:
     settings = CalibrationSettings(margin=margin, calibration_months=calibration_months,
                                    churn_definition=resolve_churn_definition(source, churn_definition),
                                    inactivity_days=inactivity_days)
+    if target:
+        return calibrate_targeted(source, filters, settings, *target)
     return calibrate(source, filters, settings)
 
 
 def budget_scenarios(source: DataSource, filters: Filters, assumptions: Assumptions = Assumptions(),
                      margin: float = 0.7, calibration_months: int = 12,
                      churn_definition: ChurnDefinition | None = None, inactivity_days: int = 90,
-                     scenarios: tuple[Scenario, ...] = ()) -> pl.DataFrame:
+                     scenarios: tuple[Scenario, ...] = (),
+                     target: tuple[TargetDimension, str] | None = None) -> pl.DataFrame:
     """``budget_scenarios.csv`` from the data (the export's entry point): see :func:`scenarios_table`.
-    ``churn_definition`` None = the data's default, as in the app."""
-    calibration = _calibration(source, filters, margin, calibration_months, churn_definition, inactivity_days)
+    ``churn_definition`` None = the data's default, as in the app; ``target``: retention aimed at one group."""
+    calibration = _calibration(source, filters, margin, calibration_months, churn_definition, inactivity_days,
+                               target)
     return scenarios_table(calibration, assumptions, scenarios)
 
 
 def budget_uncertainty(source: DataSource, filters: Filters, assumptions: Assumptions = Assumptions(),
                        margin: float = 0.7, calibration_months: int = 12,
-                       churn_definition: ChurnDefinition | None = None, inactivity_days: int = 90) -> pl.DataFrame:
+                       churn_definition: ChurnDefinition | None = None, inactivity_days: int = 90,
+                       target: tuple[TargetDimension, str] | None = None) -> pl.DataFrame:
     """``budget_uncertainty.csv`` from the data: see :func:`uncertainty_table`."""
-    calibration = _calibration(source, filters, margin, calibration_months, churn_definition, inactivity_days)
+    calibration = _calibration(source, filters, margin, calibration_months, churn_definition, inactivity_days,
+                               target)
     return uncertainty_table(calibration, assumptions)
