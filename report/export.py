@@ -236,7 +236,7 @@ def retention_target(text: str) -> tuple[TargetDimension, str]:
     if dimension not in TARGET_DIMENSIONS or not value:
         raise argparse.ArgumentTypeError(f"{text!r}: expected dimension:value with a dimension of "
                                          f"{', '.join(TARGET_DIMENSIONS)}, e.g. segment:pro")
-    return dimension, value  # type: ignore[return-value]
+    return dimension, value
 
 
 def scenario_flag(text: str) -> Scenario:
