@@ -50,8 +50,9 @@ assumptions = budget_page.split_inputs(calibration)
 horizon = assumptions.horizon_months
 saved = budget_page.saved_scenarios()
 report = budget_report(calibration, assumptions, tuple(saved.values()))
-aimed = (f" Retention is aimed at {calibration.target.label} only (its own churn and margin)."
-         if calibration.target else "")
+aimed = (f" Retention is aimed at {calibration.target.label} only: the model projects that group and the rest "
+         "of the base each with its own churn and margin, so even today's split comes out a little differently "
+         "from the whole base projected as one." if calibration.target else "")
 
 # ------------------------------------------------------------------------------------------------ the question
 with question:

@@ -191,7 +191,14 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
                      f"{_currency_unit()}", tickformat="~s")
     h = report.current.horizon_months
     budget = money(report.current.budget)
-    if best["retention_share"] == 0:
+    u = report.uncertainty
+    gain = best["net_contribution"] - today["net_contribution"]
+    if not u.clear and abs(gain) >= 0.5:
+        # The takeaway is the uncertainty: the best split does not reliably beat today's.
+        title = (f"No clear winner between {percent(min(0.0, u.best_low))} and "
+                 f"{percent(max(u.best_high, best['retention_share']))} to retention at {budget} a month: "
+                 f"{percent(best['retention_share'])} is best only at your assumptions")
+    elif best["retention_share"] == 0:
         title = (f"At {budget} a month, all of it to acquisition pays best: "
                  f"{money(best['net_contribution'])} over {h} months")
     elif best["retention_share"] == 1:
@@ -200,9 +207,6 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
     else:
         title = (f"At {budget} a month, {percent(best['retention_share'])} to retention pays best: "
                  f"{money(best['net_contribution'])} over {h} months")
-    if not report.uncertainty.clear:
-        title += (f"; no clear winner between {percent(min(0.0, report.uncertainty.best_low))} and "
-                  f"{percent(max(report.uncertainty.best_high, best['retention_share']))}")
     return theme.apply(fig, title, height=480)
 
 
