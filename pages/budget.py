@@ -113,7 +113,7 @@ st.subheader("How the best split moves with the assumptions")
 shell.chart(budget_charts.sensitivity_chart(report), key="budget_sensitivity")
 st.caption("How the best split moves with the two assumptions the data cannot measure; the outlined cell is the "
            "current pair. Each cell is the best of the 101 splits above.")
-with st.expander("Tables behind these two charts"):
+with st.expander("Tables behind the split curve (first chart) and this one"):
     shell.table(report.curve, "budget_split_curve.csv")
     shell.table(report.sensitivity, "budget_sensitivity.csv")
 st.markdown("**Acquisition budget by channel** (today's proportions of spend; each channel answers like the "

@@ -239,8 +239,8 @@ def scenarios_chart(report: BudgetReport) -> go.Figure:
         # Room for the labels outside the bars on both sides of zero.
         reach = max([abs(v) for v in values] + [1.0])
         low, high = min(values + [0.0]), max(values + [0.0])
-        fig.update_xaxes(range=[low - 0.6 * reach if low < 0 else -0.05 * reach,
-                                high + 0.6 * reach if high > 0 else 0.05 * reach],
+        fig.update_xaxes(range=[low - 0.9 * reach if low < 0 else -0.05 * reach,
+                                high + 0.9 * reach if high > 0 else 0.05 * reach],
                          tickformat="~s", zeroline=True, zerolinewidth=2, row=1, col=column,
                          title_text=("difference" + (_currency_unit() if unit == "money" else ", customers")))
     fig.update_yaxes(autorange="reversed", showticklabels=False)

@@ -138,16 +138,16 @@ def scenario_tables(report: BudgetReport) -> None:
     results = pl.DataFrame({
         "Scenario": summary["scenario"],
         "Net contribution": [money(v) for v in summary["net_contribution"]],
-        "vs today (net)": [money(diffs.get(n, zero)["net_contribution"], signed=True) for n in summary["scenario"]],
-        "Customer base at the end": [f"{v:,.0f}" for v in summary["customer_base_end"]],
-        "vs today (base)": [f"{diffs.get(n, zero)['customer_base_end']:+,.0f}" for n in summary["scenario"]],
+        "vs today": [money(diffs.get(n, zero)["net_contribution"], signed=True) for n in summary["scenario"]],
+        "Base at the end": [f"{v:,.0f}" for v in summary["customer_base_end"]],
+        "vs today ": [f"{diffs.get(n, zero)['customer_base_end']:+,.0f}" for n in summary["scenario"]],
         "Revenue": [money(v) for v in summary["revenue"]],
-        "vs today (revenue)": [money(diffs.get(n, zero)["revenue"], signed=True) for n in summary["scenario"]],
-        "Existing-customer share": [percent(v, 1) for v in summary["existing_share"]],
+        "vs today  ": [money(diffs.get(n, zero)["revenue"], signed=True) for n in summary["scenario"]],
     })
     st.markdown("**Inputs**")
     st.dataframe(inputs, hide_index=True, width="stretch")
-    st.markdown("**Results over each scenario's horizon**")
+    st.markdown("**Results over each scenario's horizon** (customer base: projected customers at the end; "
+                "existing-customer revenue share and gross margin in budget_summary.csv)")
     st.dataframe(results, hide_index=True, width="stretch")
     shell.download_csv(summary, "budget_summary.csv")
 
