@@ -257,6 +257,15 @@ R = [
     Figure("projected_customer_base", "Projected customer base", "count", "The budget model's expected customers "
            "not churned at the end of a projected month.", True, "budget",
            "analytics.budget.project: customer_base", ("customer_base_end",)),
+    *(Figure(f"net_contribution_{p}", f"Net contribution, {p} of plausible assumptions", "money",
+             f"The {p[1:]}th percentile of the net contribution over the horizon across 300 seeded draws of the "
+             "response assumptions the data does not measure (beta ± 0.2, r_max ± 10 points, B_half from half to "
+             "twice the chosen value); p10–p90 holds 8 in 10 of them.", True, "budget",
+             "analytics.budget.uncertainty", (f"net_contribution_{p}",)) for p in ("p10", "p50", "p90")),
+    Figure("best_split_gain", "Gain of the best split", "money", "Net contribution of the best split minus today's "
+           "split's (recent spend, all on acquisition) over the horizon; clear when it stays above zero in 9 of 10 "
+           "plausible draws of the response assumptions, else there is no clear winner.", True, "budget",
+           "analytics.budget.uncertainty: gain", ()),
     Figure("gross_margin", "Gross margin", "money", "gross_margin where the export gives one, else amount × the "
            "margin setting.", True, "value", "analytics.value / analytics.budget", ("gross_margin",)),
     Figure("marketing_spend", "Marketing spend", "money", "Acquisition spend (marketing_spend, else the "

@@ -18,7 +18,16 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import catalog
-from analytics.budget import Assumptions, CalibrationSettings, budget_report, calibrate
+from analytics.budget import (
+    Assumptions,
+    CalibrationSettings,
+    Scenario,
+    TargetDimension,
+    budget_report,
+    calibrate,
+    calibrate_targeted,
+    encode_scenario,
+)
 from analytics.cohorts import average_curve, cohort_retention, default_period_index
 from analytics.executive import Compare, ExecutiveSummary, Kpi, executive_summary, headline_sentences
 from analytics.filters import Filters
@@ -49,6 +58,10 @@ class BudgetInputs:
     assumptions: Assumptions = Assumptions()
     margin: float = CalibrationSettings.margin
     calibration_months: int = CalibrationSettings.calibration_months
+    #: Saved scenarios (the page's s1..s3, the export's --scenario): compared in the pack.
+    scenarios: tuple[Scenario, ...] = ()
+    #: Retention aimed at one group (dimension, value), as the page's "Aim retention at"; None = the whole base.
+    target: tuple[TargetDimension, str] | None = None
 
     def query(self) -> dict[str, str]:
         """The Budget page's URL parameters for these inputs (defaults left out, as the page writes them)."""
@@ -59,6 +72,10 @@ class BudgetInputs:
             query["margin"] = f"{self.margin:g}"
         if self.calibration_months != calibration.calibration_months:
             query["calibration_months"] = str(self.calibration_months)
+        if self.target:
+            query["target"] = f"{self.target[0]}: {self.target[1]}"
+        for slot, scenario in enumerate(self.scenarios[:3], start=1):
+            query[f"s{slot}"] = encode_scenario(scenario.name, scenario.assumptions)
         return query
 
 
@@ -104,27 +121,33 @@ def sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inact
         Section("Customer value vs. acquisition cost", "value", value_charts.value_curves(value.curves, value.channels),
                 "Cumulative gross margin per acquired customer by month of life against each channel's CAC."),
     ]
-    budget = _budget_section(source, filters, churn, inactivity_days, budget_inputs)
-    return parts + ([budget] if budget else []), churn_query
+    return parts + _budget_sections(source, filters, churn, inactivity_days, budget_inputs), churn_query
 
 
-def _budget_section(source: DataSource, filters: Filters, churn: ChurnDefinition, inactivity_days: int,
-                    inputs: BudgetInputs) -> Section | None:
-    """The Budget page's split curve for ``inputs``; None when the export cannot calibrate it (no marketing
-    spend, or no cost in the selected channels)."""
+def _budget_sections(source: DataSource, filters: Filters, churn: ChurnDefinition, inactivity_days: int,
+                     inputs: BudgetInputs) -> list[Section]:
+    """The Budget page's split curve for ``inputs`` (with its uncertainty band), and the saved scenarios
+    compared with today's split when there are any; none when the export cannot calibrate (no marketing spend,
+    or no cost in the selected channels)."""
     settings = CalibrationSettings(margin=inputs.margin, calibration_months=inputs.calibration_months,
                                    churn_definition=churn, inactivity_days=inactivity_days)
     try:
-        calibration = calibrate(source, filters, settings)
+        calibration = (calibrate_targeted(source, filters, settings, *inputs.target) if inputs.target
+                       else calibrate(source, filters, settings))
     except DataUnavailable:
-        return None
+        return []
     if calibration.problem:
-        return None
-    report = budget_report(calibration, inputs.assumptions)
-    return Section("Budget split: acquisition vs. retention", "budget", budget_charts.split_curve_chart(report),
-                   "Projected net contribution over the horizon for each share of the monthly marketing budget "
-                   "put into retention. The response assumptions are not measured in the data: change them on "
-                   "the Budget page.", inputs.query())
+        return []
+    report = budget_report(calibration, inputs.assumptions, inputs.scenarios)
+    parts = [Section("Budget split: acquisition vs. retention", "budget", budget_charts.split_curve_chart(report),
+                     "Projected net contribution over the horizon for each share of the monthly marketing budget "
+                     "put into retention; the band holds 8 in 10 plausible values of the response assumptions, "
+                     "which the data does not measure. " + budget_charts.verdict(report), inputs.query())]
+    if inputs.scenarios:
+        parts.append(Section("Budget scenarios compared", "budget", budget_charts.scenarios_chart(report),
+                             "Each scenario's net contribution, customer base at the end and revenue as a difference "
+                             "from today's split, over its own horizon.", inputs.query()))
+    return parts
 
 
 def churn_sentence(churn_query: dict[str, str]) -> str:

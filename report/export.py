@@ -18,7 +18,15 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.budget import Assumptions, budget_scenarios
+from analytics.budget import (
+    TARGET_DIMENSIONS,
+    Assumptions,
+    Scenario,
+    TargetDimension,
+    budget_scenarios,
+    budget_uncertainty,
+    decode_scenario,
+)
 from analytics.catalog import glossary
 from analytics.clv_models.customers import calibration_end_for, customer_scores
 from analytics.clv_models.scores import ClvSettings, model_fit
@@ -110,6 +118,10 @@ class Settings:
     #: Budget what-if: calibration window and the inputs (budget and B_half None = the data's defaults).
     calibration_months: int = 12
     budget_assumptions: Assumptions = Assumptions()
+    #: Saved scenarios (``--scenario``, the Budget page's s1..s3 form): in budget_scenarios.csv and the board pack.
+    budget_saved: tuple[Scenario, ...] = ()
+    #: Retention aimed at one group (``--retention-target segment:pro``); None = the whole base.
+    budget_target: tuple[TargetDimension, str] | None = None
 
 
 #: file name -> how to compute it. Each page adds its tables here.
@@ -137,7 +149,10 @@ TABLES: dict[str, Callable[[DataSource, Settings], pl.DataFrame]] = {
         source, settings.filters, settings.churn_definition, settings.inactivity_days),
     "budget_scenarios.csv": lambda source, settings: budget_scenarios(
         source, settings.filters, settings.budget_assumptions, settings.margin, settings.calibration_months,
-        settings.churn_definition, settings.inactivity_days),
+        settings.churn_definition, settings.inactivity_days, settings.budget_saved, settings.budget_target),
+    "budget_uncertainty.csv": lambda source, settings: budget_uncertainty(
+        source, settings.filters, settings.budget_assumptions, settings.margin, settings.calibration_months,
+        settings.churn_definition, settings.inactivity_days, settings.budget_target),
     "touchpoint_coverage.csv": lambda source, settings: export_coverage(touchpoint_coverage(source, settings.filters)),
     "touchpoint_effect.csv": lambda source, settings: export_effects(touchpoint_effects(
         source, settings.filters, resolve_churn_definition(source, settings.churn_definition),
@@ -220,7 +235,32 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--rmax", type=float, default=25.0, help="largest churn reduction in %% (default 25)")
     budget.add_argument("--bhalf", type=float, default=None,
                         help="retention spend scale a month (default: 10%% of the recent spend)")
+    budget.add_argument("--scenario", type=scenario_flag, action="append", default=None,
+                        help="a saved scenario, as in the Budget page's URL (s1..s3): 'Name|budget|share %%|horizon|"
+                        "beta|r_max %%|B_half', e.g. 'Push|450000|30|24|0.7|25|45000'; up to 3 (repeat the flag)")
+    budget.add_argument("--retention-target", type=retention_target, default=None,
+                        help="aim retention spend at one group, as dimension:value (segment, channel or region), "
+                        "e.g. segment:pro (default: the whole customer base)")
     return parser
+
+
+def retention_target(text: str) -> tuple[TargetDimension, str]:
+    """``--retention-target``: ``segment:pro``, ``channel:referral`` or ``region:europe``."""
+    dimension, _, value = text.partition(":")
+    dimension, value = dimension.strip(), value.strip()
+    if dimension not in TARGET_DIMENSIONS or not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected dimension:value with a dimension of "
+                                         f"{', '.join(TARGET_DIMENSIONS)}, e.g. segment:pro")
+    return dimension, value
+
+
+def scenario_flag(text: str) -> Scenario:
+    """``--scenario``: one saved scenario in the URL's compact form."""
+    try:
+        return decode_scenario(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (expected 'Name|budget|share %|horizon|beta|r_max %|B_half', "
+                                         "e.g. 'Push|450000|30|24|0.7|25|45000')") from exc
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -232,7 +272,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
                     base_url=args.base_url or configured_base_url() or LOCAL_BASE_URL,
                     compare=args.compare, currency=args.currency, calibration_end=args.calibration_end,
                     budget_assumptions=Assumptions(budget=args.budget, horizon_months=args.horizon_months,
-                                                   beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf))
+                                                   beta=args.beta, r_max=args.rmax / 100, b_half=args.bhalf),
+                    budget_saved=tuple(args.scenario or ())[:3], budget_target=args.retention_target)
 
 
 def export(source: DataSource, settings: Settings, out: Path) -> tuple[list[Path], list[str]]:
@@ -270,7 +311,8 @@ def write_board_pack(source: DataSource, settings: Settings, out: Path) -> Path:
     from report.board_pack import BudgetInputs
     from report.board_pack import write_board_pack as write
 
-    inputs = BudgetInputs(settings.budget_assumptions, settings.margin, settings.calibration_months)
+    inputs = BudgetInputs(settings.budget_assumptions, settings.margin, settings.calibration_months,
+                          settings.budget_saved, settings.budget_target)
     return write(source, settings.filters, out, churn_definition=settings.churn_definition,
                  inactivity_days=settings.inactivity_days, base_url=settings.base_url, budget_inputs=inputs,
                  compare=settings.compare, formats=settings.formats(source))

@@ -140,6 +140,24 @@ def test_compare_yoy_lives_in_the_url(page: Page, app_url: str):
     assert page.get_by_text("vs November 2025").count() == 0
 
 
+def test_budget_opens_on_the_question_and_its_target_lives_in_the_url(page: Page, app_url: str):
+    # A bound selectbox takes its URL value as the option shown: "segment: pro" must select that option.
+    page.goto(app_url + "/budget?target=segment%3A+pro")
+    wait_idle(page)
+    # The first visit of a fresh server calibrates three times (group, rest, scope): give it time under load.
+    expect(page.get_by_role("heading", name="What if we moved budget from acquisition to retention?")).to_be_visible(
+        timeout=120_000)
+    expect(page.get_by_text("Retention is aimed at segment pro only").first).to_be_visible(timeout=120_000)
+    wait_idle(page)
+    assert_healthy(page)
+    # Back to the whole base from the selector: the parameter leaves the URL (its default).
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Aim retention at").get_by_role("combobox").click()
+    page.get_by_role("option", name="Whole customer base").click()
+    wait_idle(page)
+    expect(page.get_by_text("Retention is aimed at segment pro only")).to_have_count(0)
+    assert "target" not in query(page)
+
+
 def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser: Browser):
     """Streamlit's legacy pages/ discovery would run pages/cohorts.py without the shell on the first request
     of a new server process; the link must still get the shell and its URL filters."""
@@ -170,7 +188,7 @@ def test_board_pack_opens_offline_with_its_charts(browser: Browser, tmp_path):
     page.goto((out / "board_pack.html").as_uri())
     expect(page.locator("h1")).to_have_text("Retention board pack")
     expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached(timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() == 6  # five pages and the budget split
+    assert page.locator(".js-plotly-plot").count() == 6  # five pages and the budget split (no saved scenarios)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "board_pack.png"), full_page=True)
     context.close()

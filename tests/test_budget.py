@@ -28,17 +28,22 @@ from analytics.budget import (
     Calibration,
     CalibrationSettings,
     Scenario,
+    Target,
     best_share,
     budget_report,
     calibrate,
+    calibrate_targeted,
     decode_scenario,
     encode_scenario,
+    horizon_net_contribution,
     project,
     project_paths,
     retention_effect,
     split_curve,
     survival_paths,
+    uncertainty,
 )
+from analytics.budget.calibration import _empty_calibration
 from analytics.filters import Filters
 from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, d, downloads, figures, write_exports
 
@@ -146,6 +151,115 @@ def test_scenario_round_trip_and_bad_links():
             decode_scenario(bad)
 
 
+# ------------------------------------------------------------------------------------------------ targeted retention
+def test_targeting_the_whole_base_equals_the_untargeted_model_exactly():
+    cal = tiny([0.2, 0.1, 0.05], [50, 0, 30, 0, 100], organic_new=2.0)
+    whole = Calibration(**{**cal.__dict__, "target": Target("segment", "all", cal,
+                                                           _empty_calibration(CalibrationSettings(), "none"))})
+    a = Assumptions(budget=500, retention_share=0.3, horizon_months=12, beta=0.8, r_max=0.3, b_half=60)
+    assert project(whole, a).equals(project(cal, a))
+    assert split_curve(whole, a).equals(split_curve(cal, a))
+
+
+def test_targeted_retention_by_hand_with_two_groups():
+    # Group G (targeted): 100 customers aged 0, hazard 0.5, margin 2 a month. Rest R: 100 aged 0, hazard 0.2,
+    # margin 1. Everything to retention (no new customers): budget 100, B_half = 100 / ln 2 -> exp(-1 x ln 2)
+    # = 0.5, r = 0.5 x (1 - 0.5) = 0.25. G's hazard becomes 0.5 x 0.75 = 0.375, R keeps 0.2.
+    #   month 1: G 100, R 100 -> margin 200 + 100 = 300, net 200
+    #   month 2: G 62.5, R 80 -> margin 125 + 80 = 205, net 105          total 305
+    group = tiny([0.5], [100], paid_new=0.0, margin=2.0, revenue=4.0)
+    rest = tiny([0.2], [100], paid_new=0.0, margin=1.0, revenue=2.0)
+    scope = Calibration(**{**tiny([0.35], [200]).__dict__, "target": Target("segment", "G", group, rest)})
+    a = Assumptions(budget=100, retention_share=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=100 / math.log(2))
+    table = project(scope, a)
+    assert table["customer_base"].to_list() == pytest.approx([200, 142.5])
+    assert table["gross_margin"].to_list() == pytest.approx([300, 205])
+    assert table["net_contribution"].sum() == pytest.approx(305)
+    # Revenue: G 4, R 2 a month: 600, then 62.5 x 4 + 80 x 2 = 410.
+    assert table["revenue"].to_list() == pytest.approx([600, 410])
+
+
+def test_targeted_calibration_from_the_data(make_source):
+    source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
+    a = Assumptions(retention_share=0.4, horizon_months=12)
+    # Every customer came through "ads": aiming retention at that channel is aiming it at the whole base.
+    whole = calibrate_targeted(source, Filters(), SETTINGS, "channel", "ads")
+    plain = calibrate(source, Filters(), SETTINGS)
+    assert whole.target is not None and whole.target.rest.customer_base == 0
+    assert split_curve(whole, a).equals(split_curve(plain, a))
+    # pro (a-d) and starter (e-g): each calibrated on its own churn; pro had 4 of the 7 new customers.
+    pro = calibrate_targeted(source, Filters(), SETTINGS, "segment", "pro")
+    assert pro.target is not None
+    assert pro.target.group.hazard[:3].tolist() == pytest.approx([1 / 4, 1 / 3, 1 / 2])
+    assert pro.target.rest.hazard.tolist() == pytest.approx([0.0] * len(pro.target.rest.hazard))  # starter: no churn
+    assert pro.target.group.customer_base + pro.target.rest.customer_base == plain.customer_base
+    from analytics.budget import populations
+    assert [(p.paid_fraction, p.targeted) for p in populations(pro)] == [(pytest.approx(4 / 7), True),
+                                                                        (pytest.approx(3 / 7), False)]
+    # Starter never churns: aiming retention at it buys nothing, so the curve falls with every retention share.
+    starter = split_curve(calibrate_targeted(source, Filters(), SETTINGS, "segment", "starter"), a)
+    assert best_share(starter) == 0.0
+    outside = calibrate_targeted(source, Filters(segment=("pro",)), SETTINGS, "segment", "starter")
+    assert outside.problem is not None and "not in the selected scope" in outside.problem
+
+
+# ------------------------------------------------------------------------------------------------ measured response
+def test_a_measured_hazard_ratio_calibrates_r_max_and_b_half():
+    from analytics.budget import MeasuredResponse, response_from_hazard_ratio
+    # A win-back call: hazard ratio 0.8 at 5 a month per customer. 200 customers aged 0 with hazard 0.5: the
+    # call for all of them costs S = 1,000 a month, and the model must then churn 0.5 x 0.8 = 40%, not 50%.
+    measured = MeasuredResponse("win-back call", 0.8, 5.0, "a literal figure for this test")
+    fitted = response_from_hazard_ratio(measured, 200)
+    assert fitted.spend == 1000.0
+    assert float(retention_effect(1000.0, fitted.r_max, fitted.b_half)) == pytest.approx(0.2, rel=1e-12)
+    assert fitted.r_max == pytest.approx(0.2 / 0.95) and fitted.b_half == pytest.approx(1000 / math.log(20))
+    assert "win-back call" in fitted.note and "a literal figure for this test" in fitted.note
+    cal = tiny([0.5], [200], paid_new=0.0)
+    table = project(cal, Assumptions(budget=1000, retention_share=1.0, horizon_months=2, r_max=fitted.r_max,
+                                     b_half=fitted.b_half))
+    assert table["customer_base"].to_list() == pytest.approx([200, 200 * (1 - 0.5 * 0.8)])
+    for bad in (1.0, 1.2, 0.0, float("nan")):
+        with pytest.raises(ValueError, match="hazard ratio"):
+            MeasuredResponse("x", bad, 5.0, "test")
+    with pytest.raises(ValueError, match="cost"):
+        MeasuredResponse("x", 0.8, 0.0, "test")
+
+
+# ------------------------------------------------------------------------------------------------ uncertainty
+def test_uncertainty_band_is_the_curve_of_its_draws():
+    cal = tiny([0.0, 0.2], [0, 1000], paid_new=9.0, paid_spend=1.0, margin=1.0, revenue=1.0)
+    a = Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=0.1)
+    result = uncertainty(cal, a, draws=1)
+    # One draw: p10 = p50 = p90 = the split curve at the drawn assumptions (interpolated survival totals).
+    draw = result.draws.row(0, named=True)
+    curve = split_curve(cal, Assumptions(budget=1.0, horizon_months=2, beta=draw["beta"], r_max=draw["r_max"],
+                                         b_half=draw["b_half"]))
+    for column in ("net_contribution_p10", "net_contribution_p50", "net_contribution_p90"):
+        assert result.band[column].to_list() == pytest.approx(curve["net_contribution"].to_list(), rel=1e-6)
+    # The exact vectorised model equals split_curve for the chosen assumptions.
+    exact = horizon_net_contribution(cal, 1.0, 2, curve["retention_share"].to_numpy(), np.array([1.0]),
+                                     np.array([0.5]), np.array([0.1]))[0]
+    assert exact.tolist() == pytest.approx(split_curve(cal, a)["net_contribution"].to_list(), rel=1e-12)
+
+
+def test_uncertainty_says_when_the_best_split_is_a_clear_winner():
+    # The concave case above (n0 = 9): the best split is 36%, worth 200 x 0.5 x (1 - e^-3.6) - 27 x 0.36 ~ +87
+    # over 0%; plausible r_max 40-60% and B_half 0.05-0.2 keep it well above today's split: clear.
+    cal = tiny([0.0, 0.2], [0, 1000], paid_new=9.0, paid_spend=1.0, margin=1.0, revenue=1.0)
+    clear = uncertainty(cal, Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.5, b_half=0.1))
+    assert clear.best_share == pytest.approx(0.36) and clear.clear and clear.wins == 1.0
+    assert clear.ranges == {"beta": (0.8, 1.0), "r_max": (0.4, 0.6), "b_half": (0.05, 0.2)}
+    band = clear.band
+    assert (band["net_contribution_p10"] <= band["net_contribution_p50"]).all()
+    assert (band["net_contribution_p50"] <= band["net_contribution_p90"]).all()
+    # r_max 2%: f'(s) = 40 e^(-10 s) - 27 puts the best split at 0.1 ln(40 / 27) = 3.9% (4%), a gain of ~0.7;
+    # r_max from 0 to 12% can make 4% lose to today's split (r_max 0: it only costs customers): not clear.
+    vague = uncertainty(cal, Assumptions(budget=1.0, horizon_months=2, beta=1.0, r_max=0.02, b_half=0.1))
+    assert vague.best_share == pytest.approx(0.04)
+    assert vague.gain_p10 < 0 < vague.gain_p90 and not vague.clear
+    assert vague.best_low <= vague.best_share <= vague.best_high
+
+
 # ------------------------------------------------------------------------------------------------ calibration
 def test_calibration_by_hand(make_source):
     source = make_source(customers=CUSTOMERS, transactions=TRANSACTIONS, marketing_spend=SPEND)
@@ -221,6 +335,35 @@ def test_export_writes_baseline_and_best(tmp_path: Path):
     assert table.group_by("scenario", maintain_order=True).len().rows() == [("baseline", 12), ("best", 12)]
     baseline = table.filter(pl.col("scenario") == "baseline")
     assert baseline["month"][0] == d("2025-01-01") and baseline["spend"].unique().to_list() == [58.0]
+    band = pl.read_csv(tmp_path / "out" / "budget_uncertainty.csv")
+    assert band.columns == ["retention_share", "net_contribution_p10", "net_contribution_p50", "net_contribution_p90"]
+    assert band.height == 101
+    assert (band["net_contribution_p10"] <= band["net_contribution_p90"]).all()
+    # Saved scenarios in the URL's form are added after the baseline and the best split (a repeated name gets a
+    # suffix); a malformed one is refused with the expected form.
+    result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                             str(tmp_path / "out3"), "--horizon-months", "12", "--margin", "0.5",
+                             "--scenario", "Push|90|50|24|0.8|30|12", "--scenario", "Push|58|0|12|0.7|25|6"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    table = pl.read_csv(tmp_path / "out3" / "budget_scenarios.csv", try_parse_dates=True)
+    assert table.group_by("scenario", maintain_order=True).len().rows() == [
+        ("baseline", 12), ("best", 12), ("Push", 24), ("Push (2)", 12)]
+    # "Push (2)" is today's split (58 a month, nothing to retention): the baseline's rows exactly.
+    assert (table.filter(pl.col("scenario") == "Push (2)").drop("scenario")
+            .equals(table.filter(pl.col("scenario") == "baseline").drop("scenario")))
+    # Retention aimed at the only channel, "ads", is aimed at the whole base: the same rows as without a target.
+    result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                             str(tmp_path / "out5"), "--horizon-months", "12", "--margin", "0.5",
+                             "--retention-target", "channel:ads"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in ("budget_scenarios.csv", "budget_uncertainty.csv"):
+        assert (tmp_path / "out5" / name).read_text() == (tmp_path / "out" / name).read_text(), name
+    bad = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(data), "--out",
+                          str(tmp_path / "out4"), "--scenario", "Push|90|50"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "Name|budget|share %|horizon|beta|r_max %|B_half" in bad.stderr
     # No acquisition cost in the data: the header only, and the export still succeeds.
     plain = write_exports(tmp_path / "plain", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
     result = subprocess.run([sys.executable, "-m", "analytics", "export", "--data", str(plain), "--out",
@@ -287,14 +430,20 @@ def test_page_renders_charts_downloads_and_memo(budget_data, run_page):
     assert at.title[0].value == "Budget what-if: acquisition vs retention"
     charts = figures(at)
     kinds = [[t["type"] for t in f["data"]] for f in charts]
-    assert ["bar", "scatter"] == kinds[0][:1] + kinds[0][-1:]               # hazard: bars and the used line
-    assert kinds[1] == kinds[2] == ["scatter"] * 3                          # baseline, this split, best
-    assert kinds[3] == ["scatter"] * 3                                      # curve, best, this split
-    assert kinds[4] == ["heatmap"]
-    curve = charts[3]
-    assert curve["data"][0]["x"][0] == 0 and curve["data"][0]["x"][-1] == 1 and len(curve["data"][0]["x"]) == 101
+    # First the question: the split curve with its band (p90 edge, p10 edge filled), best split, this split.
+    assert kinds[0] == ["scatter"] * 5
+    assert ["bar", "scatter"] == kinds[1][:1] + kinds[1][-1:]               # hazard: bars and the used line
+    assert kinds[2] == kinds[3] == ["scatter"] * 3                          # baseline, this split, best
+    assert kinds[4] == ["bar"] * 3                                          # scenarios: three differences
+    assert kinds[5] == ["heatmap"]
+    curve = charts[0]
+    assert curve["data"][2]["x"][0] == 0 and curve["data"][2]["x"][-1] == 1 and len(curve["data"][2]["x"]) == 101
+    assert curve["data"][1]["fill"] == "tonexty"
+    # Scenarios chart: this split and the best split as differences from today's split.
+    assert charts[4]["data"][0]["y"] == [CURRENT, BEST]
     labels = downloads(at)
     assert "Download budget_summary.csv" in labels and any("budget_scenarios.csv" in b for b in labels)
+    assert "Download budget_uncertainty.csv" in labels
     memo = at.code[0].value
     assert "model with assumptions" in memo and "20% to retention" in memo
     assert any(e.label == "Definitions and assumptions" for e in at.expander)
@@ -308,8 +457,42 @@ def test_saving_and_removing_scenarios(budget_data, run_page):
     assert at.query_params["s2"] == "Keep them|58|30|24|0.7|25|6"
     at.button(key="remove_s1").click().run()
     assert "s1" not in at.query_params and "s2" in at.query_params
-    names = [t["name"] for t in figures(at)[1]["data"]]
+    names = [t["name"] for t in figures(at)[2]["data"]]
     assert names == [BASELINE, CURRENT, BEST, "Keep them"]
+    # The same name again gets a suffix; the scenarios chart shows each saved one beside your and the best split.
+    at.text_input(key="scenario_name").input("Keep them").run()
+    at.button(key="save_scenario").click().run()
+    assert at.query_params["s1"].startswith("Keep them (2)|")
+    assert figures(at)[4]["data"][0]["y"] == [CURRENT, BEST, "Keep them (2)", "Keep them"]
+
+
+def test_page_aims_retention_at_a_group_from_the_url(budget_data, run_page):
+    at = run_page(PAGE, budget_data, query_params={"target": "segment: pro", "retention_share": "20"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="target").value == "segment: pro"
+    assert "aimed at segment pro" in at.code[0].value                  # the memo says which group
+    # The split curve is the targeted model's (pro's churn and margin), not the whole base's.
+    from queries import DataSource
+    source = DataSource.open(budget_data)
+    settings = CalibrationSettings(margin=0.7, churn_definition="combined")
+    targeted = split_curve(calibrate_targeted(source, Filters(), settings, "segment", "pro"), Assumptions())
+    source.close()
+    curve = figures(at)[0]
+    assert curve["data"][2]["y"] == pytest.approx(targeted["net_contribution"].to_list())
+
+
+def test_page_calibrates_the_response_from_a_measured_hazard_ratio(budget_data, run_page):
+    at = run_page(PAGE, budget_data)
+    at.text_input(key="measured_action").input("Win-back call")
+    at.number_input(key="measured_hr").set_value(0.8)
+    at.number_input(key="measured_cost").set_value(0.5)
+    at.text_input(key="measured_source").input("Q3 holdout test").run()
+    at.button(key="measured_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # r_max = (1 - 0.8) / 0.95 = 21% (whole percent on the slider). The base is a handful of customers: S = 0.5 x
+    # base < 1.5 a month, B_half = S / ln 20 < 0.5, shown as the input's minimum, 1 (whole units).
+    assert at.slider(key="rmax").value == 21 and at.number_input(key="bhalf").value == 1
+    assert "Win-back call" in at.code[0].value and "Q3 holdout test" in at.code[0].value
 
 
 def test_page_explains_data_without_acquisition_cost(tmp_path: Path, run_page):

@@ -115,6 +115,14 @@ def test_board_pack_budget_split_follows_the_exports_budget_settings():
     assert budget.figure.layout.title.text == expected.layout.title.text
     assert budget.figure.layout.title.text.startswith("At 1.5M a month")
     assert BudgetInputs().query() == {}
+    # Saved scenarios (the page's s1..s3, the export's --scenario) reach the pack: a chart of their differences
+    # from today's split, linked to the Budget page with them in the URL.
+    from analytics.budget import decode_scenario
+    saved = BudgetInputs(inputs.assumptions, 0.6, 6, (decode_scenario("Push|1500000|40|24|0.8|30|150000"),))
+    parts = sections(source, Filters(), "inactivity", 90, saved)[0]
+    assert [p.title for p in parts[-2:]] == ["Budget split: acquisition vs. retention", "Budget scenarios compared"]
+    assert parts[-1].query is not None and parts[-1].query["s1"] == "Push|1500000|40|24|0.8|30|150000"
+    assert list(parts[-1].figure.data[0].y) == ["This split", "Best split", "Push"]
 
 
 def test_export_with_the_board_pack_never_imports_streamlit(tmp_path: Path):

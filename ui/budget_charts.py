@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import polars as pl
+from plotly.subplots import make_subplots
 
 from analytics.budget import BASELINE, BEST, CURRENT, Assumptions, BudgetReport, Calibration
+from analytics.formats import current as current_formats
 from analytics.survival import describe_churn
 from ui import theme
 from ui.format import money, percent, period_label, plotly_text
@@ -128,10 +130,40 @@ def contribution_chart(report: BudgetReport) -> go.Figure:
     return theme.apply(fig, title, height=440)
 
 
+def verdict(report: BudgetReport) -> str:
+    """In plain words: the best split against today's, and whether the uncertainty band leaves a clear winner."""
+    u = report.uncertainty
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    best, today = rows[BEST], rows[BASELINE]
+    h = report.current.horizon_months
+    gain = best["net_contribution"] - today["net_contribution"]
+    spread = (f"the best split moves between {percent(u.best_low)} and {percent(u.best_high)}"
+              if u.best_low != u.best_high else f"the best split stays at {percent(u.best_low)}")
+    if abs(gain) < 0.5:
+        return (f"Today's split is the best at these assumptions; over plausible ones {spread} to retention.")
+    if u.clear and u.gain_p10 > 0:
+        return (f"{percent(best['retention_share'])} to retention beats today's split by {money(gain)} over {h} "
+                f"months, and still wins in {u.wins:.0%} of plausible response assumptions ({spread}).")
+    low = min(0.0, u.best_low)
+    return (f"No clear winner between {percent(low)} and {percent(max(u.best_high, best['retention_share']))} to "
+            f"retention: the best split's gain of {money(gain)} over {h} months is inside the uncertainty band "
+            f"(from {money(u.gain_p10, signed=True)} to {money(u.gain_p90, signed=True)} over plausible "
+            f"response assumptions; it wins in {u.wins:.0%} of them).")
+
+
 def split_curve_chart(report: BudgetReport) -> go.Figure:
-    """Horizon net contribution against the retention share, with the best, the current and today's split."""
+    """Horizon net contribution against the retention share, with its p10-p90 band over plausible response
+    assumptions, the best, the current and today's split."""
     curve = report.curve
     fig = go.Figure()
+    band = report.uncertainty.band
+    fig.add_scatter(x=band["retention_share"].to_list(), y=band["net_contribution_p90"].to_list(), mode="lines",
+                    line=dict(width=0), showlegend=False, hoverinfo="skip", name="p90")
+    fig.add_scatter(x=band["retention_share"].to_list(), y=band["net_contribution_p10"].to_list(), mode="lines",
+                    line=dict(width=0), fill="tonexty", fillcolor="rgba(31, 119, 180, 0.18)",
+                    name="8 in 10 plausible assumptions (p10–p90)",
+                    customdata=band["net_contribution_p90"].to_list(),
+                    hovertemplate="%{x:.0%} to retention: %{y:,.0f} to %{customdata:,.0f}<extra>p10–p90</extra>")
     fig.add_scatter(x=curve["retention_share"].to_list(), y=curve["net_contribution"].to_list(), mode="lines",
                     name="Net contribution", line=dict(color=theme.EXISTING_COLOR, width=3),
                     hovertemplate="%{x:.0%} to retention: %{y:,.0f}<extra></extra>")
@@ -150,11 +182,23 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
                     name="This split",
                     marker=dict(size=12, color=theme.EXISTING_COLOR, line=dict(width=2, color="#fff")),
                     hovertemplate="This split: %{x:.0%} to retention, %{y:,.0f}<extra></extra>")
+    today = rows[BASELINE]
+    fig.add_hline(y=today["net_contribution"], line=dict(color=theme.MUTED, dash="dash", width=2),
+                  annotation_text=f"today's split: {money(today['net_contribution'])}",
+                  annotation_position="bottom right")
     fig.update_xaxes(title_text="Share of the monthly budget to retention", tickformat=".0%", range=[-0.02, 1.02])
-    fig.update_yaxes(title_text=f"Net contribution over {report.current.horizon_months} months", tickformat=",.0f")
+    fig.update_yaxes(title_text=f"Net contribution over {report.current.horizon_months} months"
+                     f"{_currency_unit()}", tickformat="~s")
     h = report.current.horizon_months
     budget = money(report.current.budget)
-    if best["retention_share"] == 0:
+    u = report.uncertainty
+    gain = best["net_contribution"] - today["net_contribution"]
+    if not u.clear and abs(gain) >= 0.5:
+        # The takeaway is the uncertainty: the best split does not reliably beat today's.
+        title = (f"No clear winner between {percent(min(0.0, u.best_low))} and "
+                 f"{percent(max(u.best_high, best['retention_share']))} to retention at {budget} a month: "
+                 f"{percent(best['retention_share'])} is best only at your assumptions")
+    elif best["retention_share"] == 0:
         title = (f"At {budget} a month, all of it to acquisition pays best: "
                  f"{money(best['net_contribution'])} over {h} months")
     elif best["retention_share"] == 1:
@@ -163,7 +207,53 @@ def split_curve_chart(report: BudgetReport) -> go.Figure:
     else:
         title = (f"At {budget} a month, {percent(best['retention_share'])} to retention pays best: "
                  f"{money(best['net_contribution'])} over {h} months")
-    return theme.apply(fig, title, height=460)
+    return theme.apply(fig, title, height=480)
+
+
+def _currency_unit() -> str:
+    suffix = current_formats().suffix.strip()
+    return f" ({suffix})" if suffix else ""
+
+
+def scenarios_chart(report: BudgetReport) -> go.Figure:
+    """Every scenario but today's split as its difference from today's split: net contribution, customer base
+    at the end and revenue over the horizon, one panel each (their units differ)."""
+    table = report.differences
+    titles = ("Net contribution", "Customer base at the end", "Revenue")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[f"{t}<br>vs today's split" for t in titles],
+                        horizontal_spacing=0.12)
+    names = table["scenario"].to_list()
+    labels = [plotly_text(n) for n in names]
+    saved = 0
+    colors = []
+    for name in names:
+        colors.append(_style(name, saved)["color"])
+        saved += name not in _STYLE
+    for column, (key, unit) in enumerate((("net_contribution", "money"), ("customer_base_end", "count"),
+                                          ("revenue", "money")), start=1):
+        values = table[key].to_list()
+        text = [_signed_money(v) if unit == "money" else f"{v:+,.0f}" for v in values]
+        fig.add_bar(y=labels, x=values, orientation="h", marker_color=colors, text=text, textposition="outside",
+                    cliponaxis=False, showlegend=False, row=1, col=column,
+                    hovertemplate="%{y}: %{text}<extra>" + titles[column - 1] + "</extra>")
+        # Room for the labels outside the bars on both sides of zero.
+        reach = max([abs(v) for v in values] + [1.0])
+        low, high = min(values + [0.0]), max(values + [0.0])
+        fig.update_xaxes(range=[low - 0.9 * reach if low < 0 else -0.05 * reach,
+                                high + 0.9 * reach if high > 0 else 0.05 * reach],
+                         tickformat="~s", zeroline=True, zerolinewidth=2, row=1, col=column,
+                         title_text=("difference" + (_currency_unit() if unit == "money" else ", customers")))
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_yaxes(showticklabels=True, row=1, col=1)
+    best = table.filter(pl.col("scenario") != CURRENT).sort("net_contribution", descending=True)
+    if best.height == 0:
+        title = "No scenario to compare"
+    else:
+        top = best.row(0, named=True)
+        diff = top["net_contribution"]
+        title = (f"{plotly_text(top['scenario'])} adds the most net contribution: {_signed_money(diff)} vs today's "
+                 "split" if diff > 0.5 else "No scenario beats today's split on net contribution")
+    return theme.apply(fig, title, height=160 + 60 * max(1, len(names)))
 
 
 def sensitivity_chart(report: BudgetReport) -> go.Figure:
@@ -202,7 +292,16 @@ def _when(calibration: Calibration) -> str:
             f"{period_label(calibration.window_end, 'month', short=True)}")
 
 
-def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str:
+def _range(report: BudgetReport, name: str, kind: str) -> str:
+    low, high = report.uncertainty.ranges[name]
+    if kind == "percent":
+        return f"{percent(low)}–{percent(high)}"
+    if kind == "money":
+        return f"{money(low)}–{money(high)}"
+    return f"{low:g}–{high:g}"
+
+
+def memo_text(calibration: Calibration, report: BudgetReport, scope: str, response_note: str | None = None) -> str:
     """A plain-language summary for a board memo, computed from the numbers; it says what the model assumes."""
     rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
     current, baseline, best = rows[CURRENT], rows[BASELINE], rows[BEST]
@@ -254,6 +353,17 @@ def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str
         f"{percent(best['retention_share'])} into retention ({money(best['net_contribution'])} over {h} months); "
         f"{spread} when beta ranges {betas.min():g}–{betas.max():g} and r_max {percent(r_maxes.min())}–"
         f"{percent(r_maxes.max())}.")
+    lines.append("")
+    lines.append(verdict(report) + f" (Plausible: beta {_range(report, 'beta', '{:g}')}, r_max "
+                 f"{_range(report, 'r_max', 'percent')}, B_half {_range(report, 'b_half', 'money')}; "
+                 f"{report.uncertainty.draws.height} seeded draws.)")
+    if calibration.target is not None:
+        t = calibration.target
+        lines.append("")
+        lines.append(f"Retention spend is aimed at {t.label} only ({t.group.customer_base:,.0f} customers in the "
+                     f"base now, monthly churn {t.group.hazard[0]:.1%} in the signup month, "
+                     f"{money(t.group.margin_per_active)} gross margin a month each); the rest of the base "
+                     f"({t.rest.customer_base:,.0f}) keeps its own churn and margin, without retention spend.")
     caveats = [
         "This is a model with assumptions, not a forecast. New paid customers are assumed to follow "
         f"n0 × (acquisition budget / {money(calibration.paid_spend)})^{a.beta:g} (diminishing returns; beta is "
@@ -265,6 +375,8 @@ def memo_text(calibration: Calibration, report: BudgetReport, scope: str) -> str
         "sign-ups continue at the recent rate; amounts are not discounted, and customers still active at the end "
         f"are not valued beyond the {h} months."
     ]
+    if response_note:
+        caveats.append(response_note)
     caveats.extend(calibration.notes)
     if calibration.paid_spend > 0 and acquisition > 1.5 * calibration.paid_spend:
         caveats.append(f"The acquisition budget is {acquisition / calibration.paid_spend:.1f} times recent spend: "

@@ -7,25 +7,33 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+import polars as pl
 import streamlit as st
 
 from analytics import catalog
 from analytics.budget import (
     BASELINE,
+    BEST,
     CURRENT,
     HORIZON_RANGE,
     MAX_SCENARIOS,
+    TARGET_DIMENSIONS,
     Assumptions,
     BudgetReport,
     Calibration,
+    MeasuredResponse,
     Scenario,
+    TargetDimension,
+    clean_name,
     decode_scenario,
     encode_scenario,
+    response_from_hazard_ratio,
+    unique_name,
 )
 from analytics.filters import Filters
 from analytics.formats import current
 from analytics.survival import ChurnDefinition, describe_churn
-from ui import budget_charts
+from ui import budget_charts, shell
 from ui.format import escape_markdown, money, percent, period_label
 
 SLOTS = tuple(f"s{i}" for i in range(1, MAX_SCENARIOS + 1))
@@ -88,7 +96,82 @@ def calibration_tiles(calibration: Calibration, churn: str, context: catalog.Con
                      f"{money(calibration.revenue_per_active)} per customer in the base and month.")
 
 
+# ------------------------------------------------------------------------------------------------ the question
+def question(report: BudgetReport) -> None:
+    """The first screen: today's split beside the best split (three tiles: the best split's value and its
+    difference from today's) and the verdict in words; the page draws the split curve with its band below."""
+    rows = {r["scenario"]: r for r in report.summary.iter_rows(named=True)}
+    today, best = rows[BASELINE], rows[BEST]
+    h = report.current.horizon_months
+    st.markdown(f"**Today's split** ({money(today['budget'])} a month, all on acquisition) **against the best "
+                f"split** ({percent(best['retention_share'])} of {money(best['budget'])} a month to retention), "
+                f"over {h} months:")
+    tiles = st.columns(3)
+    for column, key, label, kind in ((tiles[0], "net_contribution", f"Net contribution over {h} months", "money"),
+                                     (tiles[1], "customer_base_end", "Customer base at the end", "count"),
+                                     (tiles[2], "revenue", f"Revenue over {h} months", "money")):
+        diff = best[key] - today[key]
+        shown = money(best[key]) if kind == "money" else f"{best[key]:,.0f}"
+        delta = money(diff, signed=True) if kind == "money" else f"{diff:+,.0f}"
+        before = money(today[key]) if kind == "money" else f"{today[key]:,.0f}"
+        column.metric(f"Best split: {label.lower()}", shown, delta=_delta(diff, delta),
+                      delta_description=f"vs today's split ({before})")
+    text = budget_charts.verdict(report)
+    (st.success if report.uncertainty.clear else st.info)(text, icon=":material/balance:")
+
+
+def scenario_tables(report: BudgetReport) -> None:
+    """The scenarios' inputs and results as two formatted tables (money with the currency, counts, percent),
+    narrow enough for every column to show; the CSV below keeps the raw numbers."""
+    summary = report.summary
+    inputs = pl.DataFrame({
+        "Scenario": summary["scenario"],
+        "Budget a month": [money(v) for v in summary["budget"]],
+        "To retention": [percent(v) for v in summary["retention_share"]],
+        "Horizon": [f"{v} months" for v in summary["horizon_months"]],
+        "beta": [f"{v:g}" for v in summary["beta"]],
+        "r_max": [percent(v) for v in summary["r_max"]],
+        "B_half a month": [money(v) for v in summary["b_half"]],
+    })
+    diffs = {r["scenario"]: r for r in report.differences.iter_rows(named=True)}
+    zero = {"net_contribution": 0.0, "customer_base_end": 0.0, "revenue": 0.0}
+    results = pl.DataFrame({
+        "Scenario": summary["scenario"],
+        "Net contribution": [money(v) for v in summary["net_contribution"]],
+        "vs today": [money(diffs.get(n, zero)["net_contribution"], signed=True) for n in summary["scenario"]],
+        "Base at the end": [f"{v:,.0f}" for v in summary["customer_base_end"]],
+        "vs today ": [f"{diffs.get(n, zero)['customer_base_end']:+,.0f}" for n in summary["scenario"]],
+        "Revenue": [money(v) for v in summary["revenue"]],
+        "vs today  ": [money(diffs.get(n, zero)["revenue"], signed=True) for n in summary["scenario"]],
+    })
+    st.markdown("**Inputs**")
+    st.dataframe(inputs, hide_index=True, width="stretch")
+    st.markdown("**Results over each scenario's horizon** (customer base: projected customers at the end; "
+                "existing-customer revenue share and gross margin in budget_summary.csv)")
+    st.dataframe(results, hide_index=True, width="stretch")
+    shell.download_csv(summary, "budget_summary.csv")
+
+
 # ------------------------------------------------------------------------------------------------ inputs
+WHOLE_BASE = "Whole customer base"
+
+
+def target_input(options: dict[str, list[str]]) -> tuple[TargetDimension, str] | None:
+    """Where retention spend goes: the whole customer base, or one segment, channel or region (bound to the
+    URL as ``target=segment: pro``)."""
+    # The URL holds the option as shown (Streamlit matches a bound selectbox's URL value to its shown labels), so
+    # the options are the codes, as in the sidebar filters: "segment: pro".
+    choices = [WHOLE_BASE] + [f"{dim}: {value}" for dim in TARGET_DIMENSIONS for value in options.get(dim, [])]
+    choice = st.selectbox("Aim retention at", choices, key="target", bind="query-params",
+                          help="Retention spend aimed at one group: its churn reduction applies to that group's "
+                               "customers only, on the group's own churn and margin; the rest of the base keeps "
+                               "its own, without retention spend.")
+    if not choice or choice == WHOLE_BASE:
+        return None
+    dim, value = choice.split(": ", 1)
+    return dim, value  # type: ignore[return-value]
+
+
 def split_inputs(calibration: Calibration) -> Assumptions:
     """The budget, its split and the response assumptions, each bound to its URL parameter (defaults from the
     calibration: the recent spend and 10% of it)."""
@@ -104,6 +187,7 @@ def split_inputs(calibration: Calibration) -> Assumptions:
                             bind="query-params",
                             help="Months projected; totals are summed over them (not discounted).")
     st.markdown("**Response assumptions** (not measured in the data: set them from experience or experiments)")
+    measured_response(calibration)
     row = st.columns(3)
     beta = row[0].slider(
         "beta: returns on acquisition spend", 0.1, 1.0, 0.7, 0.05, key="beta", bind="query-params",
@@ -122,6 +206,57 @@ def split_inputs(calibration: Calibration) -> Assumptions:
              f"recent spend ({money(default_b_half)}).")
     return Assumptions(budget=float(budget), retention_share=share / 100, horizon_months=int(horizon),
                        beta=round(float(beta), 2), r_max=r_max / 100, b_half=float(b_half))
+
+
+def _apply_measured(customers: float) -> None:
+    try:
+        measured = MeasuredResponse(
+            (st.session_state.get("measured_action") or "").strip() or "a retention action",
+            float(st.session_state.get("measured_hr") or 0), float(st.session_state.get("measured_cost") or 0),
+            (st.session_state.get("measured_source") or "").strip() or "entered on this page")
+        fitted = response_from_hazard_ratio(measured, customers)
+    except ValueError as exc:
+        st.session_state["measured_note"] = ("error", str(exc))
+        return
+    # The sliders take whole percent and whole currency units: the note gives the exact figures.
+    st.session_state["rmax"] = max(0, min(60, round(fitted.r_max * 100)))
+    st.session_state["bhalf"] = max(1, round(fitted.b_half))
+    st.session_state["measured_note"] = ("ok", fitted.note)
+    st.session_state["measured_applied"] = (st.session_state["rmax"], st.session_state["bhalf"], fitted.note)
+
+
+def measured_note(assumptions: Assumptions) -> str | None:
+    """The measured response's note while r_max and B_half are still the ones it set, else None."""
+    applied = st.session_state.get("measured_applied")
+    if applied and round(assumptions.r_max * 100) == applied[0] and assumptions.b_half == applied[1]:
+        return str(applied[2])
+    return None
+
+
+def measured_response(calibration: Calibration) -> None:
+    """Set r_max and B_half from a measured response (a hazard ratio and its cost, e.g. from a holdout test;
+    the touchpoints export of the retention process will offer its own), saying where the figure came from."""
+    target = calibration.target
+    customers = target.group.customer_base if target else calibration.customer_base
+    who = (f"the {customers:,.0f} customers of {target.label}" if target
+           else f"the {customers:,.0f} customers in the base")
+    with st.expander("Calibrate r_max and B_half from a measured response (a hazard ratio and its cost)"):
+        row = st.columns([2, 1, 1, 2])
+        row[0].text_input("Retention action", key="measured_action", placeholder="e.g. win-back call")
+        row[1].number_input("Hazard ratio", 0.01, 0.99, 0.8, 0.01, key="measured_hr",
+                            help="Churn hazard of customers who got the action / of comparable ones who did not "
+                                 "(a holdout test or a Cox model). 0.8 = churn 20% lower.")
+        row[2].number_input("Cost a month per customer", 0.0, None, 5.0, 0.5, key="measured_cost")
+        row[3].text_input("Where the figure came from", key="measured_source",
+                          placeholder="e.g. Q3 holdout test, 1,200 customers")
+        st.button("Use it for r_max and B_half", key="measured_apply", icon=":material/science:",
+                  on_click=_apply_measured, args=(customers,))
+        st.caption(f"The action for {who} costs S = cost × customers a month; r_max = (1 − hazard ratio) / 0.95 and "
+                   "B_half = S / ln 20, so that spending S lowers churn by exactly the measured amount "
+                   "(analytics/budget/response.py).")
+        note = st.session_state.get("measured_note")
+        if note:
+            (st.success if note[0] == "ok" else st.error)(note[1])
 
 
 def saved_scenarios() -> dict[str, Scenario]:
@@ -175,9 +310,12 @@ def headline_tiles(report: BudgetReport, horizon: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ scenarios
-def _save(slot: str, encoded: str) -> None:
+def _save(slot: str, encoded: str, taken: list[str]) -> None:
     name = (st.session_state.get("scenario_name") or "").strip() or f"Scenario {slot[1:]}"
+    # A repeated name gets a suffix: two scenarios called "Push" could not be told apart in the table or chart.
+    name = unique_name(clean_name(name) or f"Scenario {slot[1:]}", taken + [BASELINE, CURRENT, BEST])
     st.query_params[slot] = f"{name}|{encoded.split('|', 1)[1]}"
+    st.session_state["scenario_name"] = ""
 
 
 def _remove(slot: str) -> None:
@@ -200,7 +338,8 @@ def scenario_controls(saved: dict[str, Scenario], report: BudgetReport) -> None:
                            placeholder=f"Scenario {len(saved) + 1}",
                            help="Saves the inputs above as a named scenario in the URL.")
     save_row[1].button("Save as scenario", key="save_scenario", icon=":material/bookmark_add:", disabled=not free,
-                       on_click=_save, args=(free[0] if free else "s1", encode_scenario("x", report.current)),
+                       on_click=_save, args=(free[0] if free else "s1", encode_scenario("x", report.current),
+                                             [scenario.name for scenario in saved.values()]),
                        help="Up to three; remove one to save another." if not free else None)
     for slot, scenario in saved.items():
         line = st.columns([4, 2, 2])
@@ -247,10 +386,27 @@ def definitions(calibration: Calibration, window: int, window_text: str, churn_t
 - **Existing-customer revenue share** = revenue from customers acquired before the month / all revenue.
 - **Baseline (today's split)**: the recent spend B0, all on acquisition (the data records no retention spend).
 - **Best split**: the retention share, in 1% steps, with the highest net contribution at your budget.
+- **Retention aimed at a group** (segment, channel or region): the churn reduction applies to that group's
+  customers only (its base now and the new customers who join it, in its recent share of new paid and organic
+  customers), on the group's own churn hazard and margin per customer; the rest of the base keeps its own churn
+  and margin, without retention spend. Aimed at the whole base, this is the model above exactly.
+
+**Uncertainty**: beta, r_max and B_half are not measured. The band on the first chart is the 10th to 90th
+percentile of the net contribution over 300 seeded draws: beta ± 0.2 (within 0.1–1) and r_max ± 10 points
+(within 0–90%), the sensitivity grid's ranges, and B_half from half to twice yours (log-uniform: the scale of
+retention spend is at best known within a factor of two before a test). The **range of best splits** is the 10th
+to 90th percentile of each draw's best share. The best split's **gain** over today's split is compared draw by
+draw: it is clear when it stays above zero in at least 9 draws in 10; otherwise there is **no clear winner**
+between today's split and the best one.
+
+**Measured response**: a hazard ratio HR of a retention action at a cost c a month per customer reached,
+for the N customers retention is aimed at, sets r_max = (1 − HR) / 0.95 and B_half = S / ln 20 with S = c × N:
+spending S lowers churn by exactly 1 − HR (the curve is then nearly flat beyond S).
 
 **What the model leaves out**: the value of customers still active after the horizon (a longer horizon credits
 both the customers retained and those won), seasonality and trends in sign-ups or spending, differences between
-segments or channels in churn and value (filter to look at one), customers who come back, effects of spend that
-last beyond the month, and uncertainty (the figures are point estimates). beta, r_max and B_half are assumptions:
-the data records no retention spend, so the retention effect is not measured; test it before moving budget.
+segments or channels in churn and value unless retention is aimed at one group (filter to look at one),
+customers who come back, effects of spend that last beyond the month, and the uncertainty of the calibrated
+numbers themselves (the band covers the response assumptions only). beta, r_max and B_half are assumptions: the
+data records no retention spend, so the retention effect is not measured; test it before moving budget.
 """

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -68,6 +69,8 @@ class Calibration:
     margin: float = 0.7
     notes: tuple[str, ...] = ()
     problem: str | None = None  # why the model cannot run on this data (then the numbers above are zero)
+    #: Retention aimed at one group (segment, channel or region) of the scope: see :class:`Target`.
+    target: Target | None = None
 
     @property
     def customer_base(self) -> float:
@@ -95,6 +98,29 @@ class Calibration:
     def baseline(self, assumptions: Assumptions) -> Assumptions:
         """Today's split: today's spend, all on acquisition, with the same horizon and response assumptions."""
         return replace(self.resolve(assumptions), budget=self.default_budget, retention_share=0.0)
+
+
+TargetDimension = Literal["segment", "channel", "region"]
+TARGET_DIMENSIONS: tuple[TargetDimension, ...] = ("segment", "channel", "region")
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """Retention spend aimed at one group of the scope (``dimension`` = ``value``): the churn reduction applies
+    to the group's customers only (its base and the new customers who join it), on the group's own churn hazard
+    and margin per customer; the rest of the scope keeps its own calibration and no reduction. Acquisition stays
+    the scope's: new customers join the group in its recent share of new paid and of organic customers.
+
+    ``group`` and ``rest`` are calibrations of the two parts (their acquisition fields give the shares)."""
+
+    dimension: TargetDimension
+    value: str
+    group: Calibration
+    rest: Calibration
+
+    @property
+    def label(self) -> str:
+        return f"{self.dimension} {self.value}"
 
 
 def hazard_from_spans(durations: np.ndarray, churned: np.ndarray, customers: np.ndarray,
@@ -210,6 +236,53 @@ def calibrate(source: DataSource, filters: Filters, settings: CalibrationSetting
         churn_definition=settings.churn_definition, inactivity_days=int(settings.inactivity_days),
         margin=settings.margin, notes=tuple(notes),
         problem=_data_problem(filters, paid_spend, paid_new, active_months))
+
+
+def _narrowed(filters: Filters, dimension: TargetDimension, values: tuple[str, ...]) -> Filters:
+    if dimension == "segment":
+        return replace(filters, segment=values)
+    if dimension == "channel":
+        return replace(filters, channel=values)
+    return replace(filters, region=values)
+
+
+def calibrate_targeted(source: DataSource, filters: Filters, settings: CalibrationSettings,
+                       dimension: TargetDimension, value: str) -> Calibration:
+    """:func:`calibrate` for the scope, with retention aimed at the group ``dimension`` = ``value`` (see
+    :class:`Target`): the group is calibrated with the scope's filters narrowed to ``value``, the rest with them
+    narrowed to the scope's other values of ``dimension``. A group outside the scope, or without customers, is
+    a ``problem`` that says so.
+
+    Example::
+
+        calibrate_targeted(DataSource.open("sample_data"), Filters(), CalibrationSettings(), "segment", "Pro")
+    """
+    if dimension not in TARGET_DIMENSIONS:
+        raise ValueError(f"retention can be aimed at a segment, channel or region, not {dimension!r}")
+    scope = calibrate(source, filters, settings)
+    if scope.problem:
+        return scope
+    chosen = getattr(filters, dimension)
+    values = [str(v) for v in source.run("dimension_values").filter(pl.col("dimension") == dimension)["value"]
+              .drop_nulls().to_list()]
+    in_scope = [v for v in values if not chosen or v in chosen]
+    if value not in in_scope:
+        return replace(scope, problem=f"Retention is aimed at {dimension} {value!r}, which is not in the selected "
+                       f"scope (its {dimension}s: {', '.join(in_scope) or 'none'}). Pick another group, or aim "
+                       "retention at the whole customer base.")
+    group = calibrate(source, _narrowed(filters, dimension, (value,)), settings)
+    others = tuple(v for v in in_scope if v != value)
+    rest = (calibrate(source, _narrowed(filters, dimension, others), settings) if others
+            else _empty_calibration(settings, "no other group", scope.as_of))
+    if group.customer_base <= 0 and group.hazard_by_age.height == 0:
+        return replace(scope, problem=f"The {dimension} {value!r} has no customers up to the as-of date "
+                       f"{scope.as_of}: retention cannot be aimed at it.")
+    notes = list(scope.notes)
+    if abs(group.customer_base + rest.customer_base - scope.customer_base) > 0.5:
+        notes.append(f"The {dimension} groups add up to {group.customer_base + rest.customer_base:,.0f} customers "
+                     f"in the base, not {scope.customer_base:,.0f}: customers without a {dimension} are left out "
+                     "of the targeted projection.")
+    return replace(scope, target=Target(dimension, value, group, rest), notes=tuple(notes))
 
 
 # ------------------------------------------------------------------------------------------------ calibrate's steps

@@ -104,6 +104,38 @@ def survival_paths(hazard: np.ndarray, base: np.ndarray, reductions: np.ndarray 
 
 
 @dataclass(frozen=True, eq=False)
+class Population:
+    """A part of the scope with its own calibration: its churn hazard by age, its base, the fractions of the
+    scope's new paid and organic customers who join it, its revenue and margin per customer in the base and
+    month, and whether retention spend reaches it."""
+
+    hazard: npt.NDArray[np.float64]
+    base: npt.NDArray[np.float64]
+    paid_fraction: float
+    organic_fraction: float
+    revenue_per_active: float
+    margin_per_active: float
+    targeted: bool
+
+
+def _fraction(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else 0.0
+
+
+def populations(calibration: Calibration) -> list[Population]:
+    """The scope as the model sees it: one targeted population (retention reaches everyone), or, with a
+    :class:`~analytics.budget.calibration.Target`, the group (targeted) and the rest of the scope (not)."""
+    target = calibration.target
+    if target is None:
+        return [Population(calibration.hazard, calibration.base, 1.0, 1.0, calibration.revenue_per_active,
+                           calibration.margin_per_active, True)]
+    return [Population(part.hazard, part.base, _fraction(part.paid_new, calibration.paid_new),
+                       _fraction(part.organic_new, calibration.organic_new), part.revenue_per_active,
+                       part.margin_per_active, targeted)
+            for part, targeted in ((target.group, True), (target.rest, False))]
+
+
+@dataclass(frozen=True, eq=False)
 class Paths:
     """Monthly arrays of shape (splits, months) for a set of retention shares (see :func:`project_paths`)."""
 
@@ -114,33 +146,101 @@ class Paths:
     revenue: npt.NDArray[np.float64]
     gross_margin: npt.NDArray[np.float64]
     spend: npt.NDArray[np.float64]
+    #: Revenue from customers who joined before the month (each population earns its own mean).
+    existing_revenue: npt.NDArray[np.float64]
 
     @property
     def net_contribution(self) -> npt.NDArray[np.float64]:
         return self.gross_margin - self.spend
 
-    @property
-    def existing_revenue(self) -> np.ndarray:
-        # Every active customer earns the same: existing revenue is the share of those not new this month.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.active > 0, self.revenue * (self.active - self.new) / self.active, 0.0)
-
 
 def project_paths(calibration: Calibration, assumptions: Assumptions,
                   shares: np.ndarray | None = None) -> Paths:
-    """The model, vectorised over retention shares (default: the assumptions' own share)."""
+    """The model, vectorised over retention shares (default: the assumptions' own share), summed over the
+    populations (:func:`populations`)."""
     a = calibration.resolve(assumptions)
     assert a.budget is not None and a.b_half is not None
     shares = np.atleast_1d(np.asarray([a.retention_share] if shares is None else shares, dtype=float))
     reductions = retention_effect(a.budget * shares, a.r_max, a.b_half)
-    from_base, per_new = survival_paths(calibration.hazard, calibration.base, reductions, a.horizon_months)
-    new = paid_new_customers(a.budget * (1 - shares), calibration.paid_new, calibration.paid_spend, a.beta) \
-        + calibration.organic_new
-    active = from_base + new[:, None] * per_new
-    return Paths(shares=shares, active=active, new=np.broadcast_to(new[:, None], active.shape).copy(),
-                 from_base=from_base, revenue=active * calibration.revenue_per_active,
-                 gross_margin=active * calibration.margin_per_active,
-                 spend=np.full(active.shape, float(a.budget)))
+    paid = paid_new_customers(a.budget * (1 - shares), calibration.paid_new, calibration.paid_spend, a.beta)
+    shape = (shares.size, a.horizon_months)
+    active, new, from_base_total = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    revenue, margin, existing = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for part in populations(calibration):
+        from_base, per_new = survival_paths(part.hazard, part.base, reductions if part.targeted else 0.0 * reductions,
+                                            a.horizon_months)
+        joining = paid * part.paid_fraction + calibration.organic_new * part.organic_fraction
+        part_active = from_base + joining[:, None] * per_new
+        active += part_active
+        new += joining[:, None]
+        from_base_total += from_base
+        revenue += part_active * part.revenue_per_active
+        margin += part_active * part.margin_per_active
+        existing += (part_active - joining[:, None]) * part.revenue_per_active
+    return Paths(shares=shares, active=active, new=new, from_base=from_base_total, revenue=revenue,
+                 gross_margin=margin, spend=np.full(shape, float(a.budget)), existing_revenue=existing)
+
+
+#: Survival paths are summed in chunks of at most this many (reduction x age x month) cells (~40 MB of floats).
+_CHUNK_CELLS = 5_000_000
+
+
+def _horizon_totals(hazard: np.ndarray, base: np.ndarray, reductions: np.ndarray,
+                    months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Customer-months over the horizon for each hazard reduction (any shape): from the base, and per new
+    customer a month (:func:`survival_paths` summed over the months, in chunks to bound memory)."""
+    flat = np.asarray(reductions, dtype=float).ravel()
+    cells = max(1, int(np.count_nonzero(np.asarray(base) > 0)) + 1) * months
+    chunk = max(1, _CHUNK_CELLS // cells)
+    base_total, per_new_total = np.empty(flat.size), np.empty(flat.size)
+    for start in range(0, flat.size, chunk):
+        from_base, per_new = survival_paths(hazard, base, flat[start:start + chunk], months)
+        base_total[start:start + chunk] = from_base.sum(axis=1)
+        per_new_total[start:start + chunk] = per_new.sum(axis=1)
+    shape = np.shape(reductions)
+    return base_total.reshape(shape), per_new_total.reshape(shape)
+
+
+def _interpolated_totals(hazard: np.ndarray, base: np.ndarray, reductions: np.ndarray, months: int,
+                         grid: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_horizon_totals` computed exactly on ``grid`` evenly spaced reductions from 0 to the largest one
+    and interpolated linearly in between (the totals are smooth in the reduction: the error is measured in
+    tests/test_budget.py and bench/budget.py)."""
+    top = float(np.max(reductions)) if np.size(reductions) else 0.0
+    if top <= 0:
+        return _horizon_totals(hazard, base, reductions, months)
+    points = np.linspace(0.0, top, grid)
+    base_total, per_new_total = _horizon_totals(hazard, base, points, months)
+    return np.interp(reductions, points, base_total), np.interp(reductions, points, per_new_total)
+
+
+def horizon_net_contribution(calibration: Calibration, budget: float, horizon_months: int, shares: np.ndarray,
+                             betas: np.ndarray, r_maxes: np.ndarray, b_halves: np.ndarray,
+                             grid: int | None = None) -> np.ndarray:
+    """Net contribution over the horizon, shape (draws, shares), for draws of the response assumptions (equal
+    length arrays ``betas``, ``r_maxes``, ``b_halves``): the model of :func:`project_paths`, vectorised over
+    the draws (each draw's row equals ``split_curve``'s net contribution with those assumptions). ``grid``: the
+    survival totals are computed on that many reductions and interpolated (for hundreds of draws), else
+    exactly for each."""
+    shares = np.asarray(shares, dtype=float)[None, :]
+    betas, r_maxes, b_halves = (np.asarray(v, dtype=float)[:, None] for v in (betas, r_maxes, b_halves))
+    reductions = r_maxes * (1.0 - np.exp(-budget * shares / b_halves))
+    if calibration.paid_spend > 0 and calibration.paid_new > 0:
+        paid = calibration.paid_new * (np.maximum(budget * (1 - shares), 0.0) / calibration.paid_spend) ** betas
+    else:
+        paid = np.zeros(reductions.shape)
+    total = np.zeros(reductions.shape)
+    for part in populations(calibration):
+        if part.targeted:
+            base_total, per_new_total = (
+                _horizon_totals(part.hazard, part.base, reductions, horizon_months) if grid is None
+                else _interpolated_totals(part.hazard, part.base, reductions, horizon_months, grid))
+        else:
+            fixed = _horizon_totals(part.hazard, part.base, np.zeros(1), horizon_months)
+            base_total, per_new_total = fixed[0][0], fixed[1][0]
+        joining = paid * part.paid_fraction + calibration.organic_new * part.organic_fraction
+        total = total + (base_total + joining * per_new_total) * part.margin_per_active
+    return total - budget * horizon_months
 
 
 PROJECTION_SCHEMA = {
@@ -197,19 +297,16 @@ def sensitivity(calibration: Calibration, assumptions: Assumptions, shares: np.n
     if r_maxes is None:
         r_maxes = tuple(sorted({round(min(0.9, max(0.0, a.r_max + o)), 3) for o in R_MAX_OFFSETS}))
     shares = np.asarray(shares, dtype=float)
+    grid = [(beta, r_max) for r_max in r_maxes for beta in betas]
+    net = horizon_net_contribution(calibration, a.budget, a.horizon_months, shares,
+                                   np.array([g[0] for g in grid]), np.array([g[1] for g in grid]),
+                                   np.full(len(grid), a.b_half))
     rows = []
-    for r_max in r_maxes:
-        reductions = retention_effect(a.budget * shares, r_max, a.b_half)
-        from_base, per_new = survival_paths(calibration.hazard, calibration.base, reductions, a.horizon_months)
-        base_total, per_new_total = from_base.sum(axis=1), per_new.sum(axis=1)
-        for beta in betas:
-            new = paid_new_customers(a.budget * (1 - shares), calibration.paid_new, calibration.paid_spend, beta) \
-                + calibration.organic_new
-            net = (base_total + new * per_new_total) * calibration.margin_per_active - a.budget * a.horizon_months
-            best = int(np.argmax(net))
-            rows.append({"beta": beta, "r_max": r_max, "best_share": float(shares[best]),
-                         "net_contribution": float(net[best]),
-                         "is_current": math.isclose(beta, a.beta) and math.isclose(r_max, a.r_max)})
+    for (beta, r_max), values in zip(grid, net, strict=True):
+        best = int(np.argmax(values))
+        rows.append({"beta": beta, "r_max": r_max, "best_share": float(shares[best]),
+                     "net_contribution": float(values[best]),
+                     "is_current": math.isclose(beta, a.beta) and math.isclose(r_max, a.r_max)})
     return pl.DataFrame(rows, schema={"beta": pl.Float64, "r_max": pl.Float64, "best_share": pl.Float64,
                                       "net_contribution": pl.Float64, "is_current": pl.Boolean})
 
