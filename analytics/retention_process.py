@@ -42,6 +42,7 @@ import pandas as pd
 import polars as pl
 
 from analytics.budget import CalibrationSettings, calibrate
+from analytics.budget.response import MeasuredResponse
 from analytics.customer_base import customer_base_by_month
 from analytics.filters import Filters
 from analytics.periods import period_start
@@ -364,3 +365,38 @@ def process_cost(source: DataSource, filters: Filters, churn_definition: ChurnDe
                        calibration.margin_per_active or None,
                        per.select("touchpoint", "touches", pl.col("cost").alias("touch_cost"),
                                   "cost_per_customer_month"))
+
+
+#: A one-off touch's cost is spread over the months its effect is measured in: the landmark analysis follows
+#: customers for a year after the landmark (survival_365_with / _without).
+EFFECT_MONTHS = 12
+
+
+def measured_responses(source: DataSource, filters: Filters, churn_definition: ChurnDefinition,
+                       inactivity_days: int) -> list[MeasuredResponse]:
+    """The touchpoints whose landmark hazard ratio says they retain (below 1, its 95% interval too) and whose cost
+    is known, as measured responses for the Budget page's calibration of r_max and B_half.
+
+    Cost a month per customer reached = the mean cost of one touch over the last 12 complete months (touch cost /
+    touches, :func:`process_cost`) / :data:`EFFECT_MONTHS`: one touch per customer, its cost spread over the year
+    its effect is measured over. The source names the export, the landmark, the customers compared and the
+    interval. An association in observational data, not an experiment: the page says so."""
+    if not has_export(source, "touchpoints"):
+        return []
+    cost = process_cost(source, filters, churn_definition, inactivity_days)
+    if cost is None:
+        return []
+    per_touch = {row["touchpoint"]: row["touch_cost"] / row["touches"]
+                 for row in cost.by_touchpoint.iter_rows(named=True) if row["touches"] and row["touch_cost"]}
+    found = []
+    for row in touchpoint_effects(source, filters, churn_definition, inactivity_days).table.iter_rows(named=True):
+        hr, upper, name = row["hazard_ratio"], row["ci_upper"], row["touchpoint"]
+        if hr is None or upper is None or not (0 < hr < 1 and upper < 1) or name not in per_touch:
+            continue
+        found.append(MeasuredResponse(
+            name, float(hr), per_touch[name] / EFFECT_MONTHS,
+            f"touchpoints export: landmark Cox fit at day {row['landmark_days']} after signup, "
+            f"{row['customers_with']:,} touched vs {row['customers_without']:,} not, 95% interval "
+            f"{row['ci_lower']:.2f}-{upper:.2f}; cost {per_touch[name]:,.2f} a touch spread over {EFFECT_MONTHS} "
+            "months (an association in observational data, not an experiment)"))
+    return found

@@ -14,6 +14,7 @@ from analytics.budget import (
 )
 from analytics.customer_base import base_context
 from analytics.overview import filter_options
+from analytics.retention_process import measured_responses
 from queries import DataUnavailable
 from report import links
 from report.board_pack import BudgetInputs, board_pack
@@ -46,7 +47,8 @@ if calibration.problem:
     st.info(calibration.problem, icon=":material/info:")
     st.stop()
 
-assumptions = budget_page.split_inputs(calibration)
+assumptions = budget_page.split_inputs(calibration, shell.compute(measured_responses, filters, churn_definition,
+                                                                   inactivity_days))
 horizon = assumptions.horizon_months
 saved = budget_page.saved_scenarios()
 report = budget_report(calibration, assumptions, tuple(saved.values()))

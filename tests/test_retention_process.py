@@ -220,3 +220,35 @@ def test_the_exports_have_the_issue_s_columns_on_the_sample(sample):
         assert table.height > 0, name
     audiences = set(TABLES["offer_conversion.csv"](sample, settings)["audience"].to_list())
     assert audiences == {"existing", "leads"}
+
+
+def test_measured_responses_offer_the_touches_that_retain_with_their_cost_a_month(sample):
+    """The Budget page's calibration from the touchpoints export: the generator plants hazard ratios 0.75 (welcome
+    call, 12 a touch) and 0.6 (handoff package, 45 a touch) and 1.0 (onboarding: no effect, so not offered); a
+    touch's cost a month per customer is its cost spread over the 12 months the effect is measured over."""
+    from analytics.budget.response import response_from_hazard_ratio
+    from analytics.retention_process import EFFECT_MONTHS, measured_responses
+    from sample_data.process import TOUCH_COST
+
+    found = {m.action: m for m in measured_responses(sample, Filters(), "combined", 90)}
+    assert {"welcome_call", "handoff_package"} <= set(found) and "onboarding" not in found
+    effects = touchpoint_effects(sample, Filters(), "combined", 90).table
+    for name, measured in found.items():
+        row = effects.filter(pl.col("touchpoint") == name).row(0, named=True)
+        assert measured.hazard_ratio == row["hazard_ratio"] and row["ci_upper"] < 1
+        assert measured.cost_per_customer == pytest.approx(TOUCH_COST[name] / EFFECT_MONTHS)  # 45 / 12 = 3.75
+        assert "touchpoints export" in measured.source
+    # Used as a calibration: spending its cost on 1,000 customers lowers churn by exactly 1 - HR.
+    handoff = response_from_hazard_ratio(found["handoff_package"], 1000)
+    assert handoff.spend == pytest.approx(3750.0)
+    assert handoff.r_max * (1 - 0.05) == pytest.approx(1 - found["handoff_package"].hazard_ratio)
+
+
+def test_the_budget_page_fills_in_a_measured_response_from_the_touchpoints_export(run_page):
+    at = run_page("pages/budget.py", ROOT / "sample_data", timeout=300)
+    pick = next(s for s in at.selectbox if s.label == "Measured in your touchpoints export")
+    assert set(pick.options) >= {"handoff_package", "welcome_call"}
+    pick.set_value("handoff_package").run(timeout=300)
+    next(b for b in at.button if b.label == "Fill in its figures").click().run(timeout=300)
+    assert next(n for n in at.number_input if n.label == "Cost a month per customer").value == 3.75
+    assert "touchpoints export" in next(t for t in at.text_input if t.label == "Where the figure came from").value

@@ -172,9 +172,10 @@ def target_input(options: dict[str, list[str]]) -> tuple[TargetDimension, str] |
     return dim, value  # type: ignore[return-value]
 
 
-def split_inputs(calibration: Calibration) -> Assumptions:
+def split_inputs(calibration: Calibration, measured: list[MeasuredResponse] | None = None) -> Assumptions:
     """The budget, its split and the response assumptions, each bound to its URL parameter (defaults from the
-    calibration: the recent spend and 10% of it)."""
+    calibration: the recent spend and 10% of it); ``measured``: the touchpoints export's measured responses, offered
+    as a calibration of r_max and B_half."""
     default_budget = int(calibration.default_budget)
     step = int(10 ** max(0, math.floor(math.log10(max(default_budget, 1))) - 1))
     row = st.columns(3)
@@ -187,7 +188,7 @@ def split_inputs(calibration: Calibration) -> Assumptions:
                             bind="query-params",
                             help="Months projected; totals are summed over them (not discounted).")
     st.markdown("**Response assumptions** (not measured in the data: set them from experience or experiments)")
-    measured_response(calibration)
+    measured_response(calibration, measured or [])
     row = st.columns(3)
     beta = row[0].slider(
         "beta: returns on acquisition spend", 0.1, 1.0, 0.7, 0.05, key="beta", bind="query-params",
@@ -233,14 +234,30 @@ def measured_note(assumptions: Assumptions) -> str | None:
     return None
 
 
-def measured_response(calibration: Calibration) -> None:
-    """Set r_max and B_half from a measured response (a hazard ratio and its cost, e.g. from a holdout test;
-    the touchpoints export of the retention process will offer its own), saying where the figure came from."""
+def _fill_measured(measured: list[MeasuredResponse]) -> None:
+    chosen = next((m for m in measured if m.action == st.session_state.get("measured_pick")), None)
+    if chosen is not None:
+        st.session_state["measured_action"] = chosen.action
+        st.session_state["measured_hr"] = round(chosen.hazard_ratio, 2)
+        st.session_state["measured_cost"] = round(chosen.cost_per_customer, 2)
+        st.session_state["measured_source"] = chosen.source
+
+
+def measured_response(calibration: Calibration, measured: list[MeasuredResponse]) -> None:
+    """Set r_max and B_half from a measured response (a hazard ratio and its cost, e.g. from a holdout test, or
+    one of ``measured``: the touchpoints export's landmark analysis on the Retention process page), saying where
+    the figure came from."""
     target = calibration.target
     customers = target.group.customer_base if target else calibration.customer_base
     who = (f"the {customers:,.0f} customers of {target.label}" if target
            else f"the {customers:,.0f} customers in the base")
     with st.expander("Calibrate r_max and B_half from a measured response (a hazard ratio and its cost)"):
+        if measured:
+            pick = st.columns([3, 1], vertical_alignment="bottom")
+            pick[0].selectbox("Measured in your touchpoints export", [m.action for m in measured], key="measured_pick",
+                              help="Touchpoints whose landmark hazard ratio (Retention process page) is below 1 with "
+                                   "its 95% interval, and whose cost the export gives.")
+            pick[1].button("Fill in its figures", key="measured_fill", on_click=_fill_measured, args=(measured,))
         row = st.columns([2, 1, 1, 2])
         row[0].text_input("Retention action", key="measured_action", placeholder="e.g. win-back call")
         row[1].number_input("Hazard ratio", 0.01, 0.99, 0.8, 0.01, key="measured_hr",
