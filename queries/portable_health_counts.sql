@@ -16,7 +16,8 @@ final as (
         cast(sum(case when n.customer_id is null then 1 else 0 end) as bigint) as null_customer,
         cast(sum(case when n.amount is null then 1 else 0 end) as bigint) as null_amount,
         cast(sum(case when n.transaction_date > $as_of then 1 else 0 end) as bigint) as after_as_of,
-        cast(sum(case when n.amount is not null and not (abs(n.amount) < $amount_bound) then 1 else 0 end)
+        cast(sum(case when n.amount is not null and not (n.amount - n.amount = 0 and abs(n.amount) < $amount_bound)
+                      then 1 else 0 end)
              as bigint) as implausible_amount,
         cast(sum(case when n.customer_id is not null and c.customer_id is null then 1 else 0 end) as bigint)
             as unknown_customer,

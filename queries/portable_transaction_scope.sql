@@ -2,7 +2,8 @@
 --   plausible amounts: queries/runner.py and queries/validation.py), over every row of raw_transactions.
 -- Parameters: $today (date). Portable SQL (queries/rollup_build.py runs it on DuckDB and, transpiled, on Spark):
 --   p999 is the discrete percentile by hand (the value at position ceil(0.999 * n) of the sorted sizes: DuckDB's
---   quantile_disc), because sqlglot turns percentile_disc into Spark's approximate PERCENTILE_APPROX; a case
+--   quantile_disc), because sqlglot turns percentile_disc into Spark's approximate PERCENTILE_APPROX; finite as x - x = 0
+--   (queries/portable_transactions.sql); a case
 --   inside the aggregate rather than filter.
 with
 normalised as (
@@ -13,7 +14,7 @@ sizes as (
     select abs(amount) as size, row_number() over (order by abs(amount) asc nulls last) as position,
            count(*) over () as counted
     from normalised
-    where abs(amount) < 1e12
+    where amount - amount = 0 and abs(amount) < 1e12
 ),
 final as (
     select

@@ -136,7 +136,7 @@ def spark_sql(name: str) -> str:
     parameter of ``spark.sql(..., args=...)``)."""
     import sqlglot
 
-    return str(sqlglot.transpile(portable_sql(name), read="duckdb", write="spark")[0])
+    return str(sqlglot.transpile(portable_sql(name), read="duckdb", write="spark", comments=False)[0])
 
 
 class _Runner(Protocol):
@@ -338,7 +338,8 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
         engine=engine, code_version=code_version(),
         data_version=data_fingerprint(data_dir) if data_dir is not None else hashlib.sha256(
             data_text.encode()).hexdigest()[:12],
-        source=data_text, created=datetime.now(UTC).isoformat(timespec="seconds"),
+        source=str(data_dir) if data_dir is not None else data_text,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
         as_of=as_of.isoformat() if as_of is not None else None, amount_bound=bound, timezone=tz,
         row_counts=counts, customers_version=customers_version(data_dir) if data_dir is not None else "")
     if "://" not in out_text:
