@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,7 +34,6 @@ import duckdb
 
 from queries.as_of import today as calendar_today
 from queries.exports import _footer, data_fingerprint, discover_exports
-from queries.readonly import ro_path
 from queries.rollup_cache import code_version
 from queries.sql import load_sql
 from queries.validation import MONEY_LIMIT, PLAUSIBLE_MULTIPLE, read_timezone
@@ -143,19 +142,18 @@ class _Runner(Protocol):
     def register_input(self, name: str) -> None: ...
     def table(self, name: str, sql_name: str, params: Mapping[str, Any]) -> int: ...
     def scalars(self, sql_name: str, params: Mapping[str, Any]) -> dict[str, Any]: ...
+    def counts(self, names: Sequence[str]) -> dict[str, int]: ...
     def close(self) -> None: ...
 
 
 class _DuckDBRunner:
-    """The portable SQL on an in-memory DuckDB over the exports of a local folder, read through the read-only file
-    system; each table written by DuckDB's Parquet writer, sorted."""
+    """The portable SQL on an in-memory DuckDB over the exports of a local folder (read directly: this connection
+    runs only the build, never a query of the app, and writes nothing but the tables below into ``out``); each table
+    written by DuckDB's Parquet writer, sorted."""
 
     def __init__(self, data_dir: Path, out: Path, tz: str) -> None:
-        from queries import readonly
-
         self.data_dir, self.out = data_dir, out
         self.con = duckdb.connect(":memory:")
-        readonly.register(self.con)
         self.con.execute("set TimeZone = $tz", {"tz": tz})
         self.files = discover_exports(data_dir)
 
@@ -164,7 +162,7 @@ class _DuckDBRunner:
         if not files:
             raise RollupRefused(f"No {name} export was found in {self.data_dir}: add {name}.parquet or a {name}/ "
                                 "folder of Parquet files.")
-        raw = self.con.read_parquet([ro_path(p) for p in files], union_by_name=True)
+        raw = self.con.read_parquet([str(p) for p in files], union_by_name=True)
         present = set(raw.columns)
         parts = []
         for column, null_type in _INPUT_COLUMNS[name].items():
@@ -195,6 +193,9 @@ class _DuckDBRunner:
         result = self.con.sql(portable_sql(sql_name), params=dict(params))
         return dict(zip(result.columns, result.fetchall()[0], strict=True))
 
+    def counts(self, names: Sequence[str]) -> dict[str, int]:
+        return {name: int(self.con.table(name).aggregate("count(*)").fetchall()[0][0]) for name in names}
+
     def close(self) -> None:
         self.con.close()
 
@@ -216,7 +217,8 @@ class _SparkRunner:
             builder = builder.remote(remote)
         else:
             builder = (builder.master("local[*]").appName("retention-rollup")
-                       .config("spark.sql.shuffle.partitions", "8").config("spark.ui.enabled", "false"))
+                       .config("spark.sql.shuffle.partitions", "8").config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "3g"))
         self.spark = builder.getOrCreate()
         self.spark.conf.set("spark.sql.session.timeZone", tz)
         # Spark returns NULL rather than failing on a cast it cannot make only without ANSI mode; the portable SQL
@@ -264,14 +266,23 @@ class _SparkRunner:
     def table(self, name: str, sql_name: str, params: Mapping[str, Any]) -> int:
         frame = self.spark.sql(spark_sql(sql_name), args=dict(params)) if params else self.spark.sql(
             spark_sql(sql_name))
-        if name == "transactions":
-            frame.createOrReplaceTempView(name)
-            return int(frame.count())
-        where = f"{self.out}/{name}"
-        frame.write.mode("overwrite").parquet(where)
-        written = self.spark.read.parquet(where)
-        written.createOrReplaceTempView(name)
-        return int(written.count())
+        if name != "transactions":
+            where = f"{self.out}/{name}"
+            frame.write.mode("overwrite").parquet(where)
+            frame = self.spark.read.parquet(where)
+        frame.createOrReplaceTempView(name)
+        return -1  # counted by counts(), in one job for every table
+
+    def counts(self, names: Sequence[str]) -> dict[str, int]:
+        from pyspark.sql import functions as F
+
+        frames = [self.spark.table(name).select(F.lit(name).alias("name")) for name in names]
+        union = frames[0]
+        for frame in frames[1:]:
+            union = union.unionAll(frame)
+        rows = union.groupBy("name").agg(F.count("*").alias("rows")).collect()
+        found = {row["name"]: int(row["rows"]) for row in rows}
+        return {name: found.get(name, 0) for name in names}
 
     def scalars(self, sql_name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         row = self.spark.sql(spark_sql(sql_name), args=dict(params)).collect()[0]
@@ -327,11 +338,11 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
             bound = min(MONEY_LIMIT, PLAUSIBLE_MULTIPLE * float(p999))
         # No transaction dated up to today: none can be used (as in queries/validation.py).
         kept_until = as_of if as_of is not None else date(1, 1, 1)
-        counts = {"transactions": runner.table("transactions", "transactions",
-                                               {"as_of": kept_until, "amount_bound": bound})}
+        runner.table("transactions", "transactions", {"as_of": kept_until, "amount_bound": bound})
         for name in TABLES:
             params: dict[str, Any] = {"as_of": kept_until, "amount_bound": bound} if name == "health_counts" else {}
-            counts[name] = runner.table(name, name, params)
+            runner.table(name, name, params)
+        counts = runner.counts(["transactions", *TABLES])
     finally:
         runner.close()
     manifest = Manifest(
