@@ -1,8 +1,8 @@
 -- Grain: one row: the Data health counts over every row of raw_transactions that the prebuilt rollup leaves out
---   or cannot place: rows (all), undated (null transaction_date), null_customer (null customer_id), null_amount,
---   after_as_of (dated after $as_of), implausible_amount (not finite, or |amount| not below $amount_bound),
---   unknown_customer (a customer_id not in the customers), refunds (negative amounts), as bigint.
--- Parameters: $as_of (date), $amount_bound (double). Portable SQL (queries/rollup_build.py).
+--   or cannot place. Parameters: $as_of (date), $amount_bound (double). Portable SQL (queries/rollup_build.py).
+--   rows (all), undated (null transaction_date), null_customer (null customer_id), null_amount, after_as_of (dated
+--   after $as_of), implausible_amount (not finite, or |amount| not below $amount_bound), unknown_customer (a
+--   customer_id not in the customers), refunds (negative amounts), as bigint.
 with
 normalised as (
     select cast(customer_id as varchar) as customer_id, cast(transaction_date as date) as transaction_date,
