@@ -9,7 +9,9 @@ transpiled to Spark SQL with the pinned sqlglot (requirements-spark.txt); :func:
 The portable subset and the traps it avoids are listed in docs/performance.md and CONVENTIONS.md ("Portable SQL").
 
 ``read_manifest(folder)`` reads a prebuilt rollup's manifest and refuses (:class:`RollupRefused`) one built by other
-code, with the exact command that rebuilds it.
+code, with the exact command that rebuilds it; ``rollup_problems`` turns that, and a rollup built from other
+customers than the data folder's, into the app's :class:`Problem` records. (The app's read path, ``--rollup DIR``,
+is not wired yet: README, "When one machine is not enough".)
 
 What the build does not take from queries/validation.py: the column mapping of retention.toml (the exports must use
 the contract's column names) and string dates with a time of day. Every other normalisation and exclusion of the
@@ -34,6 +36,7 @@ import duckdb
 
 from queries.as_of import today as calendar_today
 from queries.exports import _footer, data_fingerprint, discover_exports
+from queries.problems import Problem
 from queries.rollup_cache import code_version
 from queries.sql import load_sql
 from queries.validation import MONEY_LIMIT, PLAUSIBLE_MULTIPLE, read_timezone
@@ -113,6 +116,26 @@ def read_manifest(folder: Path) -> Manifest:
             f"{manifest.code_version}; this app is {code_version()}), so its tables may not mean what this app "
             f"expects. Rebuild it with `{rebuild_command(manifest.source, folder, manifest.engine)}`.")
     return manifest
+
+
+def rollup_problems(rollup_dir: Path, data_dir: Path) -> tuple[Manifest | None, list[Problem]]:
+    """What the app would say about using the prebuilt rollup in ``rollup_dir`` with the data folder ``data_dir``:
+    the manifest (None when refused) and the problems, as the Data health page lists them: an error when the
+    rollup is refused (:func:`read_manifest`: missing, unreadable, or built by other code; the message has the
+    rebuild command), a warning when it was built from other customers than the data folder's (its figures would
+    join the rollup's customers to these: rebuild it)."""
+    try:
+        manifest = read_manifest(rollup_dir)
+    except RollupRefused as exc:
+        return None, [Problem("error", "rollup", str(exc))]
+    problems = []
+    if manifest.customers_version and manifest.customers_version != customers_version(data_dir):
+        problems.append(Problem(
+            "warning", "rollup",
+            f"The rollup in {rollup_dir} was built from other customers than those in {data_dir} (built "
+            f"{manifest.created} from {manifest.source}). Rebuild it with "
+            f"`{rebuild_command(manifest.source, rollup_dir, manifest.engine)}` after the exports change."))
+    return manifest, problems
 
 
 def customers_version(data_dir: Path) -> str:
@@ -369,4 +392,4 @@ def _write_remote_manifest(runner: _Runner, out: str, manifest: Manifest) -> Non
 
 
 __all__ = ["ENGINES", "Manifest", "RollupRefused", "build_rollup", "read_manifest", "rebuild_command",
-           "spark_sql"]
+           "rollup_problems", "spark_sql"]

@@ -20,6 +20,7 @@ from queries.rollup_build import (
     RollupRefused,
     build_rollup,
     read_manifest,
+    rollup_problems,
     spark_sql,
 )
 from queries.rollup_cache import code_version
@@ -190,3 +191,22 @@ def test_today_leaves_out_later_transactions(tmp_path: Path) -> None:
     manifest = build_rollup(data, tmp_path / "rollup", "duckdb", today=date(2024, 1, 31))
     assert manifest.as_of == "2024-01-01"
     assert manifest.row_counts["customer_months"] == 2  # customer 1's December and January only
+
+
+def test_rollup_problems_refuse_stale_code_and_warn_about_other_customers(zoned: tuple[Path, Path],
+                                                                         tmp_path: Path) -> None:
+    data, rollup = zoned
+    manifest, problems = rollup_problems(rollup, data)
+    assert manifest is not None and problems == []
+    # The same exports with one more customer: the rollup was built from other customers (a warning).
+    other = write_zoned(tmp_path / "other")
+    pl.DataFrame({"customer_id": ["a", "b", "c", "d"],
+                  "signup_date": [d("2024-01-31"), d("2024-01-15"), d("2024-02-10"), d("2024-02-11")]}
+                 ).write_parquet(other / "customers.parquet")
+    manifest, problems = rollup_problems(rollup, other)
+    assert manifest is not None and [p.level for p in problems] == ["warning"]
+    assert "other customers" in problems[0].message and "python -m analytics rollup" in problems[0].message
+    # No manifest at all: an error that says how to build one.
+    manifest, problems = rollup_problems(tmp_path, data)
+    assert manifest is None and [p.level for p in problems] == ["error"]
+    assert "python -m analytics rollup" in problems[0].message
