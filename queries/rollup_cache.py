@@ -68,12 +68,21 @@ def _code_version() -> str:
     rollup.sql and macros.sql (the rollup's tables, and the macros they use) and this module (how rollup.sql is
     run in slices and how the copy is written, e.g. customer_months in customer order). runner.py is left out:
     it only decides when the rollup is built or loaded, so a change there keeps the copies valid. The data
-    itself is keyed by the fingerprint (queries/exports.py), the other half of a cache folder's name.
+    itself is keyed by the fingerprint (queries/exports.py), the other half of a cache folder's name. The prebuilt
+    rollup (queries/rollup_build.py, its portable_*.sql) is hashed too: its manifest records this version and the
+    app refuses a rollup built by other code.
     """
     digest = hashlib.sha256()
-    for name in ("validation.py", "rollup_cache.py", "contract.py", "rollup.sql", "macros.sql", "exports.py"):
+    portable = sorted(p.name for p in QUERY_DIR.glob("portable_*.sql"))
+    for name in ("validation.py", "rollup_cache.py", "contract.py", "rollup.sql", "macros.sql", "exports.py",
+                 "rollup_build.py", *portable):
         digest.update((QUERY_DIR / name).read_bytes())
     return digest.hexdigest()[:8]
+
+
+def code_version() -> str:
+    """The version of the code that shapes the rollup (8 hex digits; see :func:`_code_version`)."""
+    return _code_version()
 
 
 def cache_root() -> Path | None:
