@@ -74,7 +74,9 @@ def apply(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
     wrapped = wrap_title(title)
     fig.update_layout(template=TEMPLATE_NAME, title_text=wrapped, height=height)
     if "<br>" in wrapped:
-        fig.update_layout(margin_t=110)  # room for the second line above the plot
+        # Room for the second line above the plot; anchored by its top, as Plotly's automatic anchor put the
+        # first line's top above the chart's edge (cut on screen).
+        fig.update_layout(margin_t=110, title_yanchor="top", title_y=1 - 24 / (fig.layout.height or height))
     return fig
 
 
