@@ -116,3 +116,16 @@ SMALL_TRANSACTIONS = {
                          d("2024-03-15")],
     "amount": [10.0, 5.0, 7.0, 20.0, -4.0, 3.0],
 }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (the browser tests; tests/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

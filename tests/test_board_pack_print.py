@@ -8,12 +8,11 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from pypdf import PdfReader
 
 from analytics.executive import Kpi
@@ -26,7 +25,7 @@ from report.print_layout import (
     change_html,
     for_print,
 )
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.browser import SCREENSHOTS
 from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, write_exports
 from ui import theme
 
@@ -94,14 +93,6 @@ def test_the_pdf_has_the_cover_and_one_a4_landscape_page_per_section(pack: Path)
         assert f"as of {as_of}" in text and f"data fingerprint {fingerprint}" in text
         if number > 1:                                                      # each section starts its own page
             assert titles[number - 2] in text
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def test_printed_from_a_wide_screen_no_chart_overflows_its_page(pack: Path, browser: Browser):

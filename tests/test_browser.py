@@ -7,23 +7,15 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, running_app, wait_idle
+from tests.browser import SCREENSHOTS, running_app, wait_idle
 
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     with running_app() as url:  # the bundled sample data, as a first-time user sees it
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

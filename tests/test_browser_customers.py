@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlparse
 
 import polars as pl
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from analytics.clv_models.customers import customer_list, narrow
 from analytics.clv_models.scores import ClvSettings
 from analytics.filters import Filters
 from queries import DataSource
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, running_app, wait_idle
+from tests.browser import SCREENSHOTS, running_app, wait_idle
 
 HOSTILE_IDS = ["<b>x</b>", "[x](javascript:alert(1))"]
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -41,14 +41,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_url(data_dir: Path) -> Iterator[str]:
     with running_app(data_dir, timeout=180) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sample_data.generate import generate
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, running_app, wait_idle
+from tests.browser import SCREENSHOTS, running_app, wait_idle
 from tests.test_faults import TODAY, _damage_a_page
 
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -28,14 +28,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("browser-base")
     generate(2000, seed=7, out=folder, progress=False)
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port, running_app, wait_idle
+from tests.browser import SCREENSHOTS, free_port, running_app, wait_idle
 
 DEEP_LINK = "/cohorts?grain=quarter&segment=pro"
 
@@ -66,14 +66,6 @@ allowed_domains = ["example.com"]
     # The provider runs on plain http on this machine: Authlib refuses that unless told it is a test.
     with running_app(options=[f"--secrets.files={secrets}"], env={"AUTHLIB_INSECURE_TRANSPORT": "1"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
