@@ -76,3 +76,13 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app is drawn and its script has finished running (no spinner left)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
     page.wait_for_function("() => !document.querySelector('[data-testid=stSpinner]')", timeout=timeout)
+
+
+def wait_charts(page, timeout: float = 60_000) -> None:
+    """Wait until every Plotly chart on the page has drawn its SVG: the layout stops moving then (a click aimed at
+    a widget below a chart still being drawn can land beside it)."""
+    from playwright.sync_api import expect
+
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    for i in range(charts.count()):
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=timeout)

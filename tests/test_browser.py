@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import SCREENSHOTS, running_app, wait_idle
+from tests.browser import SCREENSHOTS, running_app, wait_charts, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +141,7 @@ def test_budget_opens_on_the_question_and_its_target_lives_in_the_url(page: Page
         timeout=120_000)
     expect(page.get_by_text("Retention is aimed at segment pro only").first).to_be_visible(timeout=120_000)
     wait_idle(page)
+    wait_charts(page)
     assert_healthy(page)
     # Back to the whole base from the selector: the parameter leaves the URL (its default).
     page.locator("[data-testid=stSelectbox]").filter(has_text="Aim retention at").get_by_role("combobox").click()
