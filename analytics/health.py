@@ -443,8 +443,10 @@ def data_coverage(source: DataSource) -> pl.DataFrame:
         row: dict[str, object] = {"export": export, "files": len(files), "rows": None, "distinct_keys": None,
                                   "first_date": None, "last_date": None}
         if export == "transactions" and source.manifest is not None:
-            # A prebuilt rollup: the rows its build counted; the rest would need the transactions.
-            row.update(rows=int(source.run("prebuilt_health_counts")["rows"][0]), status="prebuilt rollup")
+            # A prebuilt rollup: its build counted them over the same transactions (queries/portable_health_counts.sql).
+            stats = source.run("prebuilt_health_counts").row(0, named=True)
+            row.update(rows=stats["kept_rows"], distinct_keys=stats["distinct_customers"],
+                       first_date=stats["first_date"], last_date=stats["last_date"], status="ok")
         elif source.has(export):
             # With customers, the transactions' figures come from the pass data_health makes anyway (cached):
             # coverage_transactions would count the distinct customer_ids a second time.

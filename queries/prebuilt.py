@@ -33,7 +33,7 @@ from queries.contract import MAPPING_FILE
 from queries.problems import Problem
 from queries.readonly import ro_path
 from queries.rollup_build import RollupRefused, rebuild_command
-from queries.sql import load_sql
+from queries.sql import QUERY_DIR, load_sql
 
 ROLLUP_ENV = "RETENTION_ROLLUP_DIR"
 #: The text DuckDB's error() raises when a query reads the transactions of a prebuilt rollup's data source.
@@ -52,6 +52,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "customer_weeks": ("customer_key", "week", "signup_date", "combo", "revenue", "known_margin",
                        "revenue_without_margin", "transactions", "positive"),
 }
+#: Queries answered otherwise from a prebuilt rollup: ``prebuilt_NAME.sql`` stands for ``NAME.sql`` (same result).
+PREBUILT_ANSWERS = frozenset(p.stem.removeprefix("prebuilt_") for p in QUERY_DIR.glob("prebuilt_*.sql")) - {
+    "periods", "health_counts"}
 #: The transactions view's columns and types (as queries/validation.py registers them), so that every query binds.
 _TRANSACTION_COLUMNS = (("customer_id", "varchar"), ("transaction_date", "date"), ("amount", "double"),
                         ("transaction_id", "varchar"), ("gross_margin", "double"))

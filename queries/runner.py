@@ -40,7 +40,7 @@ from queries import prebuilt, readonly
 from queries.as_of import today as calendar_today
 from queries.contract import EXPORTS, MAPPING_FILE
 from queries.exports import data_fingerprint, discover_exports, shown_name, undecodable_files
-from queries.prebuilt import NEEDS_TRANSACTIONS, needs_transactions_message
+from queries.prebuilt import NEEDS_TRANSACTIONS, PREBUILT_ANSWERS, needs_transactions_message
 from queries.problems import DataUnavailable, Problem
 from queries.rollup_build import Manifest, RollupRefused, rebuild_command, rollup_problems
 from queries.rollup_cache import (
@@ -180,8 +180,8 @@ class DataSource:
         """Raise :class:`DataUnavailable` unless every named export loaded without errors."""
         for export in exports:
             if export not in self.usable:
-                related = [p for p in self.problems if p.level == "error" and p.export in (export, "data folder",
-                                                                                            MAPPING_FILE)]
+                sources = (export, "data folder", MAPPING_FILE) + (("rollup",) if export == "transactions" else ())
+                related = [p for p in self.problems if p.level == "error" and p.export in sources]
                 if not related:
                     related = [Problem("error", export,
                                        f"No {export} export was found in {self.data_dir}: add {export}.parquet "
@@ -196,6 +196,8 @@ class DataSource:
         ``RESULT_CACHE_ENTRIES`` results and ``RESULT_CACHE_BYTES`` bytes, least recently used out first;
         ``cache=False`` skips the cache for big intermediate results that a :meth:`memo` digests.
         """
+        if self.rollup_dir is not None and name in PREBUILT_ANSWERS:
+            name = f"prebuilt_{name}"  # the same result from a prebuilt rollup's tables (queries/prebuilt.py)
         sql = load_sql(name)
         wanted = set(_PARAM_RE.findall(sql))
         params = dict(params or {})

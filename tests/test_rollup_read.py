@@ -2,10 +2,10 @@
 the rollup equals, byte for byte, the one written straight from the transactions; a table the rollup cannot answer
 is not written, with a notice, never a different number; the transactions are never read.
 
-Fixtures: the sample data (the export's every file), and tests/rollup_fixtures.py (month ends in Tokyo time,
-refunds, null dimensions, a duplicated and an unknown customer, a customer without purchases) under several
-settings: week grain (weeks straddling months), quarters, windows on month boundaries and inside a month. The Spark
-build's export is compared in tests/test_rollup_spark.py.
+Fixtures: the sample data (the export's every file; its transactions file made unreadable after the build), and
+tests/rollup_fixtures.py (month ends in Tokyo time, refunds, null dimensions, a duplicated and an unknown customer, a
+customer without purchases) under several settings: week grain (weeks straddling months), quarters, windows on month
+boundaries and inside a month. The Spark build's export is compared in tests/test_rollup_spark.py.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from queries import DataSource, DataUnavailable
 from queries.prebuilt import NEEDS_TRANSACTIONS, configured_rollup_dir
 from queries.rollup_build import build_rollup
 from report import export
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, figures, write_exports
 from tests.rollup_fixtures import TODAY, write_naive, write_zoned
 
 #: Tables a prebuilt rollup cannot answer on the sample data: the predictive CLV models read single purchase days
 #: (clv_first_purchase_spend, clv_holdout_purchases, clv_weekly_repeat_purchases).
 NEEDS_SINGLE_TRANSACTIONS = {"clv_model.csv", "customer_scores.csv", "clv_validation.csv"}
-#: Tables that say where their figures come from: Data health reads the build's counts (different text, by design).
-STATES_ITS_SOURCE = {"data_health.csv", "data_coverage.csv"}
+#: The table that says where its figures come from: Data health names the build and reads its counts (different
+#: text, by design).
+STATES_ITS_SOURCE = {"data_health.csv"}
 
 
 def export_files(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -53,13 +54,15 @@ def same_files(plain: Path, prebuilt: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sample data copied, its export straight from the transactions, a rollup built on DuckDB; then the
-    transactions removed from the copy, so that an export with the rollup cannot have read them."""
+    copy's transactions file overwritten with bytes that are not Parquet, so that an export with the rollup cannot
+    have read it."""
     base = tmp_path_factory.mktemp("sample")
     data = base / "data"
     shutil.copytree(ROOT / "sample_data", data, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     assert export.main(["--data", str(data), "--out", str(base / "plain")]) == 0
     build_rollup(data, base / "rollup", "duckdb")
-    (data / "transactions.parquet").unlink()
+    # Not Parquet any more: reading it would fail (only the fingerprint hashes its last bytes).
+    (data / "transactions.parquet").write_bytes(b"these are not the transactions")
     return {"data": data, "plain": base / "plain", "rollup": base / "rollup", "base": base}
 
 
@@ -80,10 +83,6 @@ def test_export_from_a_duckdb_rollup_equals_the_export_from_the_transactions(
     plain_health = pl.read_csv(sample["plain"] / "data_health.csv")
     refunds = [h.filter(pl.col("check") == "negative amounts")["affected"][0] for h in (health, plain_health)]
     assert refunds[0] == refunds[1] == 3926
-    coverage = pl.read_csv(out / "data_coverage.csv").filter(pl.col("export") == "transactions")
-    assert coverage["status"][0] == "prebuilt rollup"
-    assert coverage["rows"][0] == pl.read_csv(sample["plain"] / "data_coverage.csv").filter(
-        pl.col("export") == "transactions")["rows"][0]
 
 
 def test_the_rollup_dir_comes_from_the_environment_or_retention_toml(
@@ -206,3 +205,43 @@ def test_every_table_from_the_rollup_equals_the_transactions_or_says_it_cannot(
     finally:
         plain.close()
         prebuilt.close()
+
+
+@pytest.fixture
+def small_rollup(tmp_path: Path) -> tuple[Path, Path]:
+    """The small business of tests/conftest.py, its rollup built on DuckDB, then its transactions file overwritten
+    with bytes that are not Parquet: a page that read it would fail."""
+    data = write_exports(tmp_path / "data", customers=SMALL_CUSTOMERS, transactions=SMALL_TRANSACTIONS)
+    build_rollup(data, tmp_path / "rollup", "duckdb")
+    (data / "transactions.parquet").write_bytes(b"these are not the transactions")
+    return data, tmp_path / "rollup"
+
+
+def test_a_page_opened_with_a_rollup_never_reads_the_transactions(small_rollup: tuple[Path, Path], run_page,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    data, rollup = small_rollup
+    monkeypatch.setenv("RETENTION_ROLLUP_DIR", str(rollup))
+    at = run_page(None, data)
+    # The same figures as tests/test_pages.py's test_overview_page reads from the transactions: revenue by month
+    # 15, 7, 19 (hand count there).
+    bars = next(f for f in figures(at) if f["data"] and f["data"][0]["type"] == "bar")
+    assert bars["data"][0]["y"] == [15.0, 7.0, 19.0]
+    assert any("Figures from the prebuilt rollup" in c.value for c in at.caption)
+    health = run_page("pages/data_health.py", data)
+    assert any(e.label.startswith("prebuilt rollup") for e in health.expander)
+
+
+def test_a_refused_rollup_keeps_the_app_running_with_the_rebuild_command(small_rollup: tuple[Path, Path], run_page,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    data, rollup = small_rollup
+    manifest = json.loads((rollup / "manifest.json").read_text())
+    (rollup / "manifest.json").write_text(json.dumps(manifest | {"code_version": "00000000"}))
+    monkeypatch.setenv("RETENTION_ROLLUP_DIR", str(rollup))
+    at = run_page(None, data)
+    shown = " ".join(str(e.value) for e in at.error)
+    assert "cannot be used" in shown
+    health = run_page("pages/data_health.py", data)
+    texts = [str(e.value).replace("\\", "") for e in [*health.error, *health.markdown]]  # markdown is escaped
+    assert any("built by another version of the code" in text and
+               f"Rebuild it with `python -m analytics rollup --engine duckdb --data {data} --out {rollup}`" in text
+               for text in texts)
