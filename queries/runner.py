@@ -430,8 +430,8 @@ class _Opening:
             self.problems.append(Problem(
                 "warning", "rollup",
                 f"The as-of date asked for, {self.as_of_request}, cannot be applied to the prebuilt rollup in "
-                f"{self.rollup_dir}, which is as of {as_of}: {as_of} is used. Open the data folder without the rollup "
-                "to read it as of another day."))
+                f"{self.rollup_dir}, which is as of {as_of}: {as_of} is used. Rebuild the rollup with --as-of "
+                f"{self.as_of_request}, or open the data folder without the rollup, to read it as of that day."))
         started = time.perf_counter()
         try:
             prebuilt.register(self.con, self.rollup_dir)
@@ -447,7 +447,8 @@ class _Opening:
         self.manifest = manifest
         self.row_counts["transactions"] = int(rows[0][0]) if rows else 0
         self.latest_date = as_of
-        self.scope = Scope(as_of, manifest.amount_bound, None)
+        # Built with --as-of: the customers who signed up after it were left out, as the app does when asked.
+        self.scope = Scope(as_of, manifest.amount_bound, as_of if manifest.as_of_requested else None)
         self.version = hashlib.sha256(
             f"{self.fingerprint}|{self.timezone}|prebuilt|{manifest.data_version}|{manifest.created}|"
             f"{manifest.code_version}".encode()).hexdigest()[:12]

@@ -21,7 +21,7 @@ import pytest
 from analytics.filters import Filters
 from queries import DataSource, DataUnavailable
 from queries.prebuilt import NEEDS_TRANSACTIONS, configured_rollup_dir
-from queries.rollup_build import build_rollup
+from queries.rollup_build import RollupRefused, build_rollup
 from report import export
 from tests.conftest import ROOT, SMALL_CUSTOMERS, SMALL_TRANSACTIONS, figures, write_exports
 from tests.rollup_fixtures import TODAY, write_naive, write_zoned
@@ -245,3 +245,45 @@ def test_a_refused_rollup_keeps_the_app_running_with_the_rebuild_command(small_r
     assert any("built by another version of the code" in text and
                f"Rebuild it with `python -m analytics rollup --engine duckdb --data {data} --out {rollup}`" in text
                for text in texts)
+
+
+def test_a_rollup_built_from_a_mapped_export_as_of_a_day_reads_like_the_app(tmp_path: Path) -> None:
+    """retention.toml maps the export's own column names (client, net_revenue) and the rollup is built as of
+    2024-01-31, as the app opens the data with --as-of 2024-01-31: c (signed up 2024-02-03) is left out with its
+    purchases, and every table equals the app's from the transactions."""
+    customers = pl.DataFrame(SMALL_CUSTOMERS).rename({"customer_id": "client"})
+    transactions = pl.DataFrame(SMALL_TRANSACTIONS).rename({"customer_id": "client", "amount": "net_revenue"})
+    data = write_exports(tmp_path / "data", customers=customers, transactions=transactions)
+    (data / "retention.toml").write_text('[columns.customers]\ncustomer_id = "client"\n\n[columns.transactions]\n'
+                                         'customer_id = "client"\namount = "net_revenue"\n')
+    as_of = date(2024, 1, 31)
+    manifest = build_rollup(data, tmp_path / "rollup", "duckdb", as_of=as_of)
+    # Hand count: a and b (c signed up after the as-of date); a's 10 and b's 5 in January.
+    assert manifest.as_of == "2024-01-31" and manifest.row_counts["customers"] == 2
+    assert manifest.row_counts["transactions"] == 2
+    plain = DataSource.open(data, as_of=as_of)
+    prebuilt = DataSource.open(data, as_of=as_of, rollup_dir=tmp_path / "rollup")
+    try:
+        assert not [p for p in prebuilt.problems if p.export == "rollup"]
+        settings = export.Settings(Filters())
+        left, right = _tables(plain, settings), _tables(prebuilt, settings)
+        refused = {n for n, v in right.items() if isinstance(v, str) and v == NEEDS}
+        assert refused <= NEEDS_SINGLE_TRANSACTIONS
+        for name, value in left.items():
+            if isinstance(value, pl.DataFrame) and name not in refused:
+                assert isinstance(right[name], pl.DataFrame), (name, right[name])
+                assert value.equals(right[name]), name  # type: ignore[arg-type]
+        activity = left["activity_by_period.csv"]
+        assert isinstance(activity, pl.DataFrame) and activity["revenue"].to_list() == [15.0]
+    finally:
+        plain.close()
+        prebuilt.close()
+
+
+def test_a_missing_column_is_refused_with_the_mapping_that_would_fix_it(tmp_path: Path) -> None:
+    customers = pl.DataFrame(SMALL_CUSTOMERS)
+    transactions = pl.DataFrame(SMALL_TRANSACTIONS).rename({"amount": "net_revenue"})
+    data = write_exports(tmp_path / "data", customers=customers, transactions=transactions)
+    with pytest.raises(RollupRefused, match=r'Required column amount is missing from the transactions export in .*'
+                                            r'\[columns.transactions\] amount = "your column name"'):
+        build_rollup(data, tmp_path / "rollup", "duckdb")
