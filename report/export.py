@@ -342,12 +342,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = DataSource.open(data_dir, as_of=args.as_of, rollup_dir=rollup_dir)
     source.problems.extend(rollup_setting_problems)
     pdf_problem = ""
+    skipped: list[str] = []
+    notice = needs_transactions_message(source.rollup_dir) if source.rollup_dir is not None else ""
     try:
         written, failures = export(source, settings, args.out)
+        # Tables a prebuilt rollup cannot answer are left out, never computed otherwise: a notice, not an error.
+        skipped = [f.split(": ", 1)[0] for f in failures if notice and f.split(": ", 1)[1] == notice]
+        failures = [f for f in failures if not notice or f.split(": ", 1)[1] != notice]
         errors = [p.message for p in source.problems if p.level == "error"]
         excluded = data_health(source).excluded if not errors else []
+        pack: Path | None = None
         if args.board_pack and not (errors or failures):
-            pack = write_board_pack(source, settings, args.out.resolve())
+            try:
+                pack = write_board_pack(source, settings, args.out.resolve())
+            except DataUnavailable as exc:
+                if not notice or notice not in str(exc):
+                    raise
+                skipped.append("board_pack.html")
+        if pack is not None:
             written.append(pack)
             if args.pdf:
                 try:
@@ -358,13 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         source.close()
     for path in written:
         print(f"wrote {path}")
-    if source.rollup_dir is not None:
-        # Tables a prebuilt rollup cannot answer are left out, never computed otherwise: a notice, not an error.
-        notice = needs_transactions_message(source.rollup_dir)
-        skipped = [f.split(": ", 1)[0] for f in failures if f.split(": ", 1)[1] == notice]
-        failures = [f for f in failures if f.split(": ", 1)[1] != notice]
-        if skipped:
-            print(f"\nnotice: {', '.join(skipped)} not written. {notice}", file=sys.stderr)
+    if skipped:
+        print(f"\nnotice: {', '.join(skipped)} not written. {notice}", file=sys.stderr)
     if excluded:
         print(f"\nThe data folder {source.data_dir} has rows or values that cannot be used; they are left out of "
               "every table (data_health.csv lists them):", file=sys.stderr)

@@ -287,3 +287,22 @@ def test_a_missing_column_is_refused_with_the_mapping_that_would_fix_it(tmp_path
     with pytest.raises(RollupRefused, match=r'Required column amount is missing from the transactions export in .*'
                                             r'\[columns.transactions\] amount = "your column name"'):
         build_rollup(data, tmp_path / "rollup", "duckdb")
+
+
+def test_the_board_pack_from_a_rollup(sample: dict[str, Path], small_rollup: tuple[Path, Path], tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Written from the sample data's rollup (as of 2025-12-31, a month end) and from the small data's (as of
+    2024-03-15, inside March: the export names the tables it left out)."""
+    out = tmp_path / "sample"
+    code, err = export_files(["--data", str(sample["data"]), "--rollup", str(sample["rollup"]), "--out", str(out),
+                              "--board-pack", "--base-url", "https://dash.example.com"], capsys)
+    assert code == 0, err
+    assert (out / "board_pack.html").is_file()
+    data, rollup = small_rollup
+    code, err = export_files(["--data", str(data), "--rollup", str(rollup), "--out", str(tmp_path / "small"),
+                              "--board-pack", "--base-url", "https://dash.example.com"], capsys)
+    assert code == 0, err
+    # Its charts are monthly up to the last complete month: none needs March's days. The T12M concentration table
+    # does (it starts on 2023-03-16): named, not written.
+    assert (tmp_path / "small" / "board_pack.html").is_file()
+    assert "revenue_concentration.csv, revenue_lorenz.csv, clv_model.csv" in err
