@@ -45,6 +45,8 @@ from queries.validation import MONEY_LIMIT, PLAUSIBLE_MULTIPLE, read_mapping, re
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 MANIFEST_FILE = "manifest.json"
+#: Where a build to object storage writes its manifest: Spark writes a folder of part files, here one JSON line.
+MANIFEST_FOLDER = "manifest_json"
 MANIFEST_FORMAT = 1
 #: The tables written, in build order (each reads those before it), with the columns that identify a row.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -126,10 +128,21 @@ def rebuild_command(data: str, out: Path | str, engine: str = "duckdb") -> str:
             f"--out {shlex.quote(str(out))}")
 
 
+def manifest_path(folder: Path) -> Path:
+    """The manifest file of a prebuilt rollup: ``manifest.json`` (a build to a local folder), else the part file that
+    a build to object storage wrote in ``manifest_json/`` (the rollup synced to this machine as it was written)."""
+    single = folder / MANIFEST_FILE
+    if single.is_file():
+        return single
+    parts = sorted(p for p in (folder / MANIFEST_FOLDER).glob("part-*") if not p.name.endswith(".crc"))
+    return parts[0] if parts else single
+
+
 def read_manifest(folder: Path) -> Manifest:
-    """The manifest of the prebuilt rollup in ``folder``; raises :class:`RollupRefused` when it is missing,
-    unreadable, or written by code other than this (its tables could hold other columns or definitions)."""
-    path = folder / MANIFEST_FILE
+    """The manifest of the prebuilt rollup in ``folder`` (:func:`manifest_path`); raises :class:`RollupRefused` when
+    it is missing, unreadable, or written by code other than this (its tables could hold other columns or
+    definitions)."""
+    path = manifest_path(folder)
     try:
         raw = json.loads(path.read_text())
         manifest = Manifest(**raw)
@@ -419,11 +432,11 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
 
 
 def _write_remote_manifest(runner: _Runner, out: str, manifest: Manifest) -> None:
-    """The manifest of a rollup written to object storage: one JSON line written by the cluster to
-    ``out/manifest.json/`` is not what the app reads, so the build says where it is and asks for a local copy."""
+    """The manifest of a rollup written to object storage: one JSON line that the cluster writes in
+    ``out/manifest_json/`` (Spark writes folders, not single files), last; :func:`manifest_path` reads it there."""
     assert isinstance(runner, _SparkRunner)
     runner.spark.createDataFrame([(json.dumps(asdict(manifest)),)], "value string").coalesce(1).write.mode(
-        "overwrite").text(f"{out}/manifest_json")
+        "overwrite").text(f"{out}/{MANIFEST_FOLDER}")
 
 
 __all__ = ["ENGINES", "Manifest", "RollupRefused", "build_rollup", "read_manifest", "rebuild_command",

@@ -306,3 +306,20 @@ def test_the_board_pack_from_a_rollup(sample: dict[str, Path], small_rollup: tup
     # does (it starts on 2023-03-16): named, not written.
     assert (tmp_path / "small" / "board_pack.html").is_file()
     assert "revenue_concentration.csv, revenue_lorenz.csv, clv_model.csv" in err
+
+
+def test_a_manifest_synced_from_object_storage_is_read_where_the_build_wrote_it(small_rollup: tuple[Path, Path]
+                                                                                 ) -> None:
+    """A build to a URI writes its manifest as Spark's text writer does, one JSON line in manifest_json/part-*.txt
+    (tests/test_rollup_spark.py builds one); synced as it is, the folder opens."""
+    data, rollup = small_rollup
+    (rollup / "manifest_json").mkdir()
+    text = json.dumps(json.loads((rollup / "manifest.json").read_text()))
+    (rollup / "manifest_json" / "part-00000-0a1b.txt").write_text(text + "\n")
+    (rollup / "manifest_json" / "_SUCCESS").write_text("")
+    (rollup / "manifest.json").unlink()
+    source = DataSource.open(data, rollup_dir=rollup)
+    try:
+        assert source.manifest is not None and source.has("transactions")
+    finally:
+        source.close()

@@ -141,3 +141,23 @@ def test_the_export_from_a_spark_rollup_equals_the_export_from_the_transactions(
     assert {p.name for p in (tmp_path / "prebuilt").iterdir()} == expected - NEEDS_SINGLE_TRANSACTIONS
     assert set(same_files(tmp_path / "plain", tmp_path / "prebuilt")) == (
         expected - NEEDS_SINGLE_TRANSACTIONS - STATES_ITS_SOURCE)
+
+
+def test_a_rollup_written_to_a_uri_is_read_with_the_manifest_the_cluster_wrote(
+        built: dict[str, tuple[Path, Path]], tmp_path: Path) -> None:
+    """--out as a URI (file://, as s3a:// or gs:// would be): the cluster writes the manifest as a folder of part
+    files (manifest_json/); the rollup synced to a local folder is read with it as it is."""
+    from queries import DataSource
+
+    duck, _ = built["zoned"]
+    data = write_zoned(tmp_path / "data")
+    build_rollup(data, f"file://{tmp_path / 'rollup'}", "spark", today=TODAY)
+    assert not (tmp_path / "rollup" / "manifest.json").exists()
+    assert read_manifest(tmp_path / "rollup").engine == "spark"
+    _assert_same_tables(duck, tmp_path / "rollup")
+    source = DataSource.open(data, today=TODAY, rollup_dir=tmp_path / "rollup")
+    try:
+        assert source.manifest is not None and not [p for p in source.problems if p.export == "rollup"]
+        assert source.as_of is not None and source.as_of.isoformat() == "2024-03-05"
+    finally:
+        source.close()

@@ -32,7 +32,7 @@ from analytics.survival import ChurnDefinition
 from queries import DataSource, DataUnavailable, Problem, data_fingerprint, default_data_dir
 from queries.as_of import parse_as_of, today
 from queries.prebuilt import configured_rollup_dir
-from queries.rollup_build import MANIFEST_FILE
+from queries.rollup_build import manifest_path
 from ui import sign_in, theme
 from ui.format import escape_markdown
 
@@ -64,7 +64,7 @@ def _rollup_stamp(folder: Path | None) -> str | None:
     if folder is None:
         return None
     try:
-        return f"{folder}|{(folder / MANIFEST_FILE).stat().st_mtime_ns}"
+        return f"{folder}|{manifest_path(folder).stat().st_mtime_ns}"
     except OSError:
         return f"{folder}|missing"
 
