@@ -323,3 +323,24 @@ def test_a_manifest_synced_from_object_storage_is_read_where_the_build_wrote_it(
         assert source.manifest is not None and source.has("transactions")
     finally:
         source.close()
+
+
+def test_customers_changed_after_the_build_are_a_warning_and_the_new_one_joins_nothing(
+        small_rollup: tuple[Path, Path]) -> None:
+    """The customers export rewritten after the build with a fourth customer: Data health warns with the rebuild
+    command; the rollup's customers keep their keys and figures, the new one (no key in the rollup) has none."""
+    data, rollup = small_rollup
+    customers = pl.DataFrame(SMALL_CUSTOMERS).vstack(pl.DataFrame({
+        "customer_id": ["d"], "signup_date": [date(2024, 3, 1)], "segment": ["pro"], "acquisition_channel": ["ads"],
+        "region": ["eu"]}))
+    customers.write_parquet(data / "customers.parquet")
+    source = DataSource.open(data, rollup_dir=rollup)
+    try:
+        warnings = [p.message for p in source.problems if p.export == "rollup" and p.level == "warning"]
+        assert len(warnings) == 1 and "built from other customers" in warnings[0]
+        assert f"--out {rollup}" in warnings[0]
+        # The build numbered a, b, c 1..3 in customer_id order (queries/portable_customers.sql); d is not in it.
+        keys = dict(source.run("customer_ids").select("customer_id", "customer_key").iter_rows())
+        assert keys == {"a": 1, "b": 2, "c": 3, "d": None}
+    finally:
+        source.close()
