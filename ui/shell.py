@@ -302,7 +302,15 @@ def url_problems(incoming: dict[str, list[str]]) -> list[str]:
 
 
 def show_unavailable(exc: DataUnavailable) -> None:
-    """The message a page shows instead of its charts when the data it needs has errors; then stop the page."""
+    """The message a page shows instead of its charts when the data it needs has errors, or needs single
+    transactions that a prebuilt rollup does not hold (queries/prebuilt.py); then stop the page."""
+    source = get_source()
+    if source.manifest is not None and exc.export == "transactions" and source.has("transactions"):
+        st.info("This page needs single transactions, which the prebuilt rollup does not hold; nothing else is "
+                "shown in their place:", icon=":material/info:")
+        for problem in exc.problems:
+            st.markdown(f"- {escape_markdown(problem.message)}")
+        st.stop()
     st.error(f"This page needs the **{exc.export}** export, which could not be used:")
     for problem in exc.problems:
         st.markdown(f"- {escape_markdown(problem.message)}")
