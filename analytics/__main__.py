@@ -10,8 +10,8 @@ import sys
 
 from report import export, rollup
 
-USAGE = ("usage: python -m analytics export --data DIR --out OUT [settings]\n"
-         "       python -m analytics rollup --engine duckdb|spark --data DIR_OR_URI --out ROLLUP_DIR\n"
+USAGE = ("usage: python -m analytics export --data DIR [--rollup ROLLUP_DIR] --out OUT [settings]\n"
+         "       python -m analytics rollup --engine duckdb|spark --data DIR_OR_URI --out ROLLUP_DIR [--as-of DAY]\n"
          "       (try: export --help, rollup --help)")
 
 if __name__ == "__main__":

@@ -165,10 +165,15 @@ def data_health(source: DataSource, today: date | None = None) -> HealthReport:
     findings += [Finding("load", "warning", p.export, 1, p.message) for p in source.problems if p.level == "warning"]
     # The transaction_id pass streams on one thread: it runs beside the other checks rather than after them
     # (the runner gives every query its own cursor, so this is safe).
-    with ThreadPoolExecutor(max_workers=1) as background:
-        id_order = (background.submit(source.run, "health_transaction_id_order")
-                    if source.has("transactions") else None)
-        findings += _export_findings(source, id_order)
+    if source.manifest is not None:
+        # A prebuilt rollup: the transactions are never read; their checks are the build's counts.
+        findings += _export_findings(source, None, prebuilt=True)
+        findings += _prebuilt_findings(source)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as background:
+            id_order = (background.submit(source.run, "health_transaction_id_order")
+                        if source.has("transactions") else None)
+            findings += _export_findings(source, id_order)
     findings += _churn_findings(source) + _freshness_findings(source, today or source.today or date.today())
     return HealthReport(source.data_dir, source.fingerprint, source.as_of, data_coverage(source), findings)
 
@@ -202,10 +207,13 @@ def _process_findings(source: DataSource, has_c: bool) -> list[Finding]:
     return findings
 
 
-def _export_findings(source: DataSource, id_order: Future[pl.DataFrame] | None) -> list[Finding]:
-    """The checks of data_health, in the order the page shows them (``id_order``: its id-order pass, running)."""
+def _export_findings(source: DataSource, id_order: Future[pl.DataFrame] | None,
+                     prebuilt: bool = False) -> list[Finding]:
+    """The checks of data_health, in the order the page shows them (``id_order``: its id-order pass, running).
+    ``prebuilt``: the transactions are a prebuilt rollup's, whose checks :func:`_prebuilt_findings` reports."""
     findings: list[Finding] = []
-    has_c, has_t, has_s = source.has("customers"), source.has("transactions"), source.has("marketing_spend")
+    has_c, has_s = source.has("customers"), source.has("marketing_spend")
+    has_t = source.has("transactions") and not prebuilt
 
     if has_c:
         # As many distinct ids in the (de-duplicated) customers as rows with an id in the export: no repeat.
@@ -311,6 +319,8 @@ def _churn_findings(source: DataSource) -> list[Finding]:
         elif rows.height:
             findings.append(Finding(f"no churn_date by {dimension}", "warning", "customers", 0,
                                     f"No {label} lacks churn dates while others have them."))
+    if source.manifest is not None:
+        return findings  # purchases after a churn date need single transactions (see _prebuilt_findings)
     after = source.run("health_purchases_after_churn")
     affected = int(after["affected"][0]) if after.height else 0
     customers = int(after["customers"][0]) if after.height else 0
@@ -376,13 +386,68 @@ def _excluded_transactions(source: DataSource) -> list[Finding]:
     return findings
 
 
+#: The checks of single transactions that a prebuilt rollup's build does not count (queries/portable_health_counts.sql).
+PREBUILT_UNCHECKED = ("duplicate transaction_id", "transactions before signup", "invalid gross_margin",
+                      "purchases after churn_date")
+
+
+def _prebuilt_findings(source: DataSource) -> list[Finding]:
+    """The transactions' checks from a prebuilt rollup's build (its health_counts table): which build, when, and
+    what it counted; the checks it does not make are named, not passed."""
+    manifest = source.manifest
+    assert manifest is not None
+    counts = source.run("prebuilt_health_counts").row(0, named=True)
+    findings = [Finding(
+        "prebuilt rollup", "info", "transactions", 1,
+        f"The figures read the prebuilt rollup in {source.rollup_dir}, built {manifest.created} on {manifest.engine} "
+        f"from {manifest.source} (as of {manifest.as_of}): the transactions are not read. The checks of the "
+        f"transactions below are the build's counts over its {int(counts['rows']):,} rows; these need single "
+        f"transactions and are not run: {', '.join(PREBUILT_UNCHECKED)}. Open the data folder without the rollup to "
+        "run them.")]
+    nulls = [("customer_id", counts["null_customer"]), ("transaction_date", counts["undated"]),
+             ("amount", counts["null_amount"])]
+    for column, affected in nulls:
+        if affected:
+            findings.append(Finding(
+                "null keys", "warning", "transactions", int(affected),
+                f"{int(affected):,} rows of transactions have no {column} (counted by the rollup's build). They are "
+                "left out of every metric that needs it; fill them in the source system or drop them from the "
+                "export."))
+    findings.append(_finding(
+        "unknown customer", "warning", "transactions", int(counts["unknown_customer"]),
+        "transactions belong to a customer_id that is not in customers (counted by the rollup's build)",
+        "They are left out of customer metrics (cohorts, survival, value). Export the missing customers, or check "
+        "that both exports use the same ids."))
+    findings.append(_finding(
+        "implausible amount", "error", "transactions", int(counts["implausible_amount"]),
+        f"transactions have an amount that is not finite or is {source.amount_bound:,.2f} or more in size "
+        "(counted by the rollup's build)",
+        "They are left out of every figure. Fix the amounts in the export."))
+    if source.as_of is not None:
+        findings.append(_finding(
+            "transactions after as-of", "warning", "transactions", int(counts["after_as_of"]),
+            f"transactions are dated after the as-of date ({source.as_of}; counted by the rollup's build)",
+            "They are left out of every figure. Fix the dates in the export, or rebuild the rollup later."))
+    findings.append(_finding(
+        "negative amounts", "info", "transactions", int(counts["refunds"]),
+        "transactions have a negative amount (refunds; counted by the rollup's build)",
+        "Refunds are normal: revenue is net of them, and a customer is active in a period only with a positive "
+        "amount."))
+    return findings
+
+
 def data_coverage(source: DataSource) -> pl.DataFrame:
     """One row per export: status, files, rows, distinct keys, first and last date (``data_coverage.csv``)."""
     rows = []
     for export, files in source.files.items():
         row: dict[str, object] = {"export": export, "files": len(files), "rows": None, "distinct_keys": None,
                                   "first_date": None, "last_date": None}
-        if source.has(export):
+        if export == "transactions" and source.manifest is not None:
+            # A prebuilt rollup: its build counted them over the same transactions (queries/portable_health_counts.sql).
+            stats = source.run("prebuilt_health_counts").row(0, named=True)
+            row.update(rows=stats["kept_rows"], distinct_keys=stats["distinct_customers"],
+                       first_date=stats["first_date"], last_date=stats["last_date"], status="ok")
+        elif source.has(export):
             # With customers, the transactions' figures come from the pass data_health makes anyway (cached):
             # coverage_transactions would count the distinct customer_ids a second time.
             query = ("health_customer_links" if export == "transactions" and source.has("customers")

@@ -10,13 +10,14 @@ The portable subset and the traps it avoids are listed in docs/performance.md an
 
 ``read_manifest(folder)`` reads a prebuilt rollup's manifest and refuses (:class:`RollupRefused`) one built by other
 code, with the exact command that rebuilds it; ``rollup_problems`` turns that, and a rollup built from other
-customers than the data folder's, into the app's :class:`Problem` records. (The app's read path, ``--rollup DIR``,
-is not wired yet: README, "When one machine is not enough".)
+customers than the data folder's, into the app's :class:`Problem` records. The app and the export read a prebuilt
+rollup with ``--rollup DIR`` (queries/prebuilt.py).
 
-What the build does not take from queries/validation.py: the column mapping of retention.toml (the exports must use
-the contract's column names) and string dates with a time of day. Every other normalisation and exclusion of the
-figures (de-duplicated customers, blank dimensions as 'unknown', amounts not finite or implausible, transactions after
-the as-of date, zoned timestamps cut to dates in the data's time zone) is in the portable SQL.
+What the build does not take from queries/validation.py: string dates with a time of day; and on a URI (object
+storage), retention.toml (its time zone and column mapping apply to a local data folder). Every other normalisation
+and exclusion of the figures (de-duplicated customers, blank dimensions as 'unknown', amounts not finite or
+implausible, transactions after the as-of date, zoned timestamps cut to dates in the data's time zone, customers
+who signed up after an as-of date asked for) is in the portable SQL.
 
 pyspark is imported only when the Spark engine is asked for: the app's install stays light.
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,11 +40,13 @@ from queries.exports import _footer, data_fingerprint, discover_exports
 from queries.problems import Problem
 from queries.rollup_cache import code_version
 from queries.sql import load_sql
-from queries.validation import MONEY_LIMIT, PLAUSIBLE_MULTIPLE, read_timezone
+from queries.validation import MONEY_LIMIT, PLAUSIBLE_MULTIPLE, read_mapping, read_timezone
 
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 MANIFEST_FILE = "manifest.json"
+#: Where a build to object storage writes its manifest: Spark writes a folder of part files, here one JSON line.
+MANIFEST_FOLDER = "manifest_json"
 MANIFEST_FORMAT = 1
 #: The tables written, in build order (each reads those before it), with the columns that identify a row.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -56,6 +59,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "cohort_months": ("cohort", "period", "combo"),
     "health_counts": (),
 }
+#: (the export's column or None, the contract's column, the SQL type of a typed null): :func:`input_plan`.
+InputColumn = tuple[str | None, str, str | None]
 #: The raw columns each input needs, with the SQL type of a typed null for an optional column that is missing.
 _INPUT_COLUMNS: dict[str, dict[str, str | None]] = {
     "transactions": {"customer_id": None, "transaction_date": None, "amount": None, "gross_margin": "double"},
@@ -66,6 +71,30 @@ _INPUT_COLUMNS: dict[str, dict[str, str | None]] = {
 
 class RollupRefused(Exception):
     """A prebuilt rollup that must not be used; the message says why and how to rebuild it."""
+
+
+def input_plan(name: str, present: Collection[str], mapping: Mapping[str, str], where: str) -> list[InputColumn]:
+    """How each column of the input ``name`` the build reads is taken from an export whose columns are ``present``:
+    (the export's column, or None for a typed null; the contract's name; the SQL type of that null), renamed by the
+    ``[columns.NAME]`` mapping of retention.toml (contract name -> export's name). A required column that is missing
+    is refused, naming the export (``where``) and the mapping line that would fix it. One plan for both engines.
+
+    >>> input_plan("transactions", ["cid", "transaction_date", "amount"], {"customer_id": "cid"}, "/data")[::3]
+    [('cid', 'customer_id', None), (None, 'gross_margin', 'double')]
+    """
+    plan: list[InputColumn] = []
+    for column, null_type in _INPUT_COLUMNS[name].items():
+        source = mapping.get(column, column)
+        if source in present:
+            plan.append((source, column, null_type))
+        elif null_type is None:
+            mapped = f" (mapped from {column} in retention.toml)" if source != column else ""
+            raise RollupRefused(f"Required column {source}{mapped} is missing from the {name} export in {where}. "
+                                f"Re-export it with that column, or map it in the data folder's retention.toml: "
+                                f'[columns.{name}] {column} = "your column name".')
+        else:
+            plan.append((None, column, null_type))
+    return plan
 
 
 @dataclass
@@ -84,6 +113,8 @@ class Manifest:
     #: A fingerprint of the customers export the rollup was built from (its files' Parquet footers): the app warns
     #: when the data folder's customers differ.
     customers_version: str = ""
+    #: The as-of date asked for (``--as-of``), None for the default: customers who signed up after it are left out.
+    as_of_requested: str | None = None
     format: int = MANIFEST_FORMAT
 
 
@@ -97,10 +128,21 @@ def rebuild_command(data: str, out: Path | str, engine: str = "duckdb") -> str:
             f"--out {shlex.quote(str(out))}")
 
 
+def manifest_path(folder: Path) -> Path:
+    """The manifest file of a prebuilt rollup: ``manifest.json`` (a build to a local folder), else the part file that
+    a build to object storage wrote in ``manifest_json/`` (the rollup synced to this machine as it was written)."""
+    single = folder / MANIFEST_FILE
+    if single.is_file():
+        return single
+    parts = sorted(p for p in (folder / MANIFEST_FOLDER).glob("part-*") if not p.name.endswith(".crc"))
+    return parts[0] if parts else single
+
+
 def read_manifest(folder: Path) -> Manifest:
-    """The manifest of the prebuilt rollup in ``folder``; raises :class:`RollupRefused` when it is missing,
-    unreadable, or written by code other than this (its tables could hold other columns or definitions)."""
-    path = folder / MANIFEST_FILE
+    """The manifest of the prebuilt rollup in ``folder`` (:func:`manifest_path`); raises :class:`RollupRefused` when
+    it is missing, unreadable, or written by code other than this (its tables could hold other columns or
+    definitions)."""
+    path = manifest_path(folder)
     try:
         raw = json.loads(path.read_text())
         manifest = Manifest(**raw)
@@ -174,8 +216,8 @@ class _DuckDBRunner:
     runs only the build, never a query of the app, and writes nothing but the tables below into ``out``); each table
     written by DuckDB's Parquet writer."""
 
-    def __init__(self, data_dir: Path, out: Path, tz: str) -> None:
-        self.data_dir, self.out = data_dir, out
+    def __init__(self, data_dir: Path, out: Path, tz: str, mapping: Mapping[str, Mapping[str, str]]) -> None:
+        self.data_dir, self.out, self.mapping = data_dir, out, mapping
         self.con = duckdb.connect(":memory:")
         self.con.execute("set TimeZone = $tz", {"tz": tz})
         self.files = discover_exports(data_dir)
@@ -186,15 +228,10 @@ class _DuckDBRunner:
             raise RollupRefused(f"No {name} export was found in {self.data_dir}: add {name}.parquet or a {name}/ "
                                 "folder of Parquet files.")
         raw = self.con.read_parquet([str(p) for p in files], union_by_name=True)
-        present = set(raw.columns)
         parts = []
-        for column, null_type in _INPUT_COLUMNS[name].items():
-            if column in present:
-                parts.append(duckdb.ColumnExpression(column))
-            elif null_type is None:
-                raise RollupRefused(f"Required column {column} is missing from the {name} export in {self.data_dir}. "
-                                    "Re-export it with that column (the prebuilt rollup reads the contract's column "
-                                    "names; the mapping of retention.toml is not applied).")
+        for source, column, null_type in input_plan(name, raw.columns, self.mapping.get(name, {}), str(self.data_dir)):
+            if source is not None:
+                parts.append(duckdb.ColumnExpression(source).alias(column))
             else:
                 sql_type = "VARCHAR" if null_type == "string" else "DOUBLE"
                 parts.append(duckdb.ConstantExpression(None).cast(duckdb.sqltype(sql_type)).alias(column))
@@ -229,7 +266,8 @@ class _SparkRunner:
     Connect endpoint, a path the cluster writes: an object-store URI, or a folder the server shares) and read back,
     so that the tables after it read the written copy rather than recomputing it."""
 
-    def __init__(self, data: str, out: str, tz: str, remote: str | None) -> None:
+    def __init__(self, data: str, out: str, tz: str, remote: str | None,
+                 mapping: Mapping[str, Mapping[str, str]]) -> None:
         try:
             from pyspark.sql import SparkSession
         except ImportError:  # the optional install
@@ -247,7 +285,7 @@ class _SparkRunner:
         # Spark returns NULL rather than failing on a cast it cannot make only without ANSI mode; the portable SQL
         # never relies on either, and the exact decimal sums must fail loudly on overflow: keep ANSI on.
         self.spark.conf.set("spark.sql.ansi.enabled", "true")
-        self.data, self.out = data.rstrip("/"), out.rstrip("/")
+        self.data, self.out, self.mapping = data.rstrip("/"), out.rstrip("/"), mapping
         self.local = remote is None and "://" not in data
 
     def _input_frame(self, name: str) -> Any:
@@ -273,17 +311,12 @@ class _SparkRunner:
         from pyspark.sql import functions as F
 
         frame = self._input_frame(name)
-        present = set(frame.columns)
         columns = []
-        for column, null_type in _INPUT_COLUMNS[name].items():
-            if column in present:
-                columns.append(F.col(column))
-            elif null_type is None:
-                raise RollupRefused(f"Required column {column} is missing from the {name} export at {self.data}. "
-                                    "Re-export it with that column (the prebuilt rollup reads the contract's column "
-                                    "names; the mapping of retention.toml is not applied).")
+        for source, column, null_type in input_plan(name, frame.columns, self.mapping.get(name, {}), self.data):
+            if source is not None:
+                columns.append(F.col(f"`{source}`").alias(column))
             else:
-                columns.append(F.lit(None).cast(null_type).alias(column))
+                columns.append(F.lit(None).cast(null_type or "string").alias(column))
         frame.select(*columns).createOrReplaceTempView(f"raw_{name}")
 
     def table(self, name: str, sql_name: str, params: Mapping[str, Any]) -> int:
@@ -316,12 +349,14 @@ class _SparkRunner:
 
 
 def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", spark_remote: str | None = None,
-                 today: date | None = None) -> Manifest:
+                 today: date | None = None, as_of: date | None = None) -> Manifest:
     """Build the prebuilt rollup of ``data`` into ``out`` (created; its tables replaced) and return its manifest.
 
-    The as-of date is the latest transaction date not after ``today`` (default: the calendar's), the amounts' bound
-    ``PLAUSIBLE_MULTIPLE`` x their 99.9th percentile (at most ``MONEY_LIMIT``), as the app draws them
-    (queries/runner.py). The time zone is retention.toml's ``timezone`` for a local folder, else UTC.
+    The as-of date is the latest transaction date not after ``today`` (default: the calendar's), or ``as_of`` when
+    asked for and earlier (then customers who signed up after it are left out too, as the app does with --as-of);
+    the amounts' bound ``PLAUSIBLE_MULTIPLE`` x their 99.9th percentile (at most ``MONEY_LIMIT``), as the app draws
+    them (queries/runner.py). For a local folder, retention.toml's ``timezone`` and ``[columns.*]`` mapping apply;
+    for a URI, UTC and the contract's column names.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; one of {', '.join(ENGINES)}")
@@ -337,6 +372,12 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
         raise RollupRefused(f"--data {data_text} is a URI: the DuckDB engine reads local folders. Use --engine "
                             "spark for object storage.")
     tz = read_timezone(data_dir)[0] if data_dir is not None else "UTC"
+    mapping: dict[str, dict[str, str]] = {}
+    if data_dir is not None:
+        mapping, mapping_problems = read_mapping(data_dir)
+        errors = [p.message for p in mapping_problems if p.level == "error"]
+        if errors:
+            raise RollupRefused(" ".join(errors))
     out_text = str(out)
     if "://" not in out_text:
         out_path = Path(out_text).resolve()
@@ -348,14 +389,17 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
     runner: _Runner
     if engine == "duckdb":
         assert data_dir is not None
-        runner = _DuckDBRunner(data_dir, Path(out_text), tz)
+        runner = _DuckDBRunner(data_dir, Path(out_text), tz, mapping)
     else:
-        runner = _SparkRunner(str(data_dir) if data_dir is not None else data_text, out_text, tz, spark_remote)
+        runner = _SparkRunner(str(data_dir) if data_dir is not None else data_text, out_text, tz, spark_remote,
+                              mapping)
     try:
         runner.register_input("transactions")
         runner.register_input("customers")
         scope = runner.scalars("transaction_scope", {"today": today})
-        as_of, p999 = scope["latest_date"], scope["p999"]
+        latest, p999 = scope["latest_date"], scope["p999"]
+        asked = as_of
+        as_of = min(asked, latest) if asked is not None and latest is not None else latest
         bound = MONEY_LIMIT
         if p999 is not None and float(p999) > 0:
             bound = min(MONEY_LIMIT, PLAUSIBLE_MULTIPLE * float(p999))
@@ -364,6 +408,9 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
         runner.table("transactions", "transactions", {"as_of": kept_until, "amount_bound": bound})
         for name in TABLES:
             params: dict[str, Any] = {"as_of": kept_until, "amount_bound": bound} if name == "health_counts" else {}
+            if name == "customers":
+                # Asked for an as-of date, the app leaves out the customers who signed up after it (no time at risk).
+                params = {"signed_up_by": as_of if asked is not None and as_of is not None else date(9999, 12, 31)}
             runner.table(name, name, params)
         counts = runner.counts(["transactions", *TABLES])
     finally:
@@ -375,6 +422,7 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
         source=str(data_dir) if data_dir is not None else data_text,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         as_of=as_of.isoformat() if as_of is not None else None, amount_bound=bound, timezone=tz,
+        as_of_requested=asked.isoformat() if asked is not None else None,
         row_counts=counts, customers_version=customers_version(data_dir) if data_dir is not None else "")
     if "://" not in out_text:
         (Path(out_text) / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
@@ -384,11 +432,11 @@ def build_rollup(data: str | Path, out: str | Path, engine: Engine = "duckdb", s
 
 
 def _write_remote_manifest(runner: _Runner, out: str, manifest: Manifest) -> None:
-    """The manifest of a rollup written to object storage: one JSON line written by the cluster to
-    ``out/manifest.json/`` is not what the app reads, so the build says where it is and asks for a local copy."""
+    """The manifest of a rollup written to object storage: one JSON line that the cluster writes in
+    ``out/manifest_json/`` (Spark writes folders, not single files), last; :func:`manifest_path` reads it there."""
     assert isinstance(runner, _SparkRunner)
     runner.spark.createDataFrame([(json.dumps(asdict(manifest)),)], "value string").coalesce(1).write.mode(
-        "overwrite").text(f"{out}/manifest_json")
+        "overwrite").text(f"{out}/{MANIFEST_FOLDER}")
 
 
 __all__ = ["ENGINES", "Manifest", "RollupRefused", "build_rollup", "read_manifest", "rebuild_command",

@@ -36,11 +36,13 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
-from queries import readonly
+from queries import prebuilt, readonly
 from queries.as_of import today as calendar_today
 from queries.contract import EXPORTS, MAPPING_FILE
 from queries.exports import data_fingerprint, discover_exports, shown_name, undecodable_files
+from queries.prebuilt import NEEDS_TRANSACTIONS, PREBUILT_ANSWERS, needs_transactions_message
 from queries.problems import DataUnavailable, Problem
+from queries.rollup_build import Manifest, RollupRefused, rebuild_command, rollup_problems
 from queries.rollup_cache import (
     cache_dir_for,
     checksum_ok,
@@ -102,7 +104,11 @@ class DataSource:
     _rollup_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: Seconds the rollup took to build or load (None until a query needed it), and which it was.
     rollup_seconds: float | None = None
-    rollup_origin: Literal["built", "loaded"] | None = None
+    rollup_origin: Literal["built", "loaded", "prebuilt"] | None = None
+    #: The prebuilt rollup read instead of the transactions (``--rollup DIR``; queries/prebuilt.py), and its
+    #: manifest (None: the rollup is built from the transactions, or the prebuilt one was refused).
+    rollup_dir: Path | None = None
+    manifest: Manifest | None = None
     #: This data version's folder in the rollup cache (None: caching is off).
     cache_dir: Path | None = None
     _saving: threading.Thread | None = field(default=None, repr=False)
@@ -122,11 +128,14 @@ class DataSource:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def open(cls, data_dir: Path | str, as_of: date | None = None, today: date | None = None) -> DataSource:
+    def open(cls, data_dir: Path | str, as_of: date | None = None, today: date | None = None,
+             rollup_dir: Path | str | None = None) -> DataSource:
         """Discover, check and register the exports of ``data_dir``. Never raises for bad data.
 
         ``as_of``: the as-of date asked for (None: the latest transaction date not after ``today``, which
         defaults to :func:`queries.as_of.today`). Transactions after the as-of date are left out of every figure.
+        ``rollup_dir``: a prebuilt rollup (``python -m analytics rollup``) to read instead of the transactions,
+        which are then never read (queries/prebuilt.py); its as-of date and amounts' bound are the build's.
         """
         data_dir = Path(data_dir).resolve()
         today = today or calendar_today()
@@ -137,6 +146,7 @@ class DataSource:
         is_dir = data_dir.is_dir()
         files = discover_exports(data_dir) if is_dir else {name: [] for name in EXPORTS}
         opened = _Opening(con, data_dir, fingerprint, files, as_of, today)
+        opened.rollup_dir = Path(rollup_dir).resolve() if rollup_dir is not None else None
         if not is_dir:
             opened.problems.append(Problem(
                 "error", "data folder",
@@ -145,7 +155,7 @@ class DataSource:
             ))
         else:
             opened.load()
-        _lock_down(con, data_dir, opened.cache_dir, opened.outside_files())
+        _lock_down(con, data_dir, opened.cache_dir, opened.outside_files(), opened.rollup_dir)
         source = cls(data_dir, fingerprint, files, opened.ordered_problems(), opened.usable, opened.row_counts,
                      opened.scope.as_of, opened.column_map, con,
                      currency=opened.currency, labels=opened.labels)
@@ -157,6 +167,9 @@ class DataSource:
         source.amount_bound = opened.scope.amount_bound
         source.amount_p999 = opened.p999
         source.version = opened.version
+        source.rollup_dir, source.manifest = opened.rollup_dir, opened.manifest
+        if opened.prebuilt_seconds is not None:
+            source.rollup_seconds, source.rollup_origin = opened.prebuilt_seconds, "prebuilt"
         return source
 
     # ------------------------------------------------------------------ queries
@@ -167,8 +180,8 @@ class DataSource:
         """Raise :class:`DataUnavailable` unless every named export loaded without errors."""
         for export in exports:
             if export not in self.usable:
-                related = [p for p in self.problems if p.level == "error" and p.export in (export, "data folder",
-                                                                                            MAPPING_FILE)]
+                sources = (export, "data folder", MAPPING_FILE) + (("rollup",) if export == "transactions" else ())
+                related = [p for p in self.problems if p.level == "error" and p.export in sources]
                 if not related:
                     related = [Problem("error", export,
                                        f"No {export} export was found in {self.data_dir}: add {export}.parquet "
@@ -183,6 +196,8 @@ class DataSource:
         ``RESULT_CACHE_ENTRIES`` results and ``RESULT_CACHE_BYTES`` bytes, least recently used out first;
         ``cache=False`` skips the cache for big intermediate results that a :meth:`memo` digests.
         """
+        if self.rollup_dir is not None and name in PREBUILT_ANSWERS:
+            name = f"prebuilt_{name}"  # the same result from a prebuilt rollup's tables (queries/prebuilt.py)
         sql = load_sql(name)
         wanted = set(_PARAM_RE.findall(sql))
         params = dict(params or {})
@@ -198,8 +213,15 @@ class DataSource:
         cached = self._recall(key)
         if cached is not None:
             return cached
-        with self._con.cursor() as cur:
-            result: pl.DataFrame = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
+        try:
+            with self._con.cursor() as cur:
+                result: pl.DataFrame = cur.sql(sql, params=bound).pl() if bound else cur.sql(sql).pl()
+        except duckdb.InvalidInputException as exc:
+            if self.rollup_dir is None or NEEDS_TRANSACTIONS not in str(exc):
+                raise
+            # A prebuilt rollup cannot answer this (queries/prebuilt.py): say so rather than show another number.
+            raise DataUnavailable("transactions", [Problem("error", "transactions",
+                                                           needs_transactions_message(self.rollup_dir))]) from None
         if cache:
             self._remember(key, result)
         return result
@@ -258,6 +280,8 @@ class DataSource:
         transactions are not usable.
         """
         self.require("customers", "transactions")
+        if self.rollup_dir is not None:
+            return  # the prebuilt rollup's tables were registered by open()
         with self._rollup_lock:
             if self.rollup_seconds is not None:
                 return
@@ -325,6 +349,11 @@ class _Opening:
         self.p999: float | None = None
         self.cache_dir: Path | None = None
         self.version = fingerprint
+        #: A prebuilt rollup to read instead of the transactions (queries/prebuilt.py), its manifest once accepted,
+        #: and the seconds its tables took to register (None: not registered).
+        self.rollup_dir: Path | None = None
+        self.manifest: Manifest | None = None
+        self.prebuilt_seconds: float | None = None
 
     def load(self) -> None:
         con, data_dir = self.con, self.data_dir
@@ -351,8 +380,13 @@ class _Opening:
         registered: set[str] = set()
         for spec_name in ("transactions", "customers", "marketing_spend", "touchpoints", "leads"):
             spec = EXPORTS[spec_name]
+            if spec_name == "transactions" and self.rollup_dir is not None:
+                continue  # a prebuilt rollup stands for them: the transactions are never read
             if spec_name == "customers":
-                self._settle_scope(facts, facts_key)
+                if self.rollup_dir is not None:
+                    self._settle_prebuilt()
+                else:
+                    self._settle_scope(facts, facts_key)
             try:
                 found, mapped = register_export(con, data_dir, spec, self.files[spec_name],
                                                 mapping.get(spec_name, {}), self.timezone,
@@ -369,6 +403,55 @@ class _Opening:
         for spec_name in EXPORTS:
             if spec_name in registered:
                 self._finish(spec_name)
+        if self.prebuilt_seconds is not None and "customers" in self.usable:
+            started = time.perf_counter()
+            prebuilt.rekey_customers(con)
+            self.prebuilt_seconds += time.perf_counter() - started
+            self.usable.add("transactions")
+
+    def _settle_prebuilt(self) -> None:
+        """With a prebuilt rollup: its manifest (refused when built by other code, with the rebuild command), its
+        as-of date, amounts' bound and transaction count, the data version they name, and its tables
+        (queries/prebuilt.py). The transactions are not read; a refused rollup leaves them unusable."""
+        assert self.rollup_dir is not None
+        manifest, problems = rollup_problems(self.rollup_dir, self.data_dir)
+        self.problems.extend(problems)
+        if manifest is None:
+            return
+        if manifest.timezone != self.timezone:
+            self.problems.append(Problem(
+                "warning", "rollup",
+                f"The rollup in {self.rollup_dir} cut timestamps to dates in {manifest.timezone}, the data folder's "
+                f"retention.toml says {self.timezone}: the rollup's dates are used. Rebuild it with "
+                f"`{rebuild_command(manifest.source, self.rollup_dir, manifest.engine)}` after changing the time "
+                "zone."))
+        as_of = date.fromisoformat(manifest.as_of) if manifest.as_of else None
+        if self.as_of_request is not None and self.as_of_request != as_of:
+            self.problems.append(Problem(
+                "warning", "rollup",
+                f"The as-of date asked for, {self.as_of_request}, cannot be applied to the prebuilt rollup in "
+                f"{self.rollup_dir}, which is as of {as_of}: {as_of} is used. Rebuild the rollup with --as-of "
+                f"{self.as_of_request}, or open the data folder without the rollup, to read it as of that day."))
+        started = time.perf_counter()
+        try:
+            prebuilt.register(self.con, self.rollup_dir)
+            rows = self.con.sql("select rows from prebuilt_health_counts").fetchall()
+        except (RollupRefused, duckdb.Error) as exc:
+            reason = str(exc).splitlines()[0].replace("rodata://", "") if str(exc) else type(exc).__name__
+            self.problems.append(Problem(
+                "error", "rollup",
+                f"The prebuilt rollup in {self.rollup_dir} cannot be read ({reason}). Rebuild it with "
+                f"`{rebuild_command(manifest.source, self.rollup_dir, manifest.engine)}`."))
+            return
+        self.prebuilt_seconds = time.perf_counter() - started
+        self.manifest = manifest
+        self.row_counts["transactions"] = int(rows[0][0]) if rows else 0
+        self.latest_date = as_of
+        # Built with --as-of: the customers who signed up after it were left out, as the app does when asked.
+        self.scope = Scope(as_of, manifest.amount_bound, as_of if manifest.as_of_requested else None)
+        self.version = hashlib.sha256(
+            f"{self.fingerprint}|{self.timezone}|prebuilt|{manifest.data_version}|{manifest.created}|"
+            f"{manifest.code_version}".encode()).hexdigest()[:12]
 
     def _settle_scope(self, facts: dict[str, Any], facts_key: str) -> None:
         """The as-of date and the amounts' bound (from the transactions, when they registered), the data version
@@ -466,11 +549,12 @@ def _unreadable(export: str, exc: duckdb.Error) -> Problem:
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path, cache_dir: Path | None = None,
-               outside: list[Path] | None = None) -> None:
+               outside: list[Path] | None = None, rollup_dir: Path | None = None) -> None:
     """After the views exist: no local file at all (the exports and the saved rollup are read through the
     read-only file system, queries/readonly.py, and only inside the data folder, this data version's rollup cache
     folder and the files the exports link to), no network, no way to undo it."""
     allowed = [readonly.ro_folder(data_dir)] + ([readonly.ro_folder(cache_dir)] if cache_dir is not None else [])
+    allowed += [readonly.ro_folder(rollup_dir)] if rollup_dir is not None else []
     con.execute("set allowed_directories = $dirs", {"dirs": allowed})
     con.execute("set allowed_paths = $paths", {"paths": [readonly.ro_path(p) for p in outside or []]})
     con.execute("set enable_external_access = false")

@@ -66,6 +66,7 @@ from analytics.survival import (
 )
 from analytics.value import HORIZONS, ValueSettings, clv_report
 from queries import DataSource, DataUnavailable, default_data_dir
+from queries.prebuilt import ROLLUP_ENV, configured_rollup_dir, needs_transactions_message
 from report.arguments import (
     as_of_date,
     base_url,
@@ -180,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: RETENTION_DATA_DIR or "
                         "the bundled sample_data/)")
     parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into")
+    parser.add_argument("--rollup", type=Path, default=None, metavar="ROLLUP_DIR",
+                        help="read this prebuilt rollup (python -m analytics rollup) instead of the transactions, "
+                        f"which are then never read (default: {ROLLUP_ENV}, else rollup_dir in the data folder's "
+                        "retention.toml, else none). Tables that need single transactions are not written; the "
+                        "export says which")
     parser.add_argument("--start", type=date.fromisoformat, default=None, help="first day of the window")
     parser.add_argument("--end", type=date.fromisoformat, default=None, help="last day of the window")
     parser.add_argument("--as-of", type=as_of_date, default=None,
@@ -331,14 +337,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: the board pack's links will point to {settings.base_url}, which opens only on this machine. "
               f"Pass --base-url with the address the board uses (e.g. https://dash.example.com) or set "
               f"{BASE_URL_ENV}.", file=sys.stderr)
-    source = DataSource.open(args.data or default_data_dir(), as_of=args.as_of)
+    data_dir = (args.data or default_data_dir()).resolve()
+    rollup_dir, rollup_setting_problems = configured_rollup_dir(data_dir, args.rollup)
+    source = DataSource.open(data_dir, as_of=args.as_of, rollup_dir=rollup_dir)
+    source.problems.extend(rollup_setting_problems)
     pdf_problem = ""
+    skipped: list[str] = []
+    notice = needs_transactions_message(source.rollup_dir) if source.rollup_dir is not None else ""
     try:
         written, failures = export(source, settings, args.out)
+        # Tables a prebuilt rollup cannot answer are left out, never computed otherwise: a notice, not an error.
+        skipped = [f.split(": ", 1)[0] for f in failures if notice and f.split(": ", 1)[1] == notice]
+        failures = [f for f in failures if not notice or f.split(": ", 1)[1] != notice]
         errors = [p.message for p in source.problems if p.level == "error"]
         excluded = data_health(source).excluded if not errors else []
+        pack: Path | None = None
         if args.board_pack and not (errors or failures):
-            pack = write_board_pack(source, settings, args.out.resolve())
+            try:
+                pack = write_board_pack(source, settings, args.out.resolve())
+            except DataUnavailable as exc:
+                if not notice or notice not in str(exc):
+                    raise
+                skipped.append("board_pack.html")
+        if pack is not None:
             written.append(pack)
             if args.pdf:
                 try:
@@ -349,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         source.close()
     for path in written:
         print(f"wrote {path}")
+    if skipped:
+        print(f"\nnotice: {', '.join(skipped)} not written. {notice}", file=sys.stderr)
     if excluded:
         print(f"\nThe data folder {source.data_dir} has rows or values that cannot be used; they are left out of "
               "every table (data_health.csv lists them):", file=sys.stderr)

@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
                    help="where the tables and manifest.json are written (never inside the data folder)")
     p.add_argument("--today", type=as_of_date, metavar="YYYY-MM-DD",
                    help="the day transactions after which are left out (default: today)")
+    p.add_argument("--as-of", type=as_of_date, metavar="YYYY-MM-DD",
+                   help="build the rollup as of this day, as the app's --as-of reads the data: later transactions "
+                        "and the customers who signed up after it are left out (default: the latest transaction "
+                        "date not after today)")
     return p
 
 
@@ -41,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("--spark-remote needs --engine spark.", file=sys.stderr)
         return 2
     try:
-        manifest = build_rollup(args.data, args.out, args.engine, spark_remote=args.spark_remote, today=args.today)
+        manifest = build_rollup(args.data, args.out, args.engine, spark_remote=args.spark_remote, today=args.today,
+                                as_of=args.as_of)
     except RollupRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -87,9 +87,12 @@ def test_customers_groups_weeks_activity_cohorts_and_health_by_hand(zoned: tuple
                               (d("2024-01-01"), d("2024-02-01"), 1, 1, 45.0),
                               (d("2024-01-01"), d("2024-03-01"), 2, 1, 2.5)]
     # Health: 10 rows; 1 undated, 1 after the as-of date (2030), 1 NaN amount, 1 unknown customer (zed), 1 refund.
+    # Kept: the 8 others (the undated one included) of a, b and zed, dated (in Tokyo) from b's Jan 20 to b's Mar 4
+    # (the Mar 5 row is the NaN).
     assert read_table(rollup, "health_counts").to_dicts() == [{
         "rows": 10, "undated": 1, "null_customer": 0, "null_amount": 0, "after_as_of": 1, "implausible_amount": 1,
-        "unknown_customer": 1, "refunds": 1}]
+        "unknown_customer": 1, "refunds": 1, "kept_rows": 8, "distinct_customers": 3, "first_date": d("2024-01-20"),
+        "last_date": d("2024-03-04")}]
 
 
 def test_manifest_records_versions_scope_and_counts(zoned: tuple[Path, Path]) -> None:

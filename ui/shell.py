@@ -29,8 +29,10 @@ from analytics.formats import Formats, Unit, set_current
 from analytics.overview import date_bounds, filter_options
 from analytics.parallel import side_by_side
 from analytics.survival import ChurnDefinition
-from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
+from queries import DataSource, DataUnavailable, Problem, data_fingerprint, default_data_dir
 from queries.as_of import parse_as_of, today
+from queries.prebuilt import configured_rollup_dir
+from queries.rollup_build import manifest_path
 from ui import sign_in, theme
 from ui.format import escape_markdown
 
@@ -46,12 +48,37 @@ def data_dir() -> Path:
     return (args.data or default_data_dir()).resolve()
 
 
+def rollup_dir() -> tuple[Path | None, list[Problem]]:
+    """The prebuilt rollup to read instead of the transactions: ``--rollup DIR`` after ``--`` on the streamlit
+    command line, else RETENTION_ROLLUP_DIR, else ``rollup_dir`` in the data folder's retention.toml
+    (queries/prebuilt.py); None: the transactions are read."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--rollup", type=Path, default=None)
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    return configured_rollup_dir(data_dir(), args.rollup)
+
+
+def _rollup_stamp(folder: Path | None) -> str | None:
+    """The prebuilt rollup's folder and its manifest's modification time: a rebuild (a new manifest.json, written
+    last) opens a new data version on the next run, without a restart."""
+    if folder is None:
+        return None
+    try:
+        return f"{folder}|{manifest_path(folder).stat().st_mtime_ns}"
+    except OSError:
+        return f"{folder}|missing"
+
+
 @st.cache_resource(max_entries=4, show_spinner="Opening the data folder…")
-def _open_source(folder: str, fingerprint: str, as_of: str | None, day: str) -> DataSource:
+def _open_source(folder: str, fingerprint: str, as_of: str | None, day: str, rollup: str | None = None) -> DataSource:
     # Keyed on the fingerprint, the as-of date asked for and today (which the default as-of date is capped at):
-    # rewriting an export, or asking for another as-of date, opens a new version; the old one is evicted.
-    return DataSource.open(Path(folder), as_of=date.fromisoformat(as_of) if as_of else None,
-                           today=date.fromisoformat(day))
+    # rewriting an export, or asking for another as-of date, opens a new version; the old one is evicted. With a
+    # prebuilt rollup, also on its folder and manifest (a rebuild is a new version).
+    prebuilt, setting_problems = rollup_dir() if rollup is not None else (None, [])
+    source = DataSource.open(Path(folder), as_of=date.fromisoformat(as_of) if as_of else None,
+                             today=date.fromisoformat(day), rollup_dir=prebuilt)
+    source.problems.extend(setting_problems)
+    return source
 
 
 def requested_as_of() -> date | None:
@@ -68,10 +95,11 @@ def requested_as_of() -> date | None:
         return None
 
 
-def _source_key() -> tuple[str, str, str | None, str]:
+def _source_key() -> tuple[str, str, str | None, str, str | None]:
     folder = data_dir()
     as_of = requested_as_of()
-    return str(folder), data_fingerprint(folder), as_of.isoformat() if as_of else None, today().isoformat()
+    return (str(folder), data_fingerprint(folder), as_of.isoformat() if as_of else None, today().isoformat(),
+            _rollup_stamp(rollup_dir()[0]))
 
 
 def get_source() -> DataSource:
@@ -79,7 +107,8 @@ def get_source() -> DataSource:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _cached(name: str, key: tuple[str, str, str | None, str], args: tuple[Any, ...], _fn: Callable[..., Any]) -> Any:
+def _cached(name: str, key: tuple[str, str, str | None, str, str | None], args: tuple[Any, ...],
+            _fn: Callable[..., Any]) -> Any:
     return _fn(_open_source(*key), *args)
 
 
@@ -154,6 +183,13 @@ def data_footer() -> None:
         as_of = source.as_of.isoformat() if source.as_of else "unknown"
         asked = " (asked for)" if source.as_of_request else ""
         st.caption(f"Data: `{source.data_dir.name}` · as of **{as_of}**{asked} · fingerprint `{source.fingerprint}`")
+        if source.manifest is not None:
+            st.caption(f"Figures from the prebuilt rollup `{source.rollup_dir}`, built {source.manifest.created} on "
+                       f"{source.manifest.engine}; the transactions are not read. Figures that need single "
+                       "transactions say so (Data health lists the build's checks).")
+        elif source.rollup_dir is not None:
+            st.error(f"The prebuilt rollup `{source.rollup_dir}` cannot be used: see Data health for why and the "
+                     "command that rebuilds it.", icon=":material/error:")
 
 
 #: What each URL parameter accepts, for the notice about a value that could not be used (:func:`check_url`).
@@ -266,7 +302,15 @@ def url_problems(incoming: dict[str, list[str]]) -> list[str]:
 
 
 def show_unavailable(exc: DataUnavailable) -> None:
-    """The message a page shows instead of its charts when the data it needs has errors; then stop the page."""
+    """The message a page shows instead of its charts when the data it needs has errors, or needs single
+    transactions that a prebuilt rollup does not hold (queries/prebuilt.py); then stop the page."""
+    source = get_source()
+    if source.manifest is not None and exc.export == "transactions" and source.has("transactions"):
+        st.info("This page needs single transactions, which the prebuilt rollup does not hold; nothing else is "
+                "shown in their place:", icon=":material/info:")
+        for problem in exc.problems:
+            st.markdown(f"- {escape_markdown(problem.message)}")
+        st.stop()
     st.error(f"This page needs the **{exc.export}** export, which could not be used:")
     for problem in exc.problems:
         st.markdown(f"- {escape_markdown(problem.message)}")
