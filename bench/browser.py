@@ -418,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{label} trace of {target}: {traces[label][1]}", flush=True)
         browser.close()
 
+    raw = CACHE / f"browser-{datetime.now():%Y%m%d-%H%M}.json"  # every sample, for a second look at the figures
+    raw.write_text(json.dumps({"results": {label: {key: {s: [vars(x) for x in xs] for s, xs in per.items()}
+                                                   for key, per in pages.items()} for label, pages in results.items()},
+                               "first_open": {label: [[vars(s), m] for s, m in rows] for label, rows in firsts.items()},
+                               "traces": traces}, indent=1))
     text = report(args, argv, results, firsts, traces, load_before, os.getloadavg(), time.monotonic() - started)
     print(text)
     if args.write:
