@@ -16,8 +16,9 @@ customer x month rollup of that export already saved in bench/.cache/rollups), t
   the Overview itself).
 
 "Fully drawn" is the moment the script has stopped (``data-test-script-state=notRunning``), no spinner, no
-skeleton and no stale element is left, every visible Plotly chart has drawn its SVG and every visible dataframe
-its canvas, and the browser has painted that frame (two animation frames later). Times are read from the page's
+skeleton and no stale element is left, every visible Plotly chart has drawn its SVG and every dataframe in view
+its canvas (glide-data-grid draws one only once it is scrolled into view), and the browser has painted that
+frame (two animation frames later). Times are read from the page's
 own clock (``performance.now()``: from navigation start for a visit, from just before the click for a control):
 no fixed sleeps. Each visit also records, from a hook on the page's WebSocket, when the Streamlit session's
 socket opened and when its last message arrived, so each time splits into *load* (HTML, scripts, until the
@@ -128,8 +129,10 @@ DRAWN = """
   for (const c of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
     if (shown(c) && !c.querySelector('.main-svg')) return false;
   }
+  // A dataframe draws its canvas once it is in view (glide-data-grid): those on screen must have drawn it.
   for (const d of document.querySelectorAll('[data-testid=stDataFrame]')) {
-    if (shown(d) && !d.querySelector('canvas')) return false;
+    const r = d.getBoundingClientRect();
+    if (r.height > 0 && r.bottom > 0 && r.top < window.innerHeight && !d.querySelector('canvas')) return false;
   }
   b.drawn = performance.now();
   b.charts = document.querySelectorAll('[data-testid=stPlotlyChart]').length;
