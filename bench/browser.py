@@ -16,8 +16,8 @@ customer x month rollup of that export already saved in bench/.cache/rollups), t
   the Overview itself).
 
 "Fully drawn" is the moment the script has stopped (``data-test-script-state=notRunning``), no spinner, no
-skeleton and no stale element is left, every visible Plotly chart has drawn its SVG and every dataframe in view
-its canvas (glide-data-grid draws one only once it is scrolled into view), and the browser has painted that
+skeleton and no stale element is left, every visible Plotly chart has drawn its SVG and every dataframe wholly in
+view its canvas (glide-data-grid draws one only once it is scrolled into view), and the browser has painted that
 frame (two animation frames later). Times are read from the page's
 own clock (``performance.now()``: from navigation start for a visit, from just before the click for a control):
 no fixed sleeps. Each visit also records, from a hook on the page's WebSocket, when the Streamlit session's
@@ -129,10 +129,11 @@ DRAWN = """
   for (const c of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
     if (shown(c) && !c.querySelector('.main-svg')) return false;
   }
-  // A dataframe draws its canvas once it is in view (glide-data-grid): those on screen must have drawn it.
+  // A dataframe draws its canvas once it is in view (glide-data-grid): those wholly on screen must have drawn it
+  // (one cut by the bottom edge may wait until it is scrolled to).
   for (const d of document.querySelectorAll('[data-testid=stDataFrame]')) {
     const r = d.getBoundingClientRect();
-    if (r.height > 0 && r.bottom > 0 && r.top < window.innerHeight && !d.querySelector('canvas')) return false;
+    if (r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && !d.querySelector('canvas')) return false;
   }
   b.drawn = performance.now();
   b.charts = document.querySelectorAll('[data-testid=stPlotlyChart]').length;
@@ -377,7 +378,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace", nargs="?", const="slowest", default=None,
                         help="record a performance trace of the slowest page's first visit (or of the page named)")
     parser.add_argument("--no-write", dest="write", action="store_false", help="print only; leave docs/ alone")
+    parser.add_argument("--merge", nargs="+", type=Path, default=None,
+                        help="measure nothing: report the samples of these saved runs (bench/.cache/browser-*.json) "
+                             "together, e.g. two invocations of one run each")
     args = parser.parse_args(argv)
+    if args.merge:
+        merged = merge_runs(args.merge)
+        text = report(args, argv, *merged, load_before=(float("nan"),) * 3, load_after=(float("nan"),) * 3,
+                      took=float("nan"))
+        print(text)
+        if args.write:
+            OUT.write_text(text)
+            write_section(text)
+        return 0
     first_runs = args.runs if args.first_open_runs is None else args.first_open_runs
     logs = CACHE / "browser-logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -387,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, dict[str, list[Sample]]]] = {}
     firsts: dict[str, list[tuple[Sample, float]]] = {}
     traces: dict[str, tuple[str, dict[str, float]]] = {}
+    raw = CACHE / f"browser-{datetime.now():%Y%m%d-%H%M}.json"  # every sample, saved after each page
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for label in args.sizes:
@@ -402,10 +416,17 @@ def main(argv: list[str] | None = None) -> int:
             for key in args.pages:
                 per: dict[str, list[Sample]] = {s: [] for s in SCENARIOS}
                 for run in range(args.runs):
-                    for name, sample in measure_page(browser, folder, key, actions,
-                                                     logs / f"{label}-{key}-{run}.log").items():
+                    try:
+                        measured = measure_page(browser, folder, key, actions, logs / f"{label}-{key}-{run}.log")
+                    except Exception as exc:  # one page that never draws must not lose the others' figures
+                        print(f"{label} {key} run {run} failed: {exc}", file=sys.stderr, flush=True)
+                        continue
+                    for name, sample in measured.items():
                         per[name].append(sample)
+                if not per["first visit"]:
+                    continue
                 results[label][key] = per
+                save_raw(raw, results, firsts, traces)
                 print(f"{label} {key}: " + ", ".join(
                     f"{s} {statistics.median(x.seconds for x in per[s]):.2f}" for s in SCENARIOS), flush=True)
             if args.trace:
@@ -421,11 +442,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{label} trace of {target}: {traces[label][1]}", flush=True)
         browser.close()
 
-    raw = CACHE / f"browser-{datetime.now():%Y%m%d-%H%M}.json"  # every sample, for a second look at the figures
-    raw.write_text(json.dumps({"results": {label: {key: {s: [vars(x) for x in xs] for s, xs in per.items()}
-                                                   for key, per in pages.items()} for label, pages in results.items()},
-                               "first_open": {label: [[vars(s), m] for s, m in rows] for label, rows in firsts.items()},
-                               "traces": traces}, indent=1))
+    save_raw(raw, results, firsts, traces)
     text = report(args, argv, results, firsts, traces, load_before, os.getloadavg(), time.monotonic() - started)
     print(text)
     if args.write:
@@ -434,17 +451,50 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def save_raw(path: Path, results: dict[str, dict[str, dict[str, list[Sample]]]],
+             firsts: dict[str, list[tuple[Sample, float]]], traces: dict[str, tuple[str, dict[str, float]]]) -> None:
+    """Every sample so far as JSON (``--merge`` reports several such files together)."""
+    path.write_text(json.dumps({"results": {label: {key: {s: [vars(x) for x in xs] for s, xs in per.items()}
+                                                    for key, per in pages.items()} for label, pages in results.items()},
+                                "first_open": {label: [[vars(s), m] for s, m in rows]
+                                               for label, rows in firsts.items()},
+                                "traces": traces}, indent=1))
+
+
+def merge_runs(files: list[Path]) -> tuple[dict[str, dict[str, dict[str, list[Sample]]]],
+                                          dict[str, list[tuple[Sample, float]]],
+                                          dict[str, tuple[str, dict[str, float]]]]:
+    """The samples of several saved runs together (the latest trace of each size)."""
+    results: dict[str, dict[str, dict[str, list[Sample]]]] = {}
+    firsts: dict[str, list[tuple[Sample, float]]] = {}
+    traces: dict[str, tuple[str, dict[str, float]]] = {}
+    for file in files:
+        raw = json.loads(file.read_text())
+        for label, pages in raw["results"].items():
+            for key, per in pages.items():
+                mine = results.setdefault(label, {}).setdefault(key, {s: [] for s in SCENARIOS})
+                for scenario, samples in per.items():
+                    mine[scenario] += [Sample(**x) for x in samples]
+        for label, rows in raw["first_open"].items():
+            firsts.setdefault(label, []).extend((Sample(**x), m) for x, m in rows)
+        traces.update({label: (page, summary) for label, (page, summary) in raw["traces"].items()})
+    return results, firsts, traces
+
+
 def report(args: argparse.Namespace, argv: list[str] | None, results: dict[str, dict[str, dict[str, list[Sample]]]],
            firsts: dict[str, list[tuple[Sample, float]]], traces: dict[str, tuple[str, dict[str, float]]],
            load_before: tuple[float, float, float], load_after: tuple[float, float, float], took: float) -> str:
     command = " ".join(["python -m bench.browser", *(argv if argv is not None else sys.argv[1:])])
+    counts = {len(xs) for pages in results.values() for per in pages.values() for xs in per.values()}
+    runs = "-".join(str(n) for n in sorted(counts)) or "0"
+    load = "" if took != took else (f"; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; the run "
+                                    f"took {took / 60:.0f} min")
     lines = [
         "## In the browser: how long a person waits (generated by `bench.browser`)", "",
         f"Produced by `{command}` on {datetime.now():%Y-%m-%d %H:%M} ({platform.machine()}, {os.cpu_count()} "
-        f"cores, Chromium headless; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; the run took "
-        f"{took / 60:.0f} min). Median (min-max) of {args.runs} runs, each on a freshly started server, in seconds "
-        "until the page is fully drawn (script stopped, every visible chart and table drawn, frame painted); see "
-        "bench/browser.py for the exact definition of each column.", "",
+        f"cores, Chromium headless{load}). Median (min-max) of {runs} runs, each on a freshly started server, in "
+        "seconds until the page is fully drawn (script stopped, every visible chart and table drawn, frame painted); "
+        "see bench/browser.py for the exact definition of each column.", "",
     ]
     for label, pages in results.items():
         lines += [f"### {label} transactions", "",
