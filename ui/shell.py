@@ -31,7 +31,6 @@ from analytics.parallel import side_by_side
 from analytics.survival import ChurnDefinition
 from queries import DataSource, DataUnavailable, data_fingerprint, default_data_dir
 from queries.as_of import parse_as_of, today
-from queries.rollup_cache import saved_copy
 from ui import sign_in, theme
 from ui.format import escape_markdown
 
@@ -84,26 +83,10 @@ def _cached(name: str, key: tuple[str, str, str | None, str], args: tuple[Any, .
     return _fn(_open_source(*key), *args)
 
 
-#: Shown while the first page of a new export waits for the customer x month rollup to be built (once per export).
-BUILDING_ROLLUP = ("Preparing this export for the first time: building the customer × month summary that every page "
-                   "reads (once per new export; about a minute at 10 million transactions, then pages open in "
-                   "seconds)…")
-
-
 def compute(fn: Callable[..., T], *args: Any) -> T:
     """``fn(source, *args)``, cached per data version (files, as-of date asked for, today) on (function, args).
-    Args must be small and hashable. On the first open of a new export (no saved rollup yet) the wait says what
-    is being built."""
-    key = _source_key()
-    if threading.current_thread().name.startswith("side-by-side") or not _builds_rollup(_open_source(*key)):
-        return _cached(f"{fn.__module__}.{fn.__qualname__}", key, args, fn)
-    with st.spinner(BUILDING_ROLLUP, show_time=True):
-        return _cached(f"{fn.__module__}.{fn.__qualname__}", key, args, fn)
-
-
-def _builds_rollup(source: DataSource) -> bool:
-    """Whether the next computation may have to build the rollup: not built in this process, none saved."""
-    return source.rollup_seconds is None and saved_copy(source.cache_dir) is None
+    Args must be small and hashable."""
+    return _cached(f"{fn.__module__}.{fn.__qualname__}", _source_key(), args, fn)
 
 
 def compute_side_by_side(*calls: tuple[Any, ...]) -> list[Any]:
@@ -115,14 +98,8 @@ def compute_side_by_side(*calls: tuple[Any, ...]) -> list[Any]:
         # Streamlit's documented way to let a thread of ours use the page's caches.
         add_script_run_ctx(threading.current_thread(), context)
 
-    def run() -> list[Any]:
-        return side_by_side(*(partial(compute, fn, *args) for fn, *args in calls),
-                            initializer=attach if context is not None else None)
-
-    if not _builds_rollup(get_source()):
-        return run()
-    with st.spinner(BUILDING_ROLLUP, show_time=True):  # one message here, none from the worker threads
-        return run()
+    return side_by_side(*(partial(compute, fn, *args) for fn, *args in calls),
+                        initializer=attach if context is not None else None)
 
 
 def sidebar_filters() -> None:
