@@ -110,3 +110,27 @@ def test_customer_base_trend_equals_the_base_at_each_month_end(table):
                                                 d("2024-05-31"), d("2024-06-30")]
         assert trend["customer_base"].to_list() == [customer_base(table, Filters(end=end), churn, 90)
                                                     for end in trend["month_end"].to_list()]
+
+
+def test_customer_base_trend_when_signup_and_purchase_share_a_month(make_source):
+    """Inactivity, N = 30 (2024 is a leap year), data to 04-30 (z's purchase):
+    x signs up 01-01 and buys 01-31: latest day 01-31, 01-31 + 30 = 03-01: in at 01-31 and 02-29, out at 03-31.
+    y buys 01-01, then signs up 01-10 (a purchase before signup): latest day 01-10, + 30 = 02-09: in at 01-31 only
+    (the purchase's day alone would give 01-31, out at 01-31).
+    z signs up 01-01 (+ 30 = 01-31: out at 01-31, as 01-31 is not after it) and buys 04-30: in at 04-30 only (its
+    churn_date 12-31 is after every month end, so combined judges it by inactivity too).
+    Month ends 01-31, 02-29, 03-31, 04-30: 2, 1, 0, 1."""
+    from analytics.customer_base import customer_base, customer_base_by_month
+
+    source = make_source(
+        customers={"customer_id": ["x", "y", "z"], "signup_date": [d("2024-01-01"), d("2024-01-10"), d("2024-01-01")],
+                   "churn_date": [None, None, d("2024-12-31")], "segment": ["pro"] * 3,
+                   "acquisition_channel": ["ads"] * 3, "region": ["eu"] * 3},
+        transactions={"customer_id": ["x", "y", "z"],
+                      "transaction_date": [d("2024-01-31"), d("2024-01-01"), d("2024-04-30")],
+                      "amount": [10.0, 10.0, 10.0]})
+    for churn in ("inactivity", "combined"):
+        trend = customer_base_by_month(source, Filters(), churn, 30, months=4)
+        assert trend["customer_base"].to_list() == [2, 1, 0, 1]
+        assert trend["customer_base"].to_list() == [customer_base(source, Filters(end=end), churn, 30)
+                                                    for end in trend["month_end"].to_list()]
