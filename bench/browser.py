@@ -44,7 +44,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import CACHE, ROLLUPS, SIZES, dataset, run_child  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
 
 #: The pages, by the key used here, their URL path and their title in the sidebar navigation.
 PAGES: dict[str, tuple[str, str]] = {
@@ -166,19 +165,7 @@ def server(data_dir: Path, cache_dir: Path, log_path: Path) -> Iterator[tuple[st
                                 env=os.environ | {"RETENTION_CACHE_DIR": str(cache_dir)})
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}")
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError("streamlit did not become healthy")
-                time.sleep(0.1)
+            wait_healthy(proc, base, 120, interval=0.1, log_hint=f"; see {log_path}")
             yield base, proc
         finally:
             proc.terminate()

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,28 +42,44 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def build(data: Path, out: Path, engine: str) -> dict[str, float]:
-    """One build in a fresh process; its wall time and the peak resident memory of its process tree."""
+@dataclass
+class Watched:
+    """A finished child process: exit code, output, wall time and peak resident memory of its tree (MB)."""
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+
+
+def watched(command: list[str], env: dict[str, str] | None = None, stdout: int = subprocess.PIPE,
+            stderr: int = subprocess.PIPE) -> Watched:
+    """Run ``command`` from the repository's root to its end, sampling its process tree's memory every 0.1 s."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "analytics", "rollup", "--engine", engine, "--data", str(data),
-                                "--out", str(out), "--today", "2025-12-31"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)
     peak = 0
 
     def watch() -> None:
         nonlocal peak
         while process.poll() is None:
             peak = max(peak, _tree_rss_kb(process.pid))
-            time.sleep(0.2)
+            time.sleep(0.1)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    stdout, _ = process.communicate()
+    out, err = process.communicate()
     watcher.join()
-    if process.returncode != 0:
+    return Watched(process.returncode, out or "", err or "", time.perf_counter() - started, peak / 1024)
+
+
+def build(data: Path, out: Path, engine: str) -> dict[str, float]:
+    """One build in a fresh process; its wall time and the peak resident memory of its process tree."""
+    run = watched([sys.executable, "-m", "analytics", "rollup", "--engine", engine, "--data", str(data),
+                   "--out", str(out), "--today", "2025-12-31"], stderr=subprocess.DEVNULL)
+    if run.returncode != 0:
         raise SystemExit(f"{engine} build failed")
-    manifest = json.loads(stdout)
-    return {"seconds": time.perf_counter() - started, "peak_mb": peak / 1024,
+    manifest = json.loads(run.stdout)
+    return {"seconds": run.seconds, "peak_mb": run.peak_mb,
             "customer_months": manifest["row_counts"]["customer_months"],
             "transactions": manifest["row_counts"]["transactions"]}
 

@@ -17,14 +17,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rollup_engines import _tree_rss_kb, build  # noqa: E402
+from bench.rollup_engines import build, watched  # noqa: E402
 from bench.run import CACHE, SIZES, dataset  # noqa: E402
 
 #: Files that differ by design: Data health names the prebuilt rollup and reads its build's counts.
@@ -36,24 +34,10 @@ def export(data: Path, out: Path, cache: Path, rollup: Path | None = None) -> di
     command = [sys.executable, "-m", "analytics", "export", "--data", str(data), "--out", str(out)]
     command += ["--rollup", str(rollup)] if rollup is not None else []
     env = os.environ | {"RETENTION_CACHE_DIR": str(cache), "RETENTION_TODAY": "2025-12-31"}
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
-    peak = 0
-
-    def watch() -> None:
-        nonlocal peak
-        while process.poll() is None:
-            peak = max(peak, _tree_rss_kb(process.pid))
-            time.sleep(0.1)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    _, stderr = process.communicate()
-    watcher.join()
-    if process.returncode != 0:
-        raise SystemExit(f"export failed ({process.returncode}): {stderr[-2000:]}")
-    return {"seconds": time.perf_counter() - started, "peak_mb": peak / 1024}
+    run = watched(command, env=env, stdout=subprocess.DEVNULL)
+    if run.returncode != 0:
+        raise SystemExit(f"export failed ({run.returncode}): {run.stderr[-2000:]}")
+    return {"seconds": run.seconds, "peak_mb": run.peak_mb}
 
 
 def compare(plain: Path, prebuilt: Path) -> tuple[int, int, list[str]]:

@@ -26,6 +26,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_healthy(proc: subprocess.Popen[bytes], base: str, timeout: float, interval: float = 0.25,
+                 log_hint: str = "") -> None:
+    """Return once the server at ``base`` answers /_stcore/health; raise if ``proc`` exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}{log_hint}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError("streamlit did not become healthy")
+        time.sleep(interval)
+
+
 @contextmanager
 def running_app(data_dir: Path | None = None, timeout: float = 90.0, log_path: Path | None = None,
                 options: Sequence[str] = (), env: Mapping[str, str] | None = None) -> Iterator[str]:
@@ -48,19 +66,7 @@ def running_app(data_dir: Path | None = None, timeout: float = 90.0, log_path: P
                             env=os.environ.copy() | dict(env or {}))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("streamlit did not become healthy")
-            time.sleep(0.25)
+        wait_healthy(proc, base, timeout)
         yield base
     finally:
         proc.terminate()
