@@ -4,7 +4,7 @@ A rollup built by ``python -m analytics rollup`` (:mod:`queries.rollup_build`, o
 that reads the transactions. :func:`register` makes its tables the ones queries/rollup.sql would have built
 (``customer_groups``, ``customer_index``, ``customer_months``, ``customer_activity``, ``cohort_months``, the same
 columns in the same order), views of its Parquet files read in place through the read-only file system, plus
-``customer_weeks`` for the week grain (queries/prebuilt_periods.sql) and ``prebuilt_health_counts`` for Data health.
+``customer_weeks`` for the week grain (as queries/rollup.sql builds it) and ``prebuilt_health_counts`` for Data health.
 The macros of rollup.sql are created over them unchanged.
 
 What a figure needs and the rollup does not hold (a window that starts or ends mid-month or mid-week, a check of
@@ -39,7 +39,7 @@ ROLLUP_ENV = "RETENTION_ROLLUP_DIR"
 #: The text DuckDB's error() raises when a query reads the transactions of a prebuilt rollup's data source.
 NEEDS_TRANSACTIONS = "needs-transactions: a prebuilt rollup holds no individual transactions"
 #: The columns of each table as queries/rollup.sql creates them (the prebuilt ones carry month_key and the like
-#: besides, which no query reads), in that order; customer_weeks as queries/prebuilt_periods.sql reads it.
+#: besides, which no query reads), in that order.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "customer_groups": ("combo", "segment", "channel", "region"),
     "customer_index": ("customer_id", "customer_key", "signup_date", "combo"),
@@ -114,13 +114,13 @@ def register(con: duckdb.DuckDBPyConnection, rollup_dir: Path) -> None:
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """The macros of queries/rollup.sql over the registered tables (customer_periods from
-    queries/prebuilt_periods.sql); after the customers exist, which customer_churn reads."""
+    """The macros of queries/rollup.sql over the registered tables; after the customers exist, which customer_churn
+    reads. Their branches that read the transactions (a window cutting a month or a week) reach the view that stops
+    the query (:func:`register`), which the runner turns into a notice."""
     code = "\n".join(line for line in load_sql("rollup").splitlines() if not line.lstrip().startswith("--"))
     for statement in code.split(";\n"):
         if statement.lstrip().startswith("create macro"):
             con.execute(statement.replace("create macro", "create or replace macro", 1))
-    con.execute(load_sql("prebuilt_periods"))
 
 
 def rekey_customers(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,6 +1,7 @@
--- Grain: the rollup: customer_months (one row per known customer x calendar month with transactions) with the
---   small tables customer_groups, customer_index and customer_activity, and the macros customer_months_between,
---   customer_periods and customer_activity_until that the cube queries read instead of the transactions.
+-- Grain: the rollup: customer_months (one row per known customer x calendar month with transactions) and
+--   customer_weeks (the same per customer x week) with the small tables customer_groups, customer_index and
+--   customer_activity, and the macros customer_months_between, customer_periods and customer_activity_until that
+--   the cube queries read instead of the transactions.
 -- Parameters: none (DDL that queries/rollup_cache.py runs once per data version, the first time a query needs
 --   it (queries/runner.py), or replaces with views of the copy saved in the rollup cache; the macros take theirs
 --   as arguments). At 10M transactions customer_months has ~8M rows and takes a few seconds to build; each
@@ -71,6 +72,44 @@ select * from transaction_months(null, null, null, date '-infinity') limit 0;
 insert into customer_months
 select * from transaction_months($slice_start, $slice_end, null, date '-infinity');
 
+-- transaction_weeks(start_date, end_date, keep_before, keep_from): as transaction_months, per customer x week
+--   (Monday to Sunday, date_trunc('week'); week = its Monday), with the columns of customer_weeks below.
+create macro transaction_weeks(start_date, end_date, keep_before, keep_from) as table
+select
+    c.customer_key,
+    cast(date_trunc('week', t.transaction_date) as date) as week,
+    any_value(c.signup_date) as signup_date,
+    any_value(c.combo) as combo,
+    cast(sum(cast(t.amount as decimal(38, 6))) as double) as revenue,
+    coalesce(cast(sum(cast(t.gross_margin as decimal(38, 6))) as double), 0.0) as known_margin,
+    coalesce(cast(sum(cast(t.amount as decimal(38, 6))) filter (where t.gross_margin is null) as double), 0.0)
+        as revenue_without_margin,
+    count(*) as transactions,
+    max(t.amount) > 0 as positive
+from transactions as t
+inner join customer_index as c on c.customer_id = t.customer_id
+where t.transaction_date is not null
+  and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
+  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
+  and (t.transaction_date < cast(keep_before as date) or t.transaction_date >= cast(keep_from as date))
+group by c.customer_key, cast(date_trunc('week', t.transaction_date) as date);
+
+-- customer_weeks: one row per known customer x week with dated transactions, the columns of customer_periods at
+--   week grain (revenue, known_margin, revenue_without_margin, transactions, positive as in customer_months).
+--   Weeks straddle months, so customer_months cannot answer the week grain; without this table every weekly
+--   figure went back to the transactions (at 10M transactions the Overview's week click took 26 s in the browser,
+--   docs/performance.md). Filled per slice of months like customer_months, a week going to the slice that holds
+--   its Monday: the slice's transactions up to six days past its end complete its last week, and the partial
+--   first week (its Monday in the slice before) is dropped here, since that slice holds it whole.
+create table customer_weeks as
+select * from transaction_weeks(null, null, null, date '-infinity') limit 0;
+
+insert into customer_weeks
+select *
+from transaction_weeks($slice_start, cast($slice_end as date) + 6, null, date '-infinity')
+where (cast($slice_start as date) is null or week >= cast($slice_start as date))
+  and (cast($slice_end as date) is null or week <= cast($slice_end as date));
+
 -- customer_activity: one row per known customer with a positive transaction: last_positive_date (the latest
 --   day with a positive amount), first_positive_value (as in customer_months, over all months) and
 --   previous_positive_date (the latest positive day in the months before last_positive_date's month; null when
@@ -137,10 +176,32 @@ select *
 from transaction_months(start_date, end_date, first_whole_month(start_date), cut_month(end_date, last_date))
 where first_whole_month(start_date) <> cast(start_date as date) or cut_month(end_date, last_date) is not null;
 
+-- first_whole_week(start_date): the Monday of the first whole week from start_date on (null: open).
+create macro first_whole_week(start_date) as (
+    case
+        when cast(start_date as date) is null then null
+        when isodow(cast(start_date as date)) = 1 then cast(start_date as date)
+        else cast(start_date as date) + cast(8 - isodow(cast(start_date as date)) as integer)
+    end
+);
+
+-- cut_week(end_date, last_date): the Monday of the week that end_date cuts in two (null: none is cut, because
+-- end_date is open, a Sunday, or on/after last_date), as cut_month.
+create macro cut_week(end_date, last_date) as (
+    case
+        when cast(end_date as date) is null or cast(end_date as date) >= cast(last_date as date) then null
+        when isodow(cast(end_date as date)) = 7 then null
+        else cast(date_trunc('week', cast(end_date as date)) as date)
+    end
+);
+
 -- customer_periods(grain, start_date, end_date, last_date): one row per known customer x period (week / month /
 -- quarter) with transactions from start_date to end_date (null = open): signup_date, combo (the customer's),
 -- revenue, known_margin, revenue_without_margin, transactions, positive. Months and quarters come from
--- customer_months_between; weeks (which straddle months) from the transactions.
+-- customer_months_between; weeks from customer_weeks, but for the days of a week the range cuts (a start that
+-- is not a Monday; an end before last_date that is not a Sunday), which are aggregated from the transactions, as
+-- customer_months_between does for months. A prebuilt rollup (queries/prebuilt.py) has the same customer_weeks
+-- and a transactions view that stops a query reading it: a cut week there is refused with a notice.
 create macro customer_periods(grain, start_date, end_date, last_date) as table
 with
 months as (
@@ -159,19 +220,19 @@ from months
 where grain = 'quarter'
 group by customer_key, cast(date_trunc('quarter', month) as date)
 union all
-select
-    c.customer_key, cast(date_trunc('week', t.transaction_date) as date) as period, any_value(c.signup_date),
-    any_value(c.combo), cast(sum(cast(t.amount as decimal(38, 6))) as double),
-    coalesce(cast(sum(cast(t.gross_margin as decimal(38, 6))) as double), 0.0),
-    coalesce(cast(sum(cast(t.amount as decimal(38, 6))) filter (where t.gross_margin is null) as double), 0.0),
-    count(*), max(t.amount) > 0
-from transactions as t
-inner join customer_index as c on c.customer_id = t.customer_id
+select customer_key, week as period, signup_date, combo, revenue, known_margin, revenue_without_margin,
+       transactions, positive
+from customer_weeks
 where grain = 'week'
-  and t.transaction_date is not null
-  and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
-  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
-group by c.customer_key, cast(date_trunc('week', t.transaction_date) as date);
+  and (first_whole_week(start_date) is null or week >= first_whole_week(start_date))
+  and (cast(end_date as date) is null or week <= cast(end_date as date))
+  and (cut_week(end_date, last_date) is null or week < cut_week(end_date, last_date))
+union all
+select customer_key, week as period, signup_date, combo, revenue, known_margin, revenue_without_margin,
+       transactions, positive
+from transaction_weeks(start_date, end_date, first_whole_week(start_date), cut_week(end_date, last_date))
+where grain = 'week'
+  and (first_whole_week(start_date) <> cast(start_date as date) or cut_week(end_date, last_date) is not null);
 
 -- customer_activity_until(as_of, last_date): customer_activity counting transactions up to as_of only
 -- (last_date: the latest transaction date). From the table itself when as_of is null or on/after last_date;

@@ -132,9 +132,11 @@ def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, se
     else:
         assert slices == [(None, None)]
     last = source.as_of
-    starts = [None, d("2024-03-01"), d("2024-03-17"), d("2024-04-30")]
+    # Week grain (customer_weeks, cut weeks from the transactions): 2024-03-04 is a Monday (no week cut),
+    # 2024-03-17 and 2024-06-30 Sundays, 2024-04-30 a Tuesday, 2024-06-12 a Wednesday, 2024-07-01 a Monday.
+    starts = [None, d("2024-03-01"), d("2024-03-04"), d("2024-03-17"), d("2024-04-30")]
     month_before_last = last.replace(day=1) - timedelta(days=1)  # the Overview's "previous" as-of date
-    ends = [None, d("2024-06-15"), d("2024-06-30"), d("2024-07-01"), last, last - timedelta(days=1),
+    ends = [None, d("2024-06-12"), d("2024-06-15"), d("2024-06-30"), d("2024-07-01"), last, last - timedelta(days=1),
             last + timedelta(days=40), month_before_last]
     checked = 0
     for start, end in itertools.product(starts, ends):
@@ -153,7 +155,7 @@ def test_rollup_equals_aggregating_the_transactions(make_source, monkeypatch, se
                 raw_cohorts = _query(source, RAW_COHORTS, params | {"grain": grain})
                 assert raw_cohorts and _query(source, ROLLUP_COHORTS, params | {"grain": grain}) == raw_cohorts
         checked += 1
-    assert checked == 32
+    assert checked == 45
 
 
 def test_rollup_names_are_read_from_every_create_statement_of_rollup_sql():
