@@ -55,7 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import CACHE, ROLLUPS, SIZES, dataset, run_child  # noqa: E402
+from bench.run import CACHE, DEFAULT_SIZES, ROLLUPS, SIZES, dataset, run_child  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
 
 #: The pages, by the key used here, their URL path and their title in the sidebar navigation.
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=DEFAULT_SIZES)
     parser.add_argument("--pages", nargs="+", choices=list(PAGES), default=list(PAGES))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--first-open-runs", type=int, default=None,
