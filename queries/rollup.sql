@@ -1,7 +1,6 @@
--- Grain: the rollup: customer_months (one row per known customer x calendar month with transactions) and
---   customer_weeks (the same per customer x week) with the small tables customer_groups, customer_index and
---   customer_activity, and the macros customer_months_between, customer_periods and customer_activity_until that
---   the cube queries read instead of the transactions.
+-- Grain: the rollup: customer_months (one row per known customer x calendar month with transactions), customer_weeks
+--   (per customer x week), the small tables customer_groups, customer_index, customer_activity, and the macros
+--   (customer_months_between, customer_periods, ...) that the cube queries read instead of the transactions.
 -- Parameters: none (DDL that queries/rollup_cache.py runs once per data version, the first time a query needs
 --   it (queries/runner.py), or replaces with views of the copy saved in the rollup cache; the macros take theirs
 --   as arguments). At 10M transactions customer_months has ~8M rows and takes a few seconds to build; each
