@@ -55,6 +55,7 @@ try:
         shell.sidebar_filters()
         shell.data_footer()
         shell.theme_watch()
+        shell.prepare_rollup(navigation.url_path)
         navigation.run()
     completed = True
 finally:

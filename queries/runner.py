@@ -310,6 +310,18 @@ class DataSource:
                 self._saving.start()
             self.rollup_seconds = time.perf_counter() - started
 
+    def rollup_pending(self) -> bool:
+        """Whether the next query that reads the rollup would build it from the transactions: not built or loaded
+        in this process, no copy saved by an earlier one, no prebuilt rollup (the first open of a new export,
+        seconds per million transactions; the app says what it builds meanwhile: ui/shell.prepare_rollup)."""
+        return (self.rollup_seconds is None and self.rollup_dir is None and self.has("customers")
+                and self.has("transactions") and saved_copy(self.cache_dir) is None)
+
+    def prepare_rollup(self) -> None:
+        """Build (or load) the rollup now rather than at the first query that reads it; raises
+        :class:`DataUnavailable` as the queries would."""
+        self._build_rollup()
+
     def _save(self) -> None:
         with self._con.cursor() as cur:
             save_copy(cur, self.cache_dir)

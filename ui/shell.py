@@ -131,6 +131,41 @@ def compute_side_by_side(*calls: tuple[Any, ...]) -> list[Any]:
                         initializer=attach if context is not None else None)
 
 
+#: The pages that never read the rollup (Data health checks the exports themselves; the Glossary computes nothing):
+#: a first open there does not wait for it.
+_PAGES_WITHOUT_ROLLUP = frozenset({"data_health", "glossary"})
+
+
+def prepare_rollup(url_path: str) -> None:
+    """On the first open of a new export, build the customer x month and x week rollup before the page runs, with a
+    notice that says what is being built and why the wait happens once (called by app.py only).
+
+    Without it the first page simply runs for as long as the build takes (~10 s at 10M transactions on two cores,
+    docs/performance.md) with nothing but Streamlit's running indicator. The notice is a plain element in a
+    placeholder, emptied when the build is done: nothing animates or reruns after the page has finished."""
+    if url_path in _PAGES_WITHOUT_ROLLUP:
+        return
+    try:
+        source = get_source()
+    except DataUnavailable:
+        return  # the page shows what is wrong with the data folder
+    if not source.rollup_pending():
+        return
+    rows = source.row_counts.get("transactions", 0)
+    notice = st.empty()
+    notice.info(
+        f"Preparing this export for the first time: summarising its {rows:,} transactions per customer and month and "
+        "per customer and week, the tables every chart reads. This happens once per new export (about 10 seconds at "
+        "10 million transactions on a 2-core machine); the summary is kept in the cache folder, outside the data "
+        "folder, and later visits and restarts open in seconds.", icon=":material/hourglass_top:")
+    try:
+        source.prepare_rollup()
+    except DataUnavailable:
+        pass  # the page shows what is wrong with the data
+    finally:
+        notice.empty()
+
+
 def sidebar_filters() -> None:
     """Draw the shared filters in the sidebar, each bound to its URL parameter (called by app.py only), and put
     the data folder's formats (currency, display names) in force for this run."""
