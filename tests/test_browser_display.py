@@ -73,8 +73,7 @@ def full_screenshot(page: Page, name: str, width: int) -> None:
 def assert_charts_fit_a_phone(page: Page) -> None:
     """Each chart spans the width, its title is inside the chart and clear of the toolbar, its legend below."""
     main = boxes(page, "[data-testid=stMain] [data-testid=stMainBlockContainer]")[0]
-    # The tiles' sparklines are small by design (two tiles a row): the page's charts are the others.
-    for chart in page.locator("[data-testid=stPlotlyChart]:not(.st-key-kpi_tiles [data-testid=stPlotlyChart])").all():
+    for chart in page.locator("[data-testid=stPlotlyChart]").all():
         box = chart.bounding_box()
         assert box and box["width"] >= 0.85 * (main["w"] - 32), (box, main)
         title = chart.locator(".gtitle")
@@ -101,6 +100,9 @@ def test_phone_overview_tiles_two_per_row_and_full_width_charts(phone: Page, app
     assert len({round(t["x"]) for t in tiles}) == 2                      # two columns of tiles
     assert len({round(t["y"]) for t in tiles}) == 5                      # in five rows
     assert all(t["w"] < 195 for t in tiles)
+    # The tiles' trends are inline SVG (ui/overview_charts.sparkline): drawn across their tile, 64 px high.
+    sparks = boxes(phone, ".kpi-sparkline")
+    assert len(sparks) >= 7 and all(s["w"] > 120 and round(s["h"]) == 64 for s in sparks), sparks
     assert_charts_fit_a_phone(phone)
     # The first chart now comes within three screens rather than eight.
     first_chart = phone.locator("[data-testid=stPlotlyChart]").first.bounding_box()

@@ -16,7 +16,7 @@ def small_data(tmp_path: Path) -> Path:
 
 
 def activity_figure(at) -> dict:
-    """The Overview's revenue and active customers chart (the other charts are the tiles' sparklines)."""
+    """The Overview's revenue and active customers chart (its bars; the tiles' trends are inline SVG, not figures)."""
     return next(f for f in figures(at) if f["data"] and f["data"][0]["type"] == "bar")
 
 

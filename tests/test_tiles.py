@@ -45,4 +45,19 @@ def trend(values: list[float]) -> pl.DataFrame:
 def test_sparkline_colour_follows_the_trend_not_the_last_change(key, values, quality):
     kpi = Kpi(key, values[-1], values[-2], trend=trend(values))
     assert trend_quality(kpi) == quality
-    assert sparkline(kpi).data[0].line.color == TREND_COLORS[quality]
+    svg = sparkline(kpi)
+    assert f'stroke="{TREND_COLORS[quality]}"' in svg
+    assert all(f'stroke="{other}"' not in svg for other in set(TREND_COLORS.values()) - {TREND_COLORS[quality]})
+
+
+def test_sparkline_points_hover_text_and_scale():
+    # Three points over the 240 x 64 box with 4 units of padding: x at 4, 120, 236; y from the top, the highest
+    # value at 4 and the lowest at 60 (64 - 4), the middle one halfway (32).
+    kpi = Kpi("revenue", 30.0, 20.0, trend=pl.DataFrame({"x": ["2024-01", "2024-02", "2024-03"],
+                                                         "y": [10.0, 20.0, 30.0]}))
+    svg = sparkline(kpi)
+    assert 'points="4.0,60.0 120.0,32.0 236.0,4.0"' in svg
+    assert svg.count("<circle") == 3 and "<title>2024-03: " in svg
+    assert 'aria-label="' in svg and "trend from 2024-01: " in svg
+    flat = sparkline(Kpi("revenue", 5.0, 5.0, trend=pl.DataFrame({"x": ["a", "b"], "y": [5.0, 5.0]})))
+    assert 'points="4.0,32.0 236.0,32.0"' in flat  # a flat series across the middle, not on an edge

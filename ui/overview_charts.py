@@ -1,7 +1,9 @@
-"""Figures of the Overview page: revenue and active customers per period. A Polars frame in, a Plotly figure
-out; no Streamlit here, so tests and the board pack can call them."""
+"""Figures of the Overview page: revenue and active customers per period (a Polars frame in, a Plotly figure out)
+and the KPI tiles' sparklines (inline SVG); no Streamlit here, so tests and the board pack can call them."""
 
 from __future__ import annotations
+
+from html import escape
 
 import plotly.graph_objects as go
 import polars as pl
@@ -67,17 +69,42 @@ def trend_quality(kpi: Kpi) -> str:
     return "good" if (direction == "up") == kpi.higher_is_better else "bad"
 
 
-def sparkline(kpi: Kpi) -> go.Figure:
-    """A tile's small trend line, green when the trend is good for the business, red when bad, grey when flat
-    or neither (the hover names each point and its value in the figure's unit)."""
+#: The sparkline's drawing box (SVG user units; the image stretches to the tile's width, the line keeps its width).
+_SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD = 240.0, 64.0, 4.0
+
+
+def sparkline(kpi: Kpi) -> str:
+    """A tile's small trend line as an inline SVG image: green when the trend is good for the business, red when
+    bad, grey when flat or neither; hovering a point names its period and value in the figure's unit (each point's
+    ``<title>``), and the image's label reads the first and last of them.
+
+    Inline SVG rather than a Plotly chart: the Overview showed eight of these beside two real charts, and in the
+    browser each Plotly chart costs its own layout and drawing (about 1 s of the Overview's drawing at any data size,
+    docs/performance.md); a line of a few dozen points needs neither axes nor zoom.
+
+    >>> svg = sparkline(Kpi("revenue", 3.0, 2.0, trend=pl.DataFrame({"x": ["2024-01", "2024-02"], "y": [2.0, 3.0]})))
+    >>> svg.startswith("<svg") and 'stroke="#009E73"' in svg and "<title>2024-02: " in svg
+    True
+    """
     fmt = current()
     trend = kpi.trend.drop_nulls("y")
     xs = [x.isoformat() if hasattr(x, "isoformat") else str(x) for x in trend["x"].to_list()]
-    ys = trend["y"].to_list()
+    ys = [float(y) for y in trend["y"].to_list()]
     color = TREND_COLORS[trend_quality(kpi)]
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=2.5),
-                               customdata=[fmt.value(kpi.unit, y) for y in ys],
-                               hovertemplate="%{x}: %{customdata}<extra></extra>", name=kpi.figure.name))
-    fig.update_layout(template=theme.TEMPLATE_NAME, height=64, margin=dict(l=2, r=2, t=2, b=2), showlegend=False,
-                      xaxis=dict(visible=False), yaxis=dict(visible=False), hoverlabel=dict(font_size=13))
-    return fig
+    low, high = min(ys), max(ys)
+    span = (high - low) or 1.0
+    step = (_SPARK_WIDTH - 2 * _SPARK_PAD) / max(len(ys) - 1, 1)
+    inner = _SPARK_HEIGHT - 2 * _SPARK_PAD
+    # A flat series is drawn across the middle rather than along the bottom edge.
+    points = [(_SPARK_PAD + i * step,
+               _SPARK_PAD + (inner / 2 if high == low else (high - y) / span * inner)) for i, y in enumerate(ys)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    labels = [f"{x}: {fmt.value(kpi.unit, y)}" for x, y in zip(xs, ys, strict=True)]
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="transparent"><title>{escape(label)}</title></circle>'
+                   for (x, y), label in zip(points, labels, strict=True))
+    aria = escape(f"{kpi.figure.name}, trend from {labels[0]} to {labels[-1]}") if labels else ""
+    return (f'<svg class="kpi-sparkline" role="img" aria-label="{aria}" viewBox="0 0 {_SPARK_WIDTH:.0f} '
+            f'{_SPARK_HEIGHT:.0f}" preserveAspectRatio="none" width="100%" height="{_SPARK_HEIGHT:.0f}" '
+            f'xmlns="http://www.w3.org/2000/svg"><polyline points="{line}" fill="none" stroke="{color}" '
+            f'stroke-width="2.5" stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke"/>'
+            f"{dots}</svg>")

@@ -9,7 +9,7 @@ from analytics import catalog
 from analytics.executive import ExecutiveSummary, Kpi
 from analytics.filters import Filters
 from analytics.formats import NO_CHANGE, current
-from ui import overview_charts, shell, theme
+from ui import overview_charts
 
 PAGE_FILES = {"cohorts": "pages/cohorts.py", "revenue_mix": "pages/revenue_mix.py", "survival": "pages/survival.py",
               "value": "pages/value.py", "budget": "pages/budget.py"}
@@ -31,10 +31,8 @@ def kpi_tile(kpi: Kpi, column, summary: ExecutiveSummary, filters: Filters) -> N
                   help=kpi.figure.definition)
         points = [y for y in kpi.trend["y"].to_list() if y is not None]
         if len(points) >= 2:
-            # In the active theme like every chart (a white panel on the dark page otherwise).
-            spark = theme.for_display(overview_charts.sparkline(kpi), dark=shell.is_dark())
-            st.plotly_chart(spark, key=f"spark-{kpi.key}", theme=None,
-                            config={"displayModeBar": False, "staticPlot": False})
+            # Transparent on either theme; the line's colour says good / bad / flat (overview_charts.sparkline).
+            st.markdown(overview_charts.sparkline(kpi), unsafe_allow_html=True)
         if kpi.page in PAGE_FILES:
             # No query_params: the shell's URL-bound widgets carry the filters to the next page by themselves;
             # passing them too repeated each one at every click (?grain=quarter&grain=quarter...).
