@@ -42,7 +42,9 @@ MARKER_FILE = "complete"
 COPY_BATCH_ROWS = 1_000_000
 #: customer_months is built in slices of about this many transactions (peak memory; queries/rollup.sql).
 ROLLUP_SLICE_ROWS = 2_500_000
-ROLLUP_MAX_SLICES = 8
+#: A bound on the slices (each one scans the transactions' dates): cuts fall on the first of a month, so a slice is
+#: at least a month anyway. It was 8, which at 100M transactions made slices of 12.5M (docs/performance.md).
+ROLLUP_MAX_SLICES = 48
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{12}-[0-9a-f]{8}$")
 _FACTS_NAME_RE = re.compile(r"^facts-[0-9a-f]{12}-[0-9a-f]{8}\.json$")
 _CREATE_TABLE_RE = re.compile(r"^create table (\w+) as", re.M)
@@ -186,7 +188,7 @@ def _slice_count(rows: int) -> int:
     """Slices of about ROLLUP_SLICE_ROWS rows each for ``rows`` rows: 1 to ROLLUP_MAX_SLICES.
 
     >>> _slice_count(1_000), _slice_count(6_000_000), _slice_count(1_000_000_000)
-    (1, 3, 8)
+    (1, 3, 48)
     """
     return max(1, min(ROLLUP_MAX_SLICES, -(-rows // ROLLUP_SLICE_ROWS)))
 
