@@ -18,13 +18,14 @@ from customers as c
 inner join customer_groups as g
     on g.segment = c.segment and g.channel = c.acquisition_channel and g.region = c.region;
 
--- transaction_months(start_date, end_date, keep_before, keep_from): the transactions of known customers dated
---   from start_date to end_date (null = open), and before keep_before or on/after keep_from (null: that side
---   keeps none), aggregated per customer x month with the columns of customer_months below.
-create macro transaction_months(start_date, end_date, keep_before, keep_from) as table
+-- transaction_periods(unit, start_date, end_date, keep_before, keep_from): the transactions of known customers
+--   dated from start_date to end_date (null = open), and before keep_before or on/after keep_from (null: that side
+--   keeps none), aggregated per customer x period (date_trunc's unit, 'month' or 'week': period is its first day)
+--   with the columns of customer_months below. transaction_months and transaction_weeks name it for each table.
+create macro transaction_periods(unit, start_date, end_date, keep_before, keep_from) as table
 select
     c.customer_key,
-    cast(date_trunc('month', t.transaction_date) as date) as month,
+    cast(date_trunc(unit, t.transaction_date) as date) as period,
     any_value(c.signup_date) as signup_date,
     any_value(c.combo) as combo,
     cast(sum(cast(t.amount as decimal(38, 6))) as double) as revenue,
@@ -47,7 +48,12 @@ inner join customer_index as c on c.customer_id = t.customer_id
 where (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
   and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
   and (t.transaction_date < cast(keep_before as date) or t.transaction_date >= cast(keep_from as date))
-group by c.customer_key, cast(date_trunc('month', t.transaction_date) as date);
+group by c.customer_key, cast(date_trunc(unit, t.transaction_date) as date);
+
+-- transaction_months(start_date, end_date, keep_before, keep_from): per customer x month, the columns of
+--   customer_months below.
+create macro transaction_months(start_date, end_date, keep_before, keep_from) as table
+select * rename (period as month) from transaction_periods('month', start_date, end_date, keep_before, keep_from);
 
 -- customer_months: one row per known customer (customers.customer_key) x calendar month with transactions,
 --   carrying the customer's signup_date and combo so that the cube queries need no join to the customers.
@@ -71,27 +77,13 @@ select * from transaction_months(null, null, null, date '-infinity') limit 0;
 insert into customer_months
 select * from transaction_months($slice_start, $slice_end, null, date '-infinity');
 
--- transaction_weeks(start_date, end_date, keep_before, keep_from): as transaction_months, per customer x week
---   (Monday to Sunday, date_trunc('week'); week = its Monday), with the columns of customer_weeks below.
+-- transaction_weeks(start_date, end_date, keep_before, keep_from): per customer x week (Monday to Sunday,
+--   date_trunc('week'); week = its Monday) with dated transactions, the columns of customer_weeks below.
 create macro transaction_weeks(start_date, end_date, keep_before, keep_from) as table
-select
-    c.customer_key,
-    cast(date_trunc('week', t.transaction_date) as date) as week,
-    any_value(c.signup_date) as signup_date,
-    any_value(c.combo) as combo,
-    cast(sum(cast(t.amount as decimal(38, 6))) as double) as revenue,
-    coalesce(cast(sum(cast(t.gross_margin as decimal(38, 6))) as double), 0.0) as known_margin,
-    coalesce(cast(sum(cast(t.amount as decimal(38, 6))) filter (where t.gross_margin is null) as double), 0.0)
-        as revenue_without_margin,
-    count(*) as transactions,
-    max(t.amount) > 0 as positive
-from transactions as t
-inner join customer_index as c on c.customer_id = t.customer_id
-where t.transaction_date is not null
-  and (cast(start_date as date) is null or t.transaction_date >= cast(start_date as date))
-  and (cast(end_date as date) is null or t.transaction_date <= cast(end_date as date))
-  and (t.transaction_date < cast(keep_before as date) or t.transaction_date >= cast(keep_from as date))
-group by c.customer_key, cast(date_trunc('week', t.transaction_date) as date);
+select customer_key, period as week, signup_date, combo, revenue, known_margin, revenue_without_margin, transactions,
+       positive
+from transaction_periods('week', start_date, end_date, keep_before, keep_from)
+where period is not null;
 
 -- customer_weeks: one row per known customer x week with dated transactions, the columns of customer_periods at
 --   week grain (revenue, known_margin, revenue_without_margin, transactions, positive as in customer_months).
