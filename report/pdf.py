@@ -55,7 +55,9 @@ def print_to_pdf(html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
             f"--user-data-dir={profile}",  # a throwaway profile: never the user's, never locked by their browser
             # The window is the printed width, so the charts are drawn at it from the start.
             f"--window-size={PRINTABLE_WIDTH},{PRINTABLE_HEIGHT}",
-            "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=15000",
+            # No --virtual-time-budget: with Debian's Chromium 156 it never returns (the print timed out at 180 s);
+            # the pack's charts are drawn by its inline scripts before the load event, after which Chromium prints.
+            "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
             f"--print-to-pdf={tmp}", html_path.resolve().as_uri(),
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:

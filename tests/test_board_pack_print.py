@@ -93,6 +93,9 @@ def test_the_pdf_has_the_cover_and_one_a4_landscape_page_per_section(pack: Path)
         assert f"as of {as_of}" in text and f"data fingerprint {fingerprint}" in text
         if number > 1:                                                      # each section starts its own page
             assert titles[number - 2] in text
+    # The charts were drawn before Chromium printed: an axis title exists only in Plotly's SVG (the HTML holds it in
+    # the figure's JSON), and the PDF carries it as text.
+    assert "Revenue, net of refunds" in reader.pages[1].extract_text()
 
 
 def test_printed_from_a_wide_screen_no_chart_overflows_its_page(pack: Path, browser: Browser):
